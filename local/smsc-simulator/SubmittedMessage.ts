@@ -1,0 +1,36 @@
+/** One accepted submit_sm as it reached the simulator, for tests to assert on. */
+import type { ConcatInfo } from './messageBody.js';
+import type { OutcomeKind } from './options.js';
+
+export interface SubmittedMessage {
+  /** The message_id sent in submit_sm_resp (a UUID). */
+  readonly messageId: string;
+  readonly systemId: string;
+  readonly bindId: string;
+  readonly sequenceNumber: number;
+  readonly serviceType: string;
+  readonly source: string;
+  readonly sourceTon: number;
+  readonly sourceNpi: number;
+  readonly destination: string;
+  readonly destTon: number;
+  readonly destNpi: number;
+  readonly esmClass: number;
+  readonly dataCoding: number;
+  readonly registeredDelivery: number;
+  /** short_message exactly as received, UDH included. */
+  readonly shortMessage: Buffer;
+  /** The message_payload TLV, when sent. */
+  readonly messagePayload: Buffer | undefined;
+  /** The UDH (esm_class 0x40), length octet included. */
+  readonly udh: Buffer | undefined;
+  readonly concat: ConcatInfo | undefined;
+  /** Best-effort text (data_coding 0 as GSM 03.38, 1 ASCII, 3 Latin-1, 8 UCS-2), UDH stripped. */
+  readonly text: string | undefined;
+  /** `now()` when the PDU arrived, epoch ms. */
+  readonly arrivedAt: number;
+  readonly outcome: OutcomeKind;
+  readonly receiptRequested: boolean;
+  /** The submit_sm_resp was never sent (missingRespRate fault). */
+  readonly respWithheld: boolean;
+}
