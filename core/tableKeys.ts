@@ -1,0 +1,206 @@
+/**
+ * Names and keys of the fleet's AWS resources, as plain data read by both the CDK stack and the emulator
+ * bootstrap (local/aws/createFleetResources.ts), so the two cannot drift.
+ *
+ * Every table has a string partition key `pk` and sort key `sk`; key values start with the item kind, so an
+ * item read by mistake from the wrong table or code path never parses as the wrong thing.
+ *
+ * | table       | pk                                   | sk            | item                                                   |
+ * | ----------- | ------------------------------------ | ------------- | ------------------------------------------------------ |
+ * | messages    | `MSG#<messageId>`                    | `MSG`         | the message record, its parts (SMSC id, state) inside  |
+ * | correlation | `SMSC#<subAccount>#<normalised id>`  | `SUBMIT`      | which message and part 8x8 gave this id to             |
+ * |             |                                      | `RECEIPT`     | a receipt that came before its submit_sm_resp was kept |
+ * | idempotency | `IDEM#<subAccount>#<idempotencyKey>` | `IDEM`        | the message id the key was first used for              |
+ * | leases      | `LEASE#<subAccount>`                 | `SLOT#<n>`    | bind slot n (0..bindCap-1): holder, fence, expiry      |
+ *
+ * - Receipts are correlated by the SMSC id under the sub-account (8x8 sends a receipt to any bind of the
+ *   same system_id), normalised by core/smscId.ts so hex/decimal and letter case cannot split one id in two.
+ *   `SUBMIT` and `RECEIPT` share a partition: one Query finds both, whichever came first.
+ * - One Query on `LEASE#<subAccount>` lists every slot of a sub-account.
+ * - TTL attribute `expiresAt`, epoch seconds, on messages, correlation and idempotency. DynamoDB deletes
+ *   expired items late (up to days) and moto never does: code must never rely on TTL for correctness.
+ * - Correlation items live at least 48 h (8x8 waits up to 48 h for a carrier receipt), or the message's
+ *   validity period if longer, plus a day of margin.
+ * - The leases table has NO TTL: deleting a lease item would reset its fencing token, and a paused old
+ *   holder could then share a fence value with a new one. A lease's expiry is `leaseExpiresAtMs` (epoch ms),
+ *   compared in the acquire condition (`attribute_not_exists(pk) OR leaseExpiresAtMs < :now`).
+ */
+
+/** Attribute type letters as DynamoDB (and CDK's AttributeType values) spell them. */
+export type KeyAttributeType = 'S' | 'N' | 'B';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: KeyAttributeType;
+}
+
+export interface GlobalSecondaryIndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** The table's name is `<resource prefix>-<nameSuffix>`. */
+  readonly nameSuffix: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  /** The TTL attribute (epoch seconds), if the table has one. */
+  readonly timeToLiveAttribute?: string;
+  readonly globalSecondaryIndexes: readonly GlobalSecondaryIndexDefinition[];
+  /** Point-in-time recovery in AWS: records and idempotency keys are worth keeping. */
+  readonly pointInTimeRecovery: boolean;
+}
+
+const pk: KeyAttribute = { name: 'pk', type: 'S' };
+const sk: KeyAttribute = { name: 'sk', type: 'S' };
+
+export const ttlAttribute = 'expiresAt';
+
+export const tableDefinitions = {
+  messages: {
+    nameSuffix: 'messages',
+    partitionKey: pk,
+    sortKey: sk,
+    timeToLiveAttribute: ttlAttribute,
+    globalSecondaryIndexes: [],
+    pointInTimeRecovery: true,
+  },
+  correlation: {
+    nameSuffix: 'smsc-correlation',
+    partitionKey: pk,
+    sortKey: sk,
+    timeToLiveAttribute: ttlAttribute,
+    globalSecondaryIndexes: [],
+    pointInTimeRecovery: false,
+  },
+  idempotency: {
+    nameSuffix: 'idempotency-keys',
+    partitionKey: pk,
+    sortKey: sk,
+    timeToLiveAttribute: ttlAttribute,
+    globalSecondaryIndexes: [],
+    pointInTimeRecovery: true,
+  },
+  leases: {
+    nameSuffix: 'bind-leases',
+    partitionKey: pk,
+    sortKey: sk,
+    globalSecondaryIndexes: [],
+    pointInTimeRecovery: false,
+  },
+} as const satisfies Record<string, TableDefinition>;
+export type TableId = keyof typeof tableDefinitions;
+export const tableIds = Object.keys(tableDefinitions) as TableId[];
+
+/** How long items are kept, in seconds (the `expiresAt` a writer sets). */
+export const retentionSeconds = {
+  /** Message records: 90 days of history for GET /messages/{id} and support questions. */
+  messages: 90 * 86_400,
+  /** Idempotency keys: a retry weeks later (a DLQ redrive) must still not send twice. */
+  idempotencyKeys: 30 * 86_400,
+  /** 8x8 waits up to 48 h for a carrier's receipt. */
+  correlationMinimum: 48 * 3_600,
+  correlationMargin: 24 * 3_600,
+} as const;
+
+/** The default prefix of every resource name; a stack or test may use another. */
+export const defaultResourcePrefix = 'smpp-fleet';
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+export function tableName(table: TableId, prefix: string = defaultResourcePrefix): string {
+  return `${prefix}-${tableDefinitions[table].nameSuffix}`;
+}
+
+export function messageKey(messageId: string): ItemKey {
+  return { pk: `MSG#${messageId}`, sk: 'MSG' };
+}
+
+/** `normalisedSmscId` comes from core/smscId.ts `normaliseSmscId`. */
+export function submitCorrelationKey(subAccount: string, normalisedSmscId: string): ItemKey {
+  return { pk: `SMSC#${subAccount}#${normalisedSmscId}`, sk: 'SUBMIT' };
+}
+
+/** A receipt kept because it arrived before the submit it belongs to was recorded. */
+export function earlyReceiptKey(subAccount: string, normalisedSmscId: string): ItemKey {
+  return { pk: `SMSC#${subAccount}#${normalisedSmscId}`, sk: 'RECEIPT' };
+}
+
+export function idempotencyKey(subAccount: string, key: string): ItemKey {
+  return { pk: `IDEM#${subAccount}#${key}`, sk: 'IDEM' };
+}
+
+export function leasePartitionKey(subAccount: string): string {
+  return `LEASE#${subAccount}`;
+}
+
+export function leaseKey(subAccount: string, slot: number): ItemKey {
+  if (!Number.isInteger(slot) || slot < 0)
+    throw new RangeError(`lease slot must be a whole number ≥ 0, got ${slot}`);
+  return { pk: leasePartitionKey(subAccount), sk: `SLOT#${slot}` };
+}
+
+/** Epoch seconds for `expiresAt`, `retention` seconds after `nowMs`. */
+export function expiresAtSeconds(nowMs: number, retention: number): number {
+  return Math.ceil(nowMs / 1_000) + retention;
+}
+
+/** `expiresAt` for a correlation item: outlives 8x8's 48 h receipt wait and the message's validity period. */
+export function correlationExpiresAt(nowMs: number, validityPeriodSeconds?: number): number {
+  const wait = Math.max(retentionSeconds.correlationMinimum, validityPeriodSeconds ?? 0);
+  return expiresAtSeconds(nowMs, wait + retentionSeconds.correlationMargin);
+}
+
+/** A sub-account's send queue (standard SQS). Sub-account ids are limited so this is a valid queue name. */
+export function queueNameFor(subAccountId: string, prefix: string = defaultResourcePrefix): string {
+  return `${prefix}-send-${subAccountId}`;
+}
+
+export function deadLetterQueueNameFor(subAccountId: string, prefix: string = defaultResourcePrefix): string {
+  return `${queueNameFor(subAccountId, prefix)}-dlq`;
+}
+
+export const queueSettings = {
+  /** Receives before a message goes to the DLQ: enough for retries with backoff, few enough to stop a poison one. */
+  maxReceiveCount: 5,
+  /** The worker extends it while a message waits for rate tokens. */
+  visibilityTimeoutSeconds: 60,
+  /** Four days, SQS's default: room for an outage and a redeploy. */
+  messageRetentionSeconds: 4 * 86_400,
+  /** The DLQ keeps messages the longest SQS allows. */
+  deadLetterRetentionSeconds: 14 * 86_400,
+  receiveWaitTimeSeconds: 20,
+} as const;
+
+export function eventBusNameFor(prefix: string = defaultResourcePrefix): string {
+  return `${prefix}-events`;
+}
+
+/**
+ * Environment variable NAMES the worker (and the API handlers, for the subset they need) read; the stack
+ * sets them and local/ sets them for `npm start` and the tests. Values are described beside each.
+ */
+export const workerEnv = {
+  /** The fleet config as JSON text (core/fleetConfig.ts). */
+  fleetConfig: 'FLEET_CONFIG',
+  messagesTable: 'MESSAGES_TABLE',
+  correlationTable: 'CORRELATION_TABLE',
+  idempotencyTable: 'IDEMPOTENCY_TABLE',
+  leasesTable: 'LEASES_TABLE',
+  eventBusName: 'EVENT_BUS_NAME',
+  /** JSON object: sub-account id → its send queue URL. */
+  sendQueueUrls: 'SEND_QUEUE_URLS',
+  /** Unique per worker (the ECS task id in AWS); the lease holder name. */
+  workerId: 'WORKER_ID',
+  logLevel: 'LOG_LEVEL',
+  /** `true` masks phone numbers in logs to their last 4 digits. */
+  maskPhoneNumbers: 'MASK_PHONE_NUMBERS',
+  /** The AWS SDK reads these itself: the emulator's endpoint locally, unset in AWS. */
+  awsEndpointUrl: 'AWS_ENDPOINT_URL',
+  awsRegion: 'AWS_REGION',
+} as const;
+export type WorkerEnvName = (typeof workerEnv)[keyof typeof workerEnv];
