@@ -162,14 +162,15 @@ const fleetConfigSchema = z
     const bySystemId = new Map<string, number[]>();
     config.subAccounts.forEach((account, index) => {
       const earlier = firstIndexOfId.get(account.id);
-      if (earlier === undefined) firstIndexOfId.set(account.id, index);
-      else {
+      if (earlier !== undefined) {
         ctx.addIssue({
           code: 'custom',
           path: ['subAccounts', index, 'id'],
           message: `duplicate sub-account id "${account.id}" (also ${formatPath(['subAccounts', earlier])})`,
         });
+        return;
       }
+      firstIndexOfId.set(account.id, index);
       bySystemId.set(account.systemId, [...(bySystemId.get(account.systemId) ?? []), index]);
     });
     for (const [systemId, indexes] of bySystemId) {

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { FleetConfigError } from '../../../core/errors.js';
+import { parseFleetConfig } from '../../../core/fleetConfig.js';
+import {
+  correlationExpiresAt,
+  deadLetterQueueNameFor,
+  earlyReceiptKey,
+  eventBusNameFor,
+  idempotencyKey,
+  leaseKey,
+  messageKey,
+  queueNameFor,
+  submitCorrelationKey,
+  tableDefinitions,
+  tableIds,
+  tableName,
+  workerEnv,
+} from '../../../core/tableKeys.js';
+
+describe('table keys', () => {
+  it('put a submit and an early receipt for one SMSC id in the same partition', () => {
+    const submit = submitCorrelationKey('acme_hq', '255');
+    const receipt = earlyReceiptKey('acme_hq', '255');
+    expect(submit.pk).toBe(receipt.pk);
+    expect(submit.sk).not.toBe(receipt.sk);
+  });
+
+  it('keep sub-accounts apart', () => {
+    expect(submitCorrelationKey('a', 'x').pk).not.toBe(submitCorrelationKey('b', 'x').pk);
+    expect(idempotencyKey('a', 'k').pk).not.toBe(idempotencyKey('b', 'k').pk);
+    expect(leaseKey('a', 0).pk).not.toBe(leaseKey('b', 0).pk);
+  });
+
+  it('name every item by its kind', () => {
+    expect(messageKey('m-1')).toEqual({ pk: 'MSG#m-1', sk: 'MSG' });
+    expect(leaseKey('acme_hq', 3)).toEqual({ pk: 'LEASE#acme_hq', sk: 'SLOT#3' });
+    expect(idempotencyKey('acme_hq', 'k#1')).toEqual({ pk: 'IDEM#acme_hq#k#1', sk: 'IDEM' });
+  });
+
+  it('refuse a slot that is not a whole number', () => {
+    expect(() => leaseKey('a', -1)).toThrow(RangeError);
+    expect(() => leaseKey('a', 1.5)).toThrow(RangeError);
+  });
+
+  it('keep correlation items past 8x8’s 48 h receipt wait, or the validity period if longer', () => {
+    const now = 1_764_000_000_000;
+    const nowSeconds = now / 1_000;
+    expect(correlationExpiresAt(now) - nowSeconds).toBeGreaterThan(48 * 3_600);
+    expect(correlationExpiresAt(now, 72 * 3_600) - nowSeconds).toBeGreaterThan(72 * 3_600);
+  });
+});
+
+describe('table definitions', () => {
+  it('give every table pk/sk string keys', () => {
+    for (const id of tableIds) {
+      expect(tableDefinitions[id].partitionKey).toEqual({ name: 'pk', type: 'S' });
+      expect(tableDefinitions[id].sortKey).toEqual({ name: 'sk', type: 'S' });
+    }
+  });
+
+  it('never put a TTL on the leases table, whose items carry the fencing token', () => {
+    expect('timeToLiveAttribute' in tableDefinitions.leases).toBe(false);
+    expect(tableDefinitions.correlation.timeToLiveAttribute).toBe('expiresAt');
+  });
+
+  it('derive distinct names from one prefix', () => {
+    const names = tableIds.map((id) => tableName(id, 'test-1'));
+    expect(new Set(names).size).toBe(names.length);
+    expect(tableName('leases')).toBe('smpp-fleet-bind-leases');
+  });
+});
+
+describe('queue and bus names', () => {
+  it('are valid SQS names for the longest sub-account id the config accepts', () => {
+    const id = 'x'.repeat(50);
+    expect(() => parseFleetConfig({ subAccounts: [{ id, password: { env: 'P' } }] })).not.toThrow(
+      FleetConfigError,
+    );
+    for (const name of [queueNameFor(id), deadLetterQueueNameFor(id)]) {
+      expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    }
+  });
+
+  it('tell a DLQ from its queue', () => {
+    expect(queueNameFor('acme_hq')).toBe('smpp-fleet-send-acme_hq');
+    expect(deadLetterQueueNameFor('acme_hq')).toBe('smpp-fleet-send-acme_hq-dlq');
+    expect(eventBusNameFor()).toBe('smpp-fleet-events');
+  });
+});
+
+describe('workerEnv', () => {
+  it('names distinct upper-case environment variables', () => {
+    const names = Object.values(workerEnv);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^[A-Z][A-Z0-9_]*$/);
+  });
+});
