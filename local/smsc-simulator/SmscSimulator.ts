@@ -225,12 +225,12 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Listens on `port` (and `tls.port`). Calling it again returns the same ports. */
+  /** Listens on `port` (and `tls.port`). Calling it again returns the same ports; not after stop(). */
   start(): Promise<SmscListeningPorts> {
-    if (this.startPromise) return this.startPromise;
-    if (this.status !== 'idle') {
-      return Promise.reject(new SmscSimulatorStateError(`cannot start a simulator that is ${this.status}`));
+    if (this.stopPromise || this.status === 'stopped') {
+      return Promise.reject(new SmscSimulatorStateError('cannot start a simulator again after stop()'));
     }
+    if (this.startPromise) return this.startPromise;
     this.startPromise = this.listen();
     return this.startPromise;
   }
