@@ -90,6 +90,23 @@ import type { AccountStats, BindPerSecondCounts, DeliverSmStats, SmscStats } fro
 import { TimerSet } from './TimerSet.js';
 import { generateLocalhostCertificate, type TlsCertificate } from './tlsCertificate.js';
 
+export {
+  SmscSimulatorConfigError,
+  SmscSimulatorError,
+  SmscSimulatorStateError,
+} from './errors.js';
+export type * from './events.js';
+export type {
+  OutcomeKind,
+  OutcomeRuleInput,
+  SmscAccountInput,
+  SmscFaults,
+  SmscFaultsPatch,
+  SmscSimulatorOptions,
+} from './options.js';
+export type { SubmittedMessage } from './SubmittedMessage.js';
+export type * from './stats.js';
+
 export interface SmscListeningPorts {
   port: number;
   tlsPort?: number;
@@ -243,6 +260,11 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
 
   get simulatorStatus(): SimulatorStatus {
     return this.status;
+  }
+
+  /** Timers pending inside the simulator (receipts, redeliveries, latency, unbind fallbacks); 0 after stop(). */
+  get pendingTimerCount(): number {
+    return this.timers.size;
   }
 
   /** The TLS listener's self-signed certificate (PEM), to pass as `ca` so clients verify it; set by start(). */

@@ -41,6 +41,11 @@ async function main(argv: readonly string[]): Promise<number> {
   simulator.on('unbind', (e) => log(`unbind ${e.bindId} ${e.systemId} (${e.reason})`));
   simulator.on('server-error', (e) => log(`server error on ${e.transport}: ${e.error.message}`));
 
+  // Listen for the signals first, so one that comes while starting still stops cleanly.
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const ports = await simulator.start();
   const host = command.options.host ?? '127.0.0.1';
   log(
@@ -56,12 +61,9 @@ async function main(argv: readonly string[]): Promise<number> {
     command.statsIntervalMs > 0
       ? setInterval(() => printStats(simulator), command.statsIntervalMs)
       : undefined;
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const received = await signal;
   clearInterval(statsTimer);
-  log(`${signal}: stopping`);
+  log(`${received}: stopping`);
   await simulator.stop();
   printStats(simulator);
   log('stopped');

@@ -158,8 +158,10 @@ export function parseSmscSimulatorOptions(input: unknown): ParsedSmscSimulatorOp
   return parseOrThrow(smscSimulatorOptionsSchema, input);
 }
 
+/** A validated fault patch; keys given as undefined are dropped so they cannot unset a fault. */
 export function parseFaultsPatch(input: unknown): Partial<SmscFaults> {
-  return parseOrThrow(faultsPatchSchema, input, ['faults']);
+  const patch = parseOrThrow(faultsPatchSchema, input, ['faults']);
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
 }
 
 function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, pathPrefix: readonly string[] = []): T {

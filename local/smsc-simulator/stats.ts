@@ -42,7 +42,7 @@ export interface AccountStats {
     rejected: Record<Exclude<BindRejectReason, 'unknown-system-id'>, number>;
   };
   submits: {
-    /** submit_sm that arrived on a bound session of this account. */
+    /** submit_sm that arrived on a transmitter or transceiver bind of this account. */
     received: number;
     accepted: number;
     /** 0x58 answers (rate limit, submitErrorStatus fault or a throttled rule). */

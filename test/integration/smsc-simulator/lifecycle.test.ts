@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SmscSimulatorConfigError, SmscSimulatorStateError } from '../../../local/smsc-simulator/errors.js';
 import { SmscSimulator } from '../../../local/smsc-simulator/SmscSimulator.js';
 import { RawSmppClient } from './rawClient.js';
-import { withTimeout } from './waitFor.js';
+import { nextEvent, withTimeout } from './waitFor.js';
 
 const account = { systemId: 'acme', password: 'pw' };
 
@@ -16,8 +16,6 @@ const configError = (build: () => unknown): SmscSimulatorConfigError => {
   }
   throw new Error('expected a SmscSimulatorConfigError');
 };
-
-const activeTimers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
 describe('SmscSimulator options', () => {
   it('names the bad field when options do not validate', () => {
@@ -72,7 +70,6 @@ describe('SmscSimulator options', () => {
 
 describe('SmscSimulator lifecycle', () => {
   it('stop() closes client sockets and clears every timer, even with receipts and latency pending', async () => {
-    const timersBefore = activeTimers();
     const simulator = new SmscSimulator({
       accounts: [account],
       tls: { port: 0 },
@@ -84,16 +81,19 @@ describe('SmscSimulator lifecycle', () => {
     const client = await RawSmppClient.connect({ port });
     expect((await client.bind('transceiver', 'acme', 'pw')).command_status).toBe(0);
     expect((await client.submit()).command_status).toBe(0); // its receipt timer: 60 s
+    client.deliverSmStatus = null; // left unanswered, so its redelivery stays pending
     simulator.sendMobileOriginated('acme', { from: '447700900555', to: '12345', text: 'hi' });
     await client.waitFor((pdu) => pdu.command === 'deliver_sm', 'the MO'); // its redelivery timer: 60 s
     simulator.setFaults({ latencyMs: 60_000 });
+    const seen = nextEvent(simulator, 'enquire-link');
     client.send('enquire_link'); // its response timer: 60 s
-    expect(activeTimers()).toBeGreaterThan(timersBefore);
+    await seen;
+    expect(simulator.pendingTimerCount).toBe(3);
 
     await withTimeout(simulator.stop(), 'stop()');
     await withTimeout(client.closed, 'the client socket closing');
     expect(simulator.simulatorStatus).toBe('stopped');
-    expect(activeTimers()).toBe(timersBefore);
+    expect(simulator.pendingTimerCount).toBe(0);
     await simulator.stop();
     await expect(simulator.start()).rejects.toBeInstanceOf(SmscSimulatorStateError);
   });
