@@ -57,7 +57,6 @@ declare module 'smpp' {
 
   export function createServer(options: ServerOptions, listener?: (session: Session) => void): Server;
   export function createServer(listener?: (session: Session) => void): Server;
-
 }
 
 declare module 'smpp/lib/defs.js' {

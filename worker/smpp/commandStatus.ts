@@ -34,6 +34,7 @@ export interface CommandStatusInfo {
 /** The codes the rest of the worker names in code. */
 export const CommandStatus = {
   ESME_ROK: 0x00,
+  ESME_RINVCMDID: 0x03,
   ESME_RINVBNDSTS: 0x04,
   ESME_RALYBND: 0x05,
   ESME_RSYSERR: 0x08,

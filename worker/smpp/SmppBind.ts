@@ -1,0 +1,424 @@
+/**
+ * A sticky bind: one SMPP session that stays up (reconnecting with capped, jittered backoff) and submits
+ * through a bounded window at a bounded rate. The sending path hands it encoded parts; it answers with the
+ * SMSC's verdict or a typed error that says whether the part may have reached the SMSC.
+ *
+ * Status changes only through #setStatus, which emits `status` with `from -> to` and the reason:
+ *   closed -> connecting -> binding -> bound -> unbinding -> closed   (and any -> closed on failure)
+ */
+import { EventEmitter } from 'node:events';
+import { z } from 'zod';
+import { exponentialBackoff } from './backoff.js';
+import { bindFailureKind, CommandStatus, describeCommandStatus } from './commandStatus.js';
+import { deliverSmFromPdu } from './deliverSmFromPdu.js';
+import { SmppBindRejectedError, SmppError, SmppNotBoundError } from './errors.js';
+import {
+  SmppConnection as Connection,
+  type SmppConnection,
+  type SmppCredentials,
+  type SmppEndpoint,
+} from './SmppConnection.js';
+import { SubmitRateLimiter } from './SubmitRateLimiter.js';
+import type { SmppPdu } from './smppPackage.js';
+import { type BindMode, bindModes, type DeliverSm, type SubmitSmRequest } from './types.js';
+
+export const bindStatuses = ['connecting', 'binding', 'bound', 'unbinding', 'closed'] as const;
+export type BindStatus = (typeof bindStatuses)[number];
+
+export type SubmitSmOutcome =
+  | { accepted: true; messageId: string; throttledRetries: number }
+  | {
+      accepted: false;
+      commandStatus: number;
+      statusName: string;
+      retryable: boolean;
+      throttledRetries: number;
+    };
+
+export interface SmppBindEvents {
+  status: [change: { from: BindStatus; to: BindStatus; reason: string }];
+  bindRejected: [info: { commandStatus: number; statusName: string; retryInMs: number }];
+  throttled: [info: { pauseMs: number; retries: number }];
+  /** A submit_sm_resp that came after its submit timed out: the part did reach the SMSC. */
+  lateSubmitResponse: [info: { sequenceNumber: number; commandStatus: number; messageId: string }];
+}
+
+/** The numbers an operator tunes; validated once so a bad value is named at start-up. */
+export const smppBindTuningSchema = z.object({
+  /** submit_sm awaiting their resp; 30 sustains 50/s up to a 600 ms round trip at even pacing. */
+  window: z.number().int().min(1).max(1000).default(30),
+  submitsPerSecond: z.number().positive().max(10_000).default(50),
+  connectTimeoutMs: z.number().int().positive().default(10_000),
+  requestTimeoutMs: z.number().int().positive().default(10_000),
+  enquireLinkIntervalMs: z.number().int().positive().default(30_000),
+  /** How long ESME_RTHROTTLED pauses this bind before the part is sent again. */
+  throttlePauseMs: z.number().int().nonnegative().default(1000),
+  /** After this many 0x58 answers for one part it is handed back as a retryable failure. */
+  maxThrottleRetries: z.number().int().nonnegative().default(20),
+  reconnectInitialMs: z.number().int().positive().default(1000),
+  reconnectMaxMs: z.number().int().positive().default(60_000),
+  /** Bad credentials do not fix themselves: wait at least this long before trying them again. */
+  credentialsRetryMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
+  /** A bind that stayed up this long counts as healthy, and the next failure starts backoff afresh. */
+  stableAfterMs: z.number().int().positive().default(30_000),
+  /** On stop, how long to wait for outstanding submit_sm_resp before unbinding anyway. */
+  drainTimeoutMs: z.number().int().positive().default(30_000),
+});
+export type SmppBindTuning = z.input<typeof smppBindTuningSchema>;
+
+export interface SmppBindOptions extends SmppBindTuning {
+  /** For logs and metrics, e.g. `acme-otp#2`. */
+  name: string;
+  endpoint: SmppEndpoint;
+  credentials: SmppCredentials;
+  bindMode: BindMode;
+  /** Records a receipt or inbound message and returns the deliver_sm_resp status (0 = recorded). */
+  onDeliverSm?: (deliverSm: DeliverSm) => Promise<number>;
+  /** Monotonic milliseconds. @default performance.now */
+  now?: () => number;
+  random?: () => number;
+}
+
+interface QueuedSubmit {
+  fields: Record<string, unknown>;
+  throttledRetries: number;
+  resolve: (outcome: SubmitSmOutcome) => void;
+  reject: (error: SmppError) => void;
+}
+
+export class SmppBind extends EventEmitter<SmppBindEvents> {
+  readonly name: string;
+  readonly #options: SmppBindOptions;
+  readonly #tuning: z.output<typeof smppBindTuningSchema>;
+  readonly #now: () => number;
+  readonly #limiter: SubmitRateLimiter;
+  readonly #reconnectDelay: (attempt: number) => number;
+  readonly #queue: QueuedSubmit[] = [];
+  #status: BindStatus = 'closed';
+  #connection: SmppConnection | undefined;
+  #inFlight = 0;
+  #started = false;
+  #stopping: Promise<void> | undefined;
+  #attempt = 0;
+  #boundAt = 0;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #pumpTimer: NodeJS.Timeout | undefined;
+  #pumpAt = Number.POSITIVE_INFINITY;
+  /** Set while stop() waits for the window to empty. */
+  #onIdle: (() => void) | undefined;
+  readonly #counters = { submitted: 0, accepted: 0, rejected: 0, throttled: 0, binds: 0, bindFailures: 0 };
+
+  constructor(options: SmppBindOptions) {
+    super();
+    if (!bindModes.includes(options.bindMode)) throw new TypeError(`unknown bind mode "${options.bindMode}"`);
+    this.name = options.name;
+    this.#options = options;
+    this.#tuning = parseTuning(options);
+    this.#now = options.now ?? (() => performance.now());
+    this.#limiter = new SubmitRateLimiter({ ratePerSecond: this.#tuning.submitsPerSecond });
+    this.#reconnectDelay = exponentialBackoff({
+      initialMs: this.#tuning.reconnectInitialMs,
+      maxMs: this.#tuning.reconnectMaxMs,
+      jitter: 'full',
+      ...(options.random ? { random: options.random } : {}),
+    });
+  }
+
+  get status(): BindStatus {
+    return this.#status;
+  }
+
+  /** What a status page or metric wants to know about this bind right now. */
+  snapshot() {
+    return {
+      name: this.name,
+      status: this.#status,
+      bindMode: this.#options.bindMode,
+      inFlight: this.#inFlight,
+      queued: this.#queue.length,
+      window: this.#tuning.window,
+      submitsPerSecond: this.#tuning.submitsPerSecond,
+      boundSince: this.#status === 'bound' ? this.#boundAt : undefined,
+      ...this.#counters,
+    };
+  }
+
+  /** Starts connecting; reconnects on its own until stop(). Safe to call twice. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#connect();
+  }
+
+  /**
+   * Stops taking submits, waits (bounded) for outstanding resps, unbinds and stays closed.
+   * Queued parts that were never written fail with SmppNotBoundError (not in doubt). Safe to call twice.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#shutdown();
+    return this.#stopping;
+  }
+
+  /** Submits one part; waits for a window slot and a rate grant, retries ESME_RTHROTTLED itself. */
+  submit(request: SubmitSmRequest): Promise<SubmitSmOutcome> {
+    if (this.#status !== 'bound' || this.#stopping) {
+      return Promise.reject(new SmppNotBoundError({ status: this.#stopping ? 'stopping' : this.#status }));
+    }
+    return new Promise<SubmitSmOutcome>((resolve, reject) => {
+      this.#queue.push({ fields: submitSmFields(request), throttledRetries: 0, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #setStatus(to: BindStatus, reason: string): void {
+    const from = this.#status;
+    if (from === to) return;
+    this.#status = to;
+    this.emit('status', { from, to, reason });
+  }
+
+  #connect(): void {
+    this.#reconnectTimer = undefined;
+    this.#setStatus(
+      'connecting',
+      `connecting to ${this.#options.endpoint.host}:${this.#options.endpoint.port}`,
+    );
+    Connection.open({
+      endpoint: this.#options.endpoint,
+      credentials: this.#options.credentials,
+      bindMode: this.#options.bindMode,
+      connectTimeoutMs: this.#tuning.connectTimeoutMs,
+      requestTimeoutMs: this.#tuning.requestTimeoutMs,
+      enquireLinkIntervalMs: this.#tuning.enquireLinkIntervalMs,
+      onDeliverSm: (pdu) => this.#onDeliverSm(pdu),
+      onTransportConnected: () => this.#setStatus('binding', `sending ${this.#options.bindMode} bind`),
+    }).then(
+      (connection) => this.#onBound(connection),
+      (error: unknown) => this.#onConnectFailed(error),
+    );
+  }
+
+  #onBound(connection: SmppConnection): void {
+    if (this.#stopping) {
+      void connection.unbind();
+      return;
+    }
+    this.#connection = connection;
+    this.#boundAt = this.#now();
+    this.#counters.binds += 1;
+    connection.on('closed', (reason) => this.#onConnectionClosed(connection, reason));
+    connection.on('lateResponse', (pdu) => {
+      if (pdu.command !== 'submit_sm_resp') return;
+      this.emit('lateSubmitResponse', {
+        sequenceNumber: pdu.sequence_number,
+        commandStatus: pdu.command_status,
+        messageId: typeof pdu.message_id === 'string' ? pdu.message_id : '',
+      });
+    });
+    this.#setStatus('bound', `bound as ${this.#options.bindMode}`);
+    this.#pump();
+  }
+
+  #onConnectFailed(error: unknown): void {
+    this.#counters.bindFailures += 1;
+    const attempt = this.#attempt++;
+    let delay = this.#reconnectDelay(attempt);
+    if (error instanceof SmppBindRejectedError) {
+      if (bindFailureKind(error.commandStatus) === 'credentials')
+        delay = Math.max(delay, this.#tuning.credentialsRetryMs);
+      this.emit('bindRejected', {
+        commandStatus: error.commandStatus,
+        statusName: error.statusName,
+        retryInMs: delay,
+      });
+    }
+    this.#setStatus('closed', error instanceof Error ? error.message : String(error));
+    this.#scheduleReconnect(delay);
+  }
+
+  #onConnectionClosed(connection: SmppConnection, reason: string): void {
+    if (this.#connection !== connection) return;
+    this.#connection = undefined;
+    this.#failQueued(reason);
+    this.#setStatus('closed', reason);
+    if (this.#stopping) return;
+    if (this.#now() - this.#boundAt >= this.#tuning.stableAfterMs) this.#attempt = 0;
+    this.#scheduleReconnect(this.#reconnectDelay(this.#attempt++));
+  }
+
+  #scheduleReconnect(delayMs: number): void {
+    if (this.#stopping) return;
+    this.#reconnectTimer = setTimeout(() => this.#connect(), delayMs);
+  }
+
+  /** Sends queued parts while there is window and rate; otherwise sets one timer for the next grant. */
+  #pump(): void {
+    const connection = this.#connection;
+    while (
+      connection &&
+      this.#status === 'bound' &&
+      this.#queue.length > 0 &&
+      this.#inFlight < this.#tuning.window
+    ) {
+      const grant = this.#limiter.tryAcquire(this.#now());
+      if (!grant.granted) {
+        this.#schedulePump(grant.retryAtMs);
+        return;
+      }
+      const entry = this.#queue.shift();
+      if (entry) this.#send(connection, entry);
+    }
+  }
+
+  #schedulePump(atMs: number): void {
+    if (this.#pumpTimer && this.#pumpAt <= atMs) return;
+    clearTimeout(this.#pumpTimer);
+    this.#pumpAt = atMs;
+    this.#pumpTimer = setTimeout(
+      () => {
+        this.#pumpTimer = undefined;
+        this.#pumpAt = Number.POSITIVE_INFINITY;
+        this.#pump();
+      },
+      Math.max(0, atMs - this.#now()),
+    );
+  }
+
+  #send(connection: SmppConnection, entry: QueuedSubmit): void {
+    this.#inFlight += 1;
+    this.#counters.submitted += 1;
+    connection.request('submit_sm', entry.fields).then(
+      (resp) => {
+        this.#inFlight -= 1;
+        this.#onSubmitResponse(entry, resp);
+        this.#afterResponse();
+      },
+      (error: unknown) => {
+        this.#inFlight -= 1;
+        entry.reject(
+          error instanceof SmppError ? error : new SmppError(String(error), { inDoubt: true, cause: error }),
+        );
+        this.#afterResponse();
+      },
+    );
+  }
+
+  #afterResponse(): void {
+    if (this.#inFlight === 0) this.#onIdle?.();
+    this.#pump();
+  }
+
+  #onSubmitResponse(entry: QueuedSubmit, resp: SmppPdu): void {
+    const status = resp.command_status;
+    if (status === CommandStatus.ESME_ROK) {
+      this.#counters.accepted += 1;
+      const messageId = typeof resp.message_id === 'string' ? resp.message_id : '';
+      entry.resolve({ accepted: true, messageId, throttledRetries: entry.throttledRetries });
+      return;
+    }
+    if (
+      status === CommandStatus.ESME_RTHROTTLED &&
+      entry.throttledRetries < this.#tuning.maxThrottleRetries
+    ) {
+      this.#counters.throttled += 1;
+      entry.throttledRetries += 1;
+      const pauseMs = this.#tuning.throttlePauseMs;
+      this.#limiter.pauseUntil(this.#now() + pauseMs);
+      this.emit('throttled', { pauseMs, retries: entry.throttledRetries });
+      if (this.#status === 'bound' && !this.#stopping) {
+        this.#queue.unshift(entry);
+        return;
+      }
+    }
+    this.#counters.rejected += 1;
+    const described = describeCommandStatus(status);
+    entry.resolve({
+      accepted: false,
+      commandStatus: status,
+      statusName: described.name,
+      retryable: described.retry === 'retryable',
+      throttledRetries: entry.throttledRetries,
+    });
+  }
+
+  async #onDeliverSm(pdu: SmppPdu): Promise<number> {
+    const handler = this.#options.onDeliverSm;
+    // Without a handler nothing can record the receipt, so ask the SMSC to keep it and try again later.
+    if (!handler) return CommandStatus.ESME_RX_T_APPN;
+    return handler(deliverSmFromPdu(pdu));
+  }
+
+  #failQueued(reason: string): void {
+    const waiting = this.#queue.splice(0);
+    for (const entry of waiting) entry.reject(new SmppNotBoundError({ status: `closed (${reason})` }));
+    clearTimeout(this.#pumpTimer);
+    this.#pumpTimer = undefined;
+    this.#pumpAt = Number.POSITIVE_INFINITY;
+  }
+
+  async #shutdown(): Promise<void> {
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    this.#failQueued('stopping');
+    const connection = this.#connection;
+    if (!connection) {
+      this.#setStatus('closed', 'stopped');
+      return;
+    }
+    this.#setStatus('unbinding', 'stopping');
+    await this.#drain(connection);
+    await connection.unbind();
+    this.#setStatus('closed', 'stopped');
+  }
+
+  /** Resolves when no submit awaits its resp (or the connection closes), or when the drain timeout passes. */
+  #drain(connection: SmppConnection): Promise<void> {
+    if (this.#inFlight === 0 || connection.isClosed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(deadline);
+        this.#onIdle = undefined;
+        connection.off('closed', finish);
+        resolve();
+      };
+      const deadline = setTimeout(finish, this.#tuning.drainTimeoutMs);
+      this.#onIdle = finish;
+      connection.once('closed', finish);
+    });
+  }
+}
+
+function parseTuning(options: SmppBindTuning) {
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(smppBindTuningSchema.shape))
+    picked[key] = options[key as keyof SmppBindTuning];
+  const parsed = smppBindTuningSchema.safeParse(picked);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
+    throw new TypeError(`invalid SMPP bind options: ${problems}`);
+  }
+  return parsed.data;
+}
+
+function submitSmFields(request: SubmitSmRequest): Record<string, unknown> {
+  return {
+    service_type: request.serviceType ?? '',
+    source_addr_ton: request.sourceAddrTon,
+    source_addr_npi: request.sourceAddrNpi,
+    source_addr: request.sourceAddr,
+    dest_addr_ton: request.destAddrTon,
+    dest_addr_npi: request.destAddrNpi,
+    destination_addr: request.destinationAddr,
+    esm_class: request.esmClass,
+    registered_delivery: request.registeredDelivery,
+    validity_period: request.validityPeriod ?? '',
+    data_coding: request.dataCoding,
+    short_message: request.shortMessage,
+  };
+}

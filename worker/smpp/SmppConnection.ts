@@ -1,0 +1,317 @@
+/**
+ * One SMPP connection, from TCP/TLS connect through bind to close. It never reconnects (SmppBind does)
+ * and knows nothing about windows or rates; it owns the things the `smpp` package leaves out:
+ * - every request has a timeout, kept in one in-flight map keyed by sequence number, and on close every
+ *   pending request fails with a typed error that says whether the SMSC may have acted on it;
+ * - enquire_link on an interval, and a link that stops answering is declared dead and closed;
+ * - the SMSC's enquire_link and unbind are answered; deliver_sm is answered only after the handler says
+ *   with which status (so a receipt is acknowledged only once it is recorded);
+ * - generic_nack, unknown commands and malformed frames close the connection instead of crashing.
+ */
+import { EventEmitter } from 'node:events';
+import { CommandStatus, describeCommandStatus } from './commandStatus.js';
+import {
+  SmppBindRejectedError,
+  SmppConnectionClosedError,
+  SmppError,
+  SmppProtocolError,
+  SmppResponseTimeoutError,
+} from './errors.js';
+import { connectSmpp, newPdu, type SmppPackageSession, type SmppPdu } from './smppPackage.js';
+import { type BindMode, bindCommandOf } from './types.js';
+
+export interface SmppEndpoint {
+  host: string;
+  port: number;
+  tls: boolean;
+  /** Extra CA to trust (a self-signed SMSC in tests or a private CA); system CAs are used otherwise. */
+  caPem?: string;
+  /** TLS server name to verify; defaults to `host`. */
+  servername?: string;
+}
+
+export interface SmppCredentials {
+  systemId: string;
+  password: string;
+  systemType?: string;
+}
+
+export interface SmppConnectionOptions {
+  endpoint: SmppEndpoint;
+  credentials: SmppCredentials;
+  bindMode: BindMode;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  enquireLinkIntervalMs: number;
+  /** Decides the command_status of the deliver_sm_resp; the resp is sent when the promise settles. */
+  onDeliverSm: (pdu: SmppPdu) => Promise<number>;
+  /** Called when TCP (and TLS) is up and the bind request is about to go out. */
+  onTransportConnected?: () => void;
+}
+
+export interface SmppConnectionEvents {
+  closed: [reason: string, error: SmppError | undefined];
+  /** A response that arrived after its request timed out: the SMSC did act on it after all. */
+  lateResponse: [pdu: SmppPdu];
+}
+
+interface PendingRequest {
+  command: string;
+  resolve: (pdu: SmppPdu) => void;
+  reject: (error: SmppError) => void;
+  timer: NodeJS.Timeout;
+}
+
+const maxSequenceNumber = 0x7fffffff;
+/** How many timed-out sequence numbers to remember so a late response is recognised, not ignored. */
+const rememberedTimeouts = 1024;
+
+export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
+  readonly #options: SmppConnectionOptions;
+  readonly #session: SmppPackageSession;
+  readonly #inFlight = new Map<number, PendingRequest>();
+  readonly #timedOut = new Set<number>();
+  #sequence = 0;
+  #closed = false;
+  #closeReason = '';
+  #enquireLinkTimer: NodeJS.Timeout | undefined;
+  #enquireLinkOutstanding = false;
+
+  private constructor(options: SmppConnectionOptions, session: SmppPackageSession) {
+    super();
+    this.#options = options;
+    this.#session = session;
+    session.on('pdu', (pdu: SmppPdu) => this.#onPdu(pdu));
+    session.on('error', (error: Error) => this.destroy(`socket error: ${error.message}`, error));
+    session.on('close', () => this.destroy('socket closed'));
+  }
+
+  /** Connects and binds; resolves with a bound connection or rejects with a typed error. */
+  static open(options: SmppConnectionOptions): Promise<SmppConnection> {
+    return new Promise((resolve, reject) => {
+      const { endpoint } = options;
+      let connection: SmppConnection | undefined;
+      const connectTimer = setTimeout(() => {
+        connection?.destroy(`connect timed out after ${options.connectTimeoutMs} ms`);
+      }, options.connectTimeoutMs);
+      const failBeforeBind = (reason: string, error: SmppError | undefined) => {
+        clearTimeout(connectTimer);
+        reject(error ?? new SmppConnectionClosedError({ command: 'connect', reason, written: false }));
+      };
+      const session = connectSmpp(
+        {
+          host: endpoint.host,
+          port: endpoint.port,
+          tls: endpoint.tls,
+          ...(endpoint.tls
+            ? {
+                servername: endpoint.servername ?? endpoint.host,
+                rejectUnauthorized: true,
+                minVersion: 'TLSv1.2' as const,
+                ...(endpoint.caPem ? { ca: endpoint.caPem } : {}),
+              }
+            : {}),
+        },
+        () => {
+          clearTimeout(connectTimer);
+          const bound = connection;
+          if (!bound) return;
+          bound.off('closed', failBeforeBind);
+          options.onTransportConnected?.();
+          bound.#bind().then(
+            () => resolve(bound),
+            (error: unknown) => {
+              bound.destroy('bind failed');
+              reject(error);
+            },
+          );
+        },
+      );
+      connection = new SmppConnection(options, session);
+      connection.once('closed', failBeforeBind);
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  get inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Sends a request PDU and resolves with its response (any command_status); rejects only without one. */
+  request(command: string, fields: Record<string, unknown> = {}, timeoutMs?: number): Promise<SmppPdu> {
+    if (this.#closed) {
+      return Promise.reject(
+        new SmppConnectionClosedError({ command, reason: this.#closeReason, written: false }),
+      );
+    }
+    const sequenceNumber = this.#nextSequence();
+    let pdu: SmppPdu;
+    try {
+      pdu = newPdu(command, { ...fields, sequence_number: sequenceNumber });
+      pdu.toBuffer(); // surfaces encoding errors here, before anything is written
+    } catch (cause) {
+      return Promise.reject(
+        new SmppError(`cannot encode ${command}: ${String(cause)}`, { inDoubt: false, cause }),
+      );
+    }
+    const limitMs = timeoutMs ?? this.#options.requestTimeoutMs;
+    return new Promise<SmppPdu>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#inFlight.delete(sequenceNumber);
+        this.#rememberTimeout(sequenceNumber);
+        reject(new SmppResponseTimeoutError({ command, sequenceNumber, timeoutMs: limitMs }));
+      }, limitMs);
+      this.#inFlight.set(sequenceNumber, { command, resolve, reject, timer });
+      if (!this.#session.send(pdu)) {
+        clearTimeout(timer);
+        this.#inFlight.delete(sequenceNumber);
+        reject(new SmppConnectionClosedError({ command, reason: 'socket not writable', written: false }));
+      }
+    });
+  }
+
+  /** Polite close: unbind, wait for unbind_resp (bounded by the request timeout), then close the socket. */
+  async unbind(): Promise<void> {
+    if (this.#closed) return;
+    this.#stopEnquireLink();
+    try {
+      await this.request('unbind');
+    } catch {
+      // The SMSC did not confirm; closing the socket ends the bind on its side all the same.
+    }
+    this.destroy('unbound');
+  }
+
+  /** Closes the socket now and fails every pending request; safe to call more than once. */
+  destroy(reason: string, cause?: unknown): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeReason = reason;
+    this.#stopEnquireLink();
+    for (const [, pending] of this.#inFlight) {
+      clearTimeout(pending.timer);
+      pending.reject(
+        new SmppConnectionClosedError({ command: pending.command, reason, written: true, cause }),
+      );
+    }
+    this.#inFlight.clear();
+    this.#session.destroy();
+    const error = cause instanceof SmppError ? cause : undefined;
+    this.emit('closed', reason, error);
+  }
+
+  async #bind(): Promise<void> {
+    const { credentials, bindMode } = this.#options;
+    const response = await this.request(bindCommandOf[bindMode], {
+      system_id: credentials.systemId,
+      password: credentials.password,
+      system_type: credentials.systemType ?? '',
+      interface_version: 0x34,
+    });
+    if (response.command_status !== CommandStatus.ESME_ROK) {
+      const status = describeCommandStatus(response.command_status);
+      throw new SmppBindRejectedError({ commandStatus: status.code, statusName: status.name });
+    }
+    this.#startEnquireLink();
+  }
+
+  #onPdu(pdu: SmppPdu): void {
+    if (this.#closed) return;
+    if (pdu.isResponse()) {
+      this.#onResponse(pdu);
+      return;
+    }
+    switch (pdu.command) {
+      case 'enquire_link':
+        this.#respond(pdu.response());
+        return;
+      case 'unbind':
+        this.#respond(pdu.response());
+        this.destroy('unbind requested by the SMSC');
+        return;
+      case 'deliver_sm':
+        this.#onDeliverSm(pdu);
+        return;
+      case 'alert_notification':
+        return; // has no response in SMPP 3.4
+      case 'unknown':
+        this.#respond(pdu.response({ command_status: CommandStatus.ESME_RINVCMDID }));
+        this.destroy(`unknown command 0x${pdu.command_id.toString(16)} from the SMSC`);
+        return;
+      default:
+        this.#respond(pdu.response({ command_status: CommandStatus.ESME_RINVCMDID }));
+    }
+  }
+
+  #onResponse(pdu: SmppPdu): void {
+    const pending = this.#inFlight.get(pdu.sequence_number);
+    if (pdu.command === 'generic_nack') {
+      const reason = `generic_nack ${describeCommandStatus(pdu.command_status).name} for #${pdu.sequence_number}`;
+      if (pending) {
+        clearTimeout(pending.timer);
+        this.#inFlight.delete(pdu.sequence_number);
+        pending.reject(new SmppProtocolError(`${pending.command} answered with ${reason}`));
+      }
+      this.destroy(reason);
+      return;
+    }
+    if (!pending) {
+      if (this.#timedOut.delete(pdu.sequence_number)) this.emit('lateResponse', pdu);
+      return;
+    }
+    clearTimeout(pending.timer);
+    this.#inFlight.delete(pdu.sequence_number);
+    pending.resolve(pdu);
+  }
+
+  #onDeliverSm(pdu: SmppPdu): void {
+    this.#options.onDeliverSm(pdu).then(
+      (status) => this.#respond(pdu.response({ command_status: status })),
+      // A handler that throws must not lose the receipt: a temporary error makes the SMSC redeliver.
+      () => this.#respond(pdu.response({ command_status: CommandStatus.ESME_RX_T_APPN })),
+    );
+  }
+
+  #respond(response: SmppPdu): void {
+    if (!this.#closed) this.#session.send(response);
+  }
+
+  #startEnquireLink(): void {
+    this.#enquireLinkTimer = setInterval(() => {
+      if (this.#enquireLinkOutstanding) return;
+      this.#enquireLinkOutstanding = true;
+      this.request('enquire_link').then(
+        () => {
+          this.#enquireLinkOutstanding = false;
+        },
+        (error: unknown) => {
+          this.#enquireLinkOutstanding = false;
+          if (error instanceof SmppResponseTimeoutError)
+            this.destroy('link dead: enquire_link unanswered', error);
+        },
+      );
+    }, this.#options.enquireLinkIntervalMs);
+    this.#enquireLinkTimer.unref();
+  }
+
+  #stopEnquireLink(): void {
+    clearInterval(this.#enquireLinkTimer);
+    this.#enquireLinkTimer = undefined;
+  }
+
+  #nextSequence(): number {
+    this.#sequence = this.#sequence >= maxSequenceNumber ? 1 : this.#sequence + 1;
+    return this.#sequence;
+  }
+
+  #rememberTimeout(sequenceNumber: number): void {
+    this.#timedOut.add(sequenceNumber);
+    if (this.#timedOut.size > rememberedTimeouts) {
+      const oldest = this.#timedOut.values().next().value;
+      if (oldest !== undefined) this.#timedOut.delete(oldest);
+    }
+  }
+}
