@@ -182,3 +182,8 @@ export function parseSendRequest(input: unknown): SendRequestParseResult {
     errors: errors.length > 0 ? errors : [{ field: rootField, message: 'is not a valid send request' }],
   };
 }
+
+/** JSON Schema of the request as a producer writes it: for API docs and SQS producers in other languages. */
+export function sendRequestJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(sendRequestSchema, { io: 'input' });
+}

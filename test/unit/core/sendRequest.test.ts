@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseSendRequest, sendRequestLimits } from '../../../core/sendRequest.js';
+import { parseSendRequest, sendRequestJsonSchema, sendRequestLimits } from '../../../core/sendRequest.js';
 
 const valid = { subAccount: 'acme_hq', to: '+6591234567', from: 'ACME', text: 'Your code is 123456' };
 
@@ -196,5 +196,18 @@ describe('parseSendRequest', () => {
       ),
       { numRuns: 1_000 },
     );
+  });
+
+  it('publishes a JSON Schema whose patterns are the ones it checks', () => {
+    const schema = sendRequestJsonSchema() as {
+      required: string[];
+      additionalProperties: boolean;
+      properties: Record<string, { pattern?: string }>;
+    };
+    expect(schema.required.sort()).toEqual(['from', 'subAccount', 'text', 'to']);
+    expect(schema.additionalProperties).toBe(false);
+    const to = new RegExp(schema.properties.to?.pattern ?? '');
+    expect(to.test('+6591234567')).toBe(true);
+    expect(to.test('6591234567')).toBe(false);
   });
 });
