@@ -506,6 +506,8 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
       session.destroy();
       return;
     }
+    // Like a real SMSC, answer at once: Nagle's algorithm would hold small resps back behind delayed ACKs.
+    session.socket.setNoDelay(true);
     let markClosed: () => void = () => undefined;
     const connection: Connection = {
       id: `c${++this.connectionCount}`,

@@ -81,6 +81,9 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
     super();
     this.#options = options;
     this.#session = session;
+    // Nagle's algorithm would hold a submit_sm back and release it together with later ones, so the SMSC
+    // would see sends closer together than the rate limiter spaced them (and throttle them).
+    session.socket.setNoDelay(true);
     session.on('pdu', (pdu: SmppPdu) => this.#onPdu(pdu));
     session.on('error', (error: Error) => this.destroy(`socket error: ${error.message}`, error));
     session.on('close', () => this.destroy('socket closed'));
@@ -119,7 +122,20 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
           bound.off('closed', failBeforeBind);
           options.onTransportConnected?.();
           bound.#bind().then(
-            () => resolve(bound),
+            () => {
+              // A frame that broke the link may have arrived right behind the bind_resp.
+              if (bound.isClosed) {
+                reject(
+                  new SmppConnectionClosedError({
+                    command: 'bind',
+                    reason: bound.#closeReason,
+                    written: true,
+                  }),
+                );
+              } else {
+                resolve(bound);
+              }
+            },
             (error: unknown) => {
               bound.destroy('bind failed');
               reject(error);

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawSmppClient } from './rawClient.js';
-import { withTimeout } from './waitFor.js';
+import { withTimeout } from '../../support/waitFor.js';
 
 const cliPath = fileURLToPath(new URL('../../../local/smsc-simulator/cli.ts', import.meta.url));
 const STARTUP_MS = 10_000;

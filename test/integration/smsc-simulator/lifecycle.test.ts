@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SmscSimulatorConfigError, SmscSimulatorStateError } from '../../../local/smsc-simulator/errors.js';
 import { SmscSimulator } from '../../../local/smsc-simulator/SmscSimulator.js';
 import { RawSmppClient } from './rawClient.js';
-import { nextEvent, withTimeout } from './waitFor.js';
+import { nextEvent, withTimeout } from '../../support/waitFor.js';
 
 const account = { systemId: 'acme', password: 'pw' };
 

@@ -11,7 +11,7 @@ import {
   type SmppPdu,
 } from '../../../worker/smpp/smppPackage.js';
 import { type BindMode, bindCommandOf } from '../../../worker/smpp/types.js';
-import { WAIT_MS, withTimeout } from './waitFor.js';
+import { WAIT_MS, withTimeout } from '../../support/waitFor.js';
 
 export interface RawClientOptions {
   port: number;

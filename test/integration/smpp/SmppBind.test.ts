@@ -1,0 +1,350 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SmscSimulator } from '../../../local/smsc-simulator/SmscSimulator.js';
+import { CommandStatus } from '../../../worker/smpp/commandStatus.js';
+import {
+  SmppConnectionClosedError,
+  SmppError,
+  SmppNotBoundError,
+  SmppResponseTimeoutError,
+} from '../../../worker/smpp/errors.js';
+import type { SmppBind, SubmitSmOutcome } from '../../../worker/smpp/SmppBind.js';
+import { newPdu, parsePdu } from '../../../worker/smpp/smppPackage.js';
+import type { BindMode, DeliverSm } from '../../../worker/smpp/types.js';
+import { nextEvent, withTimeout } from '../../support/waitFor.js';
+import { bindTo, password, startBound, systemId, textPart } from './bindFixture.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function simulator(options: Partial<ConstructorParameters<typeof SmscSimulator>[0]> = {}) {
+  const sim = new SmscSimulator({
+    accounts: [{ systemId, password }],
+    tls: { port: 0 },
+    receiptDelayMs: 20,
+    ...options,
+  });
+  const ports = await sim.start();
+  cleanups.push(() => sim.stop());
+  return { sim, ports };
+}
+
+function track(bind: SmppBind): SmppBind {
+  cleanups.push(() => bind.stop());
+  return bind;
+}
+
+describe('SmppBind against the 8x8 simulator', () => {
+  it.each<[BindMode, boolean]>([
+    ['transceiver', false],
+    ['transmitter', false],
+    ['receiver', false],
+    ['transceiver', true],
+    ['transmitter', true],
+    ['receiver', true],
+  ])('binds as %s (TLS: %s) and the SMSC sees that bind', async (bindMode, tls) => {
+    const { sim, ports } = await simulator();
+    const port = tls ? (ports.tlsPort ?? 0) : ports.port;
+    const bind = track(
+      bindTo(port, {
+        bindMode,
+        endpoint: { host: 'localhost', port, tls, ...(tls ? { caPem: sim.tlsCertificatePem } : {}) },
+      }),
+    );
+    await startBound(bind);
+    const account = sim.stats().accounts[systemId];
+    expect(account?.binds.current).toBe(1);
+    expect(account?.perBind[0]?.mode).toBe(bindMode);
+    expect(account?.perBind[0]?.transport).toBe(tls ? 'tls' : 'plain');
+  });
+
+  it('refuses a TLS SMSC whose certificate it cannot verify', async () => {
+    const { ports } = await simulator();
+    const port = ports.tlsPort ?? 0;
+    const bind = track(bindTo(port, { endpoint: { host: 'localhost', port, tls: true } }));
+    const closed = nextEvent<{ to: string; reason: string }>(bind, 'status', (c) => c.to === 'closed');
+    bind.start();
+    const change = await closed;
+    expect(change.reason).toMatch(/certificate/i);
+    expect(bind.status).not.toBe('bound');
+  });
+
+  it('reports a 5th bind as rejected by the SMSC and backs off with growing delays', async () => {
+    const { sim, ports } = await simulator();
+    for (let i = 0; i < 4; i++) await startBound(track(bindTo(ports.port)));
+    const fifth = track(
+      bindTo(ports.port, { reconnectInitialMs: 40, reconnectMaxMs: 10_000, random: () => 0.999 }),
+    );
+    const rejections: Array<{ commandStatus: number; statusName: string; retryInMs: number }> = [];
+    const thirdRejection = new Promise<void>((resolve) => {
+      fifth.on('bindRejected', (info) => {
+        rejections.push(info);
+        if (rejections.length === 3) resolve();
+      });
+    });
+    fifth.start();
+    await withTimeout(thirdRejection, 'three rejected binds', 5000);
+    expect(rejections.map((r) => r.statusName)).toEqual([
+      'ESME_RBINDFAIL',
+      'ESME_RBINDFAIL',
+      'ESME_RBINDFAIL',
+    ]);
+    const delays = rejections.map((r) => r.retryInMs);
+    expect(delays[1]).toBeGreaterThan(delays[0] ?? 0);
+    expect(delays[2]).toBeGreaterThan(delays[1] ?? 0);
+    expect(sim.stats().accounts[systemId]?.binds.peak).toBe(4);
+  });
+
+  it('waits much longer before retrying a bind the SMSC refused for bad credentials', async () => {
+    const { ports } = await simulator();
+    const bind = track(
+      bindTo(ports.port, { credentials: { systemId, password: 'wrong' }, credentialsRetryMs: 120_000 }),
+    );
+    const rejected = nextEvent<{ statusName: string; retryInMs: number }>(bind, 'bindRejected');
+    bind.start();
+    const info = await rejected;
+    expect(info.statusName).toBe('ESME_RINVPASWD');
+    expect(info.retryInMs).toBeGreaterThanOrEqual(120_000);
+  });
+
+  it('submits 1,000 parts on one bind without the SMSC ever seeing more than 50 in a second', async () => {
+    const { sim, ports } = await simulator();
+    const bind = track(await startBound(bindTo(ports.port, { submitsPerSecond: 50 })));
+    const outcomes = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        bind.submit(textPart(`6591${String(i).padStart(6, '0')}`, `otp ${i}`)),
+      ),
+    );
+    expect(outcomes.filter((o) => o.accepted)).toHaveLength(1000);
+    const account = sim.stats().accounts[systemId];
+    expect(account?.submits.accepted).toBe(1000);
+    expect(account?.submits.throttled).toBe(0);
+    expect(account?.submits.maxAcceptedInAnyWindowPerBind).toBeLessThanOrEqual(50);
+    expect(new Set(outcomes.map((o) => (o.accepted ? o.messageId : ''))).size).toBe(1000);
+  }, 60_000);
+
+  it('fills the whole rate when the SMSC answers after 300 ms, without being throttled', async () => {
+    const { sim, ports } = await simulator({ faults: { latencyMs: 300 } });
+    const bind = track(await startBound(bindTo(ports.port)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => bind.submit(textPart('6591000001', `slow ${i}`))),
+    );
+    expect(outcomes.every((o) => o.accepted)).toBe(true);
+    const account = sim.stats().accounts[systemId];
+    // A window that starved the bind over a 300 ms round trip would never get 50 into one second.
+    expect(account?.submits.maxAcceptedInAnyWindowPerBind).toBe(50);
+    expect(account?.submits.throttled).toBe(0);
+  }, 30_000);
+
+  it('pauses on ESME_RTHROTTLED and resends the part instead of failing it', async () => {
+    const { sim, ports } = await simulator({ accounts: [{ systemId, password, submitsPerSecond: 10 }] });
+    const bind = track(await startBound(bindTo(ports.port, { submitsPerSecond: 50, throttlePauseMs: 200 })));
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => bind.submit(textPart('6591000002', `burst ${i}`))),
+    );
+    expect(outcomes.every((o) => o.accepted)).toBe(true);
+    expect(sim.stats().accounts[systemId]?.submits.throttled).toBeGreaterThan(0);
+    expect(outcomes.some((o) => o.throttledRetries > 0)).toBe(true);
+    expect(sim.stats().accounts[systemId]?.submits.accepted).toBe(30);
+  }, 30_000);
+
+  it('returns final SMSC rejections with the status name and whether a retry can help', async () => {
+    const { ports } = await simulator({
+      outcomeRules: [{ prefix: '999', outcome: 'invalid-destination' }],
+    });
+    const bind = track(await startBound(bindTo(ports.port)));
+    const outcome = await bind.submit(textPart('9991234567', 'nowhere'));
+    expect(outcome).toMatchObject({ accepted: false, statusName: 'ESME_RINVDSTADR', retryable: false });
+  });
+
+  it('hands receipts that arrive on another bind of the same system_id to that bind and acknowledges them', async () => {
+    const { sim, ports } = await simulator();
+    const received: DeliverSm[] = [];
+    const transmitter = track(await startBound(bindTo(ports.port, { bindMode: 'transmitter' })));
+    const receiver = track(
+      await startBound(
+        bindTo(ports.port, {
+          bindMode: 'receiver',
+          onDeliverSm: async (deliverSm) => {
+            received.push(deliverSm);
+            return CommandStatus.ESME_ROK;
+          },
+        }),
+      ),
+    );
+    const outcome = (await transmitter.submit(textPart('6591000003', 'hello'))) as SubmitSmOutcome & {
+      messageId: string;
+    };
+    await withTimeout(
+      (async () => {
+        while (sim.stats().accounts[systemId]?.receipts.answeredOk !== 1) {
+          await nextEvent(sim, 'deliver-resp');
+        }
+      })(),
+      'the receipt to be answered',
+    );
+    expect(received).toHaveLength(1);
+    expect(received[0]?.esmClass).toBe(0x04);
+    expect(received[0]?.receiptedMessageId).toBe(outcome.messageId);
+    expect(received[0]?.shortMessage.toString('latin1')).toContain(`id:${outcome.messageId}`);
+    expect(receiver.snapshot().bindMode).toBe('receiver');
+  });
+
+  it('answers a receipt it cannot record with a temporary error so the SMSC sends it again', async () => {
+    const { sim, ports } = await simulator({ receiptRedeliveryMs: 100 });
+    let calls = 0;
+    const bind = track(
+      await startBound(
+        bindTo(ports.port, {
+          onDeliverSm: async () => {
+            calls += 1;
+            if (calls === 1) throw new Error('DynamoDB unavailable');
+            return CommandStatus.ESME_ROK;
+          },
+        }),
+      ),
+    );
+    await bind.submit(textPart('6591000004', 'retry me'));
+    await withTimeout(
+      (async () => {
+        while (sim.stats().accounts[systemId]?.receipts.answeredOk !== 1)
+          await nextEvent(sim, 'deliver-resp');
+      })(),
+      'the redelivered receipt to be answered',
+    );
+    const receipts = sim.stats().accounts[systemId]?.receipts;
+    expect(receipts?.answeredError).toBe(1);
+    expect(receipts?.redelivered).toBeGreaterThanOrEqual(1);
+  });
+
+  it('fails every in-flight submit with a typed, in-doubt error when the SMSC drops the link, then binds again', async () => {
+    const { sim, ports } = await simulator({ faults: { latencyMs: 200 } });
+    const bind = track(await startBound(bindTo(ports.port)));
+    const pending = Array.from({ length: 20 }, (_, i) =>
+      bind.submit(textPart('6591000005', `in flight ${i}`)).then(
+        (outcome) => ({ outcome }),
+        (error: unknown) => ({ error }),
+      ),
+    );
+    await nextEvent(sim, 'submit');
+    const rebound = nextEvent<{ to: string }>(bind, 'status', (c) => c.to === 'bound');
+    sim.dropConnections();
+    const settled = await withTimeout(Promise.all(pending), 'every submit to settle');
+    const errors = settled.flatMap((s) => ('error' in s ? [s.error] : []));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) expect(error).toBeInstanceOf(SmppError);
+    const written = errors.filter((e) => e instanceof SmppConnectionClosedError);
+    expect(written.length).toBeGreaterThan(0);
+    for (const error of written) expect((error as SmppError).inDoubt).toBe(true);
+    await rebound;
+    sim.setFaults({ latencyMs: 0 });
+    await expect(bind.submit(textPart('6591000005', 'after reconnect'))).resolves.toMatchObject({
+      accepted: true,
+    });
+  });
+
+  it('rejects a submit while not bound without sending it', async () => {
+    const { ports } = await simulator();
+    const bind = track(bindTo(ports.port));
+    await expect(bind.submit(textPart('6591000006', 'too early'))).rejects.toBeInstanceOf(SmppNotBoundError);
+    await expect(bind.submit(textPart('6591000006', 'too early'))).rejects.toMatchObject({ inDoubt: false });
+  });
+
+  it('times out a submit the SMSC never answers, marking it in doubt', async () => {
+    const { ports } = await simulator({ faults: { missingRespRate: 1 } });
+    const bind = track(await startBound(bindTo(ports.port, { requestTimeoutMs: 300 })));
+    const error = await bind.submit(textPart('6591000007', 'lost resp')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SmppResponseTimeoutError);
+    expect((error as SmppResponseTimeoutError).inDoubt).toBe(true);
+  });
+
+  it('declares a link dead when enquire_link goes unanswered, and binds again', async () => {
+    const { sim, ports } = await simulator();
+    const bind = track(
+      await startBound(bindTo(ports.port, { enquireLinkIntervalMs: 100, requestTimeoutMs: 200 })),
+    );
+    sim.setFaults({ ignoreEnquireLink: true });
+    const dead = await nextEvent<{ to: string; reason: string }>(bind, 'status', (c) => c.to === 'closed');
+    expect(dead.reason).toMatch(/enquire_link/);
+    sim.setFaults({ ignoreEnquireLink: false });
+    await nextEvent(bind, 'status', (c: { to: string }) => c.to === 'bound');
+  });
+
+  it('answers the SMSC unbind and binds again', async () => {
+    const { sim, ports } = await simulator();
+    const bind = track(await startBound(bindTo(ports.port)));
+    const closed = nextEvent<{ to: string; reason: string }>(bind, 'status', (c) => c.to === 'closed');
+    const rebound = nextEvent(bind, 'status', (c: { to: string }) => c.to === 'bound');
+    await sim.unbindAll(systemId);
+    expect((await closed).reason).toMatch(/unbind/);
+    await rebound;
+  });
+
+  it('on stop waits for outstanding responses, unbinds and does not reconnect', async () => {
+    const { sim, ports } = await simulator({ faults: { latencyMs: 150 } });
+    const bind = bindTo(ports.port);
+    await startBound(bind);
+    const parts = Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => bind.submit(textPart('6591000008', `drain ${i}`))),
+    );
+    await nextEvent(sim, 'submit');
+    const unbound = nextEvent(sim, 'unbind');
+    await bind.stop();
+    const outcomes = await parts;
+    expect(outcomes.filter((o) => o.status === 'fulfilled' && o.value.accepted).length).toBeGreaterThan(0);
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ inDoubt: false });
+    await unbound;
+    expect(bind.status).toBe('closed');
+    expect(sim.stats().accounts[systemId]?.binds.current).toBe(0);
+    await expect(bind.submit(textPart('6591000008', 'after stop'))).rejects.toBeInstanceOf(SmppNotBoundError);
+  });
+});
+
+describe('SmppBind against a misbehaving SMSC', () => {
+  /** A bare TCP server that accepts each bind and then writes `garbage` on the same connection. */
+  async function rogueSmsc(garbage: Buffer): Promise<{ port: number; connections: EventEmitter }> {
+    const connections = new EventEmitter();
+    const sockets = new Set<Socket>();
+    let count = 0;
+    const server: Server = createServer((socket) => {
+      sockets.add(socket);
+      connections.emit('connection', ++count);
+      socket.on('error', () => {});
+      socket.once('data', (bytes) => {
+        socket.write(parsePdu(bytes).response({ system_id: 'rogue' }).toBuffer());
+        socket.write(garbage);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          server.close(() => resolve());
+        }),
+    );
+    const address = server.address();
+    return { port: typeof address === 'object' && address ? address.port : 0, connections };
+  }
+
+  it.each([
+    [
+      'a malformed frame',
+      Buffer.from([0x00, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x05, 0, 0, 0, 0, 0, 0, 0, 1]),
+    ],
+    ['a generic_nack', newPdu('generic_nack', { sequence_number: 99, command_status: 0x03 }).toBuffer()],
+    ['an unknown command', Buffer.from([0, 0, 0, 16, 0x00, 0x00, 0x0f, 0xff, 0, 0, 0, 0, 0, 0, 0, 7])],
+  ])('closes the connection after %s and connects again, without crashing', async (_label, garbage) => {
+    const rogue = await rogueSmsc(garbage);
+    const bind = track(bindTo(rogue.port, { reconnectInitialMs: 20, reconnectMaxMs: 50 }));
+    const closed = nextEvent<{ to: string; reason: string }>(bind, 'status', (c) => c.to === 'closed');
+    const reconnected = nextEvent<number>(rogue.connections, 'connection', (n) => n === 2, 5000);
+    bind.start();
+    expect((await closed).reason).not.toBe('');
+    await reconnected;
+    expect(bind.status).not.toBe('bound');
+  });
+});
