@@ -65,9 +65,12 @@ export class SmppBindRejectedError extends SmppError {
   readonly statusName: string;
 
   constructor(context: { commandStatus: number; statusName: string }) {
-    super(`bind rejected by the SMSC: ${context.statusName} (0x${context.commandStatus.toString(16).padStart(8, '0')})`, {
-      inDoubt: false,
-    });
+    super(
+      `bind rejected by the SMSC: ${context.statusName} (0x${context.commandStatus.toString(16).padStart(8, '0')})`,
+      {
+        inDoubt: false,
+      },
+    );
     this.name = 'SmppBindRejectedError';
     this.commandStatus = context.commandStatus;
     this.statusName = context.statusName;

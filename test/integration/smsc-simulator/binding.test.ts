@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../local/smsc-simulator/SmscSimulator.js';
 import { bindModes } from '../../../worker/smpp/types.js';
-import { closeAll, RawSmppClient } from './rawClient.js';
 import { nextEvent, withTimeout } from '../../support/waitFor.js';
+import { closeAll, RawSmppClient } from './rawClient.js';
 
 const simulator = new SmscSimulator({
   accounts: [

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawSmppClient } from './rawClient.js';
 import { withTimeout } from '../../support/waitFor.js';
+import { RawSmppClient } from './rawClient.js';
 
 const cliPath = fileURLToPath(new URL('../../../local/smsc-simulator/cli.ts', import.meta.url));
 const STARTUP_MS = 10_000;

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../local/smsc-simulator/SmscSimulator.js';
-import { closeAll, isReceiptFor, RawSmppClient, submitFields } from './rawClient.js';
 import { nextEvent, withTimeout } from '../../support/waitFor.js';
+import { closeAll, isReceiptFor, RawSmppClient, submitFields } from './rawClient.js';
 
 /** Scripted random(): each submit_sm under missingRespRate takes the next value. */
 const randomValues: number[] = [];

@@ -2,8 +2,8 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SmscSimulatorConfigError, SmscSimulatorStateError } from '../../../local/smsc-simulator/errors.js';
 import { SmscSimulator } from '../../../local/smsc-simulator/SmscSimulator.js';
-import { RawSmppClient } from './rawClient.js';
 import { nextEvent, withTimeout } from '../../support/waitFor.js';
+import { RawSmppClient } from './rawClient.js';
 
 const account = { systemId: 'acme', password: 'pw' };
 

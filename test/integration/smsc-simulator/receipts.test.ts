@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../local/smsc-simulator/SmscSimulator.js';
-import { closeAll, RawSmppClient, receiptText } from './rawClient.js';
 import { nextEvent } from '../../support/waitFor.js';
+import { closeAll, RawSmppClient, receiptText } from './rawClient.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** 2026-11-25T17:20:42Z: receipt dates are YYMMDDhhmm in UTC. */

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../local/smsc-simulator/SmscSimulator.js';
-import { closeAll, RawSmppClient, submitFields } from './rawClient.js';
 import { withTimeout } from '../../support/waitFor.js';
+import { closeAll, RawSmppClient, submitFields } from './rawClient.js';
 
 /** A clock the tests move by hand, so window edges are exact. */
 let clock = 1_800_000_000_000;
