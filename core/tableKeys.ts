@@ -14,7 +14,7 @@
  * | leases      | `LEASE#<subAccount>`                 | `SLOT#<n>`    | bind slot n (0..bindCap-1): holder, fence, expiry      |
  *
  * - Receipts are correlated by the SMSC id under the sub-account (8x8 sends a receipt to any bind of the
- *   same system_id), normalised by core/smscId.ts so hex/decimal and letter case cannot split one id in two.
+ *   same system_id), normalised by worker/receipts/smscMessageId.ts so hex/decimal and letter case cannot split one id in two.
  *   `SUBMIT` and `RECEIPT` share a partition: one Query finds both, whichever came first.
  * - One Query on `LEASE#<subAccount>` lists every slot of a sub-account.
  * - TTL attribute `expiresAt`, epoch seconds, on messages, correlation and idempotency. DynamoDB deletes
@@ -120,7 +120,7 @@ export function messageKey(messageId: string): ItemKey {
   return { pk: `MSG#${messageId}`, sk: 'MSG' };
 }
 
-/** `normalisedSmscId` comes from core/smscId.ts `normaliseSmscId`. */
+/** `normalisedSmscId` comes from worker/receipts/smscMessageId.ts `normaliseSmscMessageId`. */
 export function submitCorrelationKey(subAccount: string, normalisedSmscId: string): ItemKey {
   return { pk: `SMSC#${subAccount}#${normalisedSmscId}`, sk: 'SUBMIT' };
 }
@@ -197,6 +197,8 @@ export const workerEnv = {
   /** Unique per worker (the ECS task id in AWS); the lease holder name. */
   workerId: 'WORKER_ID',
   logLevel: 'LOG_LEVEL',
+  /** Port of the worker's health endpoint (GET /health: 200 while bound or standing by). */
+  healthPort: 'HEALTH_PORT',
   /** `true` masks phone numbers in logs to their last 4 digits. */
   maskPhoneNumbers: 'MASK_PHONE_NUMBERS',
   /** The AWS SDK reads these itself: the emulator's endpoint locally, unset in AWS. */

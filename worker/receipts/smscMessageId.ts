@@ -19,8 +19,10 @@
  * gateways answer the submit in hex and write the receipt in decimal.
  */
 
-export const smscIdFormats = ['text', 'hex', 'decimal'] as const;
-export type SmscIdFormat = (typeof smscIdFormats)[number];
+import type { MessageIdFormat } from '../../core/fleetConfig.js';
+
+/** How the SMSC writes an id; the fleet config names one for resps and one for receipts. */
+export type SmscIdFormat = MessageIdFormat;
 
 const hexDigits = /^[0-9a-f]+$/;
 const decimalDigits = /^[0-9]+$/;

@@ -1,7 +1,8 @@
 /** Plain value types shared by the SMPP session layer, the receipt path and the simulator. */
 
-export const bindModes = ['transceiver', 'transmitter', 'receiver'] as const;
-export type BindMode = (typeof bindModes)[number];
+import type { BindMode } from '../../core/fleetConfig.js';
+
+export { type BindMode, bindModes } from '../../core/fleetConfig.js';
 
 /** The PDU command that opens a session in each mode. */
 export const bindCommandOf = {
