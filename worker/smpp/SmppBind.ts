@@ -47,7 +47,8 @@ export interface SmppBindEvents {
 export const smppBindTuningSchema = z.object({
   /** submit_sm awaiting their resp; 30 sustains 50/s up to a 600 ms round trip at even pacing. */
   window: z.number().int().min(1).max(1000).default(30),
-  submitsPerSecond: z.number().positive().max(10_000).default(50),
+  // The upper bound is only there so a typo cannot allocate a huge limiter; benchmarks use it to turn the limit off.
+  submitsPerSecond: z.number().positive().max(1_000_000).default(50),
   connectTimeoutMs: z.number().int().positive().default(10_000),
   requestTimeoutMs: z.number().int().positive().default(10_000),
   enquireLinkIntervalMs: z.number().int().positive().default(30_000),
