@@ -19,11 +19,12 @@
  *   id and receipt. registered_delivery bits 0-1: 1 (or 3) a receipt always, 2 only on failure, 0 none.
  * - Receipts: deliver_sm esm_class 0x04, data_coding 0, 8x8's text
  *   `id:<uuid> sub:001 dlvrd:001 submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DELIVRD err:000 Text:…`
- *   (dates in UTC; Text: the first 20 characters for GSM/ASCII/Latin-1 codings, non-ASCII shown as `?`,
- *   empty for UCS-2 and binary), plus receipted_message_id / message_state TLVs unless
- *   `receiptTlvs: false`. Sent after `receiptDelayMs` to ANY bound receiver/transceiver of the system_id,
- *   round robin — not necessarily the submitting bind — and sent again every `receiptRedeliveryMs` until
- *   one copy is answered with status 0 (waiting for a bind when there is none).
+ *   (dates in UTC; Text: the first 20 characters of GSM 7-bit or Latin-1 text, non-ASCII shown as `?`,
+ *   empty for UCS-2 and binary, with data_coding read as worker/encoding's decodeShortMessage reads it),
+ *   plus receipted_message_id / message_state TLVs unless `receiptTlvs: false`. Sent after
+ *   `receiptDelayMs` to ANY bound receiver/transceiver of the system_id, round robin — not necessarily the
+ *   submitting bind — and sent again every `receiptRedeliveryMs` until one copy is answered with status 0
+ *   (waiting for a bind when there is none).
  * - MO messages (`sendMobileOriginated`): deliver_sm esm_class 0, GSM 03.38 unpacked with data_coding 0
  *   when every character fits, else UCS-2 data_coding 8; redelivered like receipts.
  * - Outcome rules by destination prefix or regex (first match wins, default delivered), and faults:
@@ -48,6 +49,11 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
+import { dataCodings, esmClassUdhIndicator } from '../../worker/encoding/constants.js';
+import { decodeShortMessage } from '../../worker/encoding/decodeShortMessage.js';
+import { encodeGsm7, isGsm7Encodable } from '../../worker/encoding/gsm7.js';
+import { encodeUcs2 } from '../../worker/encoding/ucs2.js';
+import { CommandStatus } from '../../worker/smpp/commandStatus.js';
 import {
   commandIdOf,
   createSmppServer,
@@ -58,7 +64,6 @@ import {
   type SmppServerOptions,
 } from '../../worker/smpp/smppPackage.js';
 import type { BindMode } from '../../worker/smpp/types.js';
-import { formatCommandStatus, SmscCommandStatus } from './commandStatus.js';
 import { DeliverSmOutbox, type DeliverSmReceiver, type OutboundDeliverSm } from './DeliverSmOutbox.js';
 import { formatReceiptText, type ReceiptOutcome, receiptOutcomes } from './deliveryReceipt.js';
 import { SmscSimulatorError, SmscSimulatorStateError } from './errors.js';
@@ -69,8 +74,7 @@ import type {
   Transport,
   UnbindReason,
 } from './events.js';
-import { encodeGsm7 } from './gsm7.js';
-import { concatInfoOf, decodeText, isGsmCompatibleCoding, splitUserData } from './messageBody.js';
+import { formatCommandStatus } from './formatCommandStatus.js';
 import {
   matchOutcomeRule,
   noFaults,
@@ -324,8 +328,8 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
     }
     const state = this.accounts.get(systemId);
     if (!state) throw new SmscSimulatorError(`no account with systemId ${systemId}`);
-    const gsm = encodeGsm7(message.text);
-    const shortMessage = gsm ?? Buffer.from(message.text, 'utf16le').swap16();
+    const gsm = isGsm7Encodable(message.text);
+    const shortMessage = gsm ? encodeGsm7(message.text) : encodeUcs2(message.text);
     if (shortMessage.length > MAX_SHORT_MESSAGE_OCTETS) {
       throw new SmscSimulatorError(
         `MO text takes ${shortMessage.length} octets; one deliver_sm carries at most ${MAX_SHORT_MESSAGE_OCTETS}`,
@@ -348,7 +352,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
         dest_addr_npi: to.npi,
         destination_addr: to.address,
         esm_class: 0,
-        data_coding: gsm ? 0 : 8,
+        data_coding: gsm ? dataCodings.smscDefault : dataCodings.ucs2,
         short_message: shortMessage,
       },
     });
@@ -567,7 +571,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
         this.onUnbind(connection, pdu);
         break;
       default:
-        this.respondGenericNack(connection, pdu, SmscCommandStatus.invalidCommandId);
+        this.respondGenericNack(connection, pdu, CommandStatus.ESME_RINVCMDID);
     }
   }
 
@@ -617,9 +621,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
   private onBind(connection: Connection, pdu: SmppPdu, mode: BindMode): void {
     if (connection.phase !== 'open') {
       const status =
-        connection.phase === 'released'
-          ? SmscCommandStatus.invalidBindStatus
-          : SmscCommandStatus.alreadyBound;
+        connection.phase === 'released' ? CommandStatus.ESME_RINVBNDSTS : CommandStatus.ESME_RALYBND;
       this.respondStatus(connection, pdu, status);
       return;
     }
@@ -678,10 +680,10 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
     state: AccountState | undefined,
     password: string,
   ): { reason: BindRejectReason; status: number } | undefined {
-    if (this.currentFaults.refuseBinds) return { reason: 'refused', status: SmscCommandStatus.systemError };
-    if (!state) return { reason: 'unknown-system-id', status: SmscCommandStatus.invalidSystemId };
+    if (this.currentFaults.refuseBinds) return { reason: 'refused', status: CommandStatus.ESME_RSYSERR };
+    if (!state) return { reason: 'unknown-system-id', status: CommandStatus.ESME_RINVSYSID };
     if (password !== state.account.password) {
-      return { reason: 'invalid-password', status: SmscCommandStatus.invalidPassword };
+      return { reason: 'invalid-password', status: CommandStatus.ESME_RINVPASWD };
     }
     if (state.live.length >= state.account.maxBinds) {
       return { reason: 'bind-limit', status: this.options.bindLimitStatus };
@@ -691,7 +693,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
 
   private onUnbind(connection: Connection, pdu: SmppPdu): void {
     if (connection.phase !== 'bound' && connection.phase !== 'unbinding') {
-      this.respondStatus(connection, pdu, SmscCommandStatus.invalidBindStatus);
+      this.respondStatus(connection, pdu, CommandStatus.ESME_RINVBNDSTS);
       return;
     }
     // The slot is free before unbind_resp leaves, so a client that rebinds right after never races us.
@@ -721,7 +723,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
     const arrivedAt = this.now();
     const bind = connection.bind;
     if (connection.phase !== 'bound' || !bind || bind.mode === 'receiver') {
-      this.respondStatus(connection, pdu, SmscCommandStatus.invalidBindStatus);
+      this.respondStatus(connection, pdu, CommandStatus.ESME_RINVBNDSTS);
       return;
     }
     const state = this.accounts.get(bind.systemId)!;
@@ -734,9 +736,9 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
       this.currentFaults.missingRespRate > 0 && this.random() < this.currentFaults.missingRespRate;
     if (respWithheld) state.submits.respsWithheld++;
 
-    if (status !== SmscCommandStatus.ok) {
+    if (status !== CommandStatus.ESME_ROK) {
       state.submitErrors.set(status, (state.submitErrors.get(status) ?? 0) + 1);
-      if (status === SmscCommandStatus.throttled) {
+      if (status === CommandStatus.ESME_RTHROTTLED) {
         state.submits.throttled++;
         bind.throttledTimes.push(arrivedAt);
       }
@@ -779,16 +781,16 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
       return injected.status;
     }
     if (bind.accepted.countAt(arrivedAt) >= state.account.submitsPerSecond)
-      return SmscCommandStatus.throttled;
+      return CommandStatus.ESME_RTHROTTLED;
     switch (rule?.outcome) {
       case 'invalid-destination':
-        return SmscCommandStatus.invalidDestination;
+        return CommandStatus.ESME_RINVDSTADR;
       case 'throttled':
-        return SmscCommandStatus.throttled;
+        return CommandStatus.ESME_RTHROTTLED;
       case 'submit-error':
         return rule.status!;
       default:
-        return SmscCommandStatus.ok;
+        return CommandStatus.ESME_ROK;
     }
   }
 
@@ -804,10 +806,8 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
     const dataCoding = numberField(pdu.data_coding);
     const shortMessage = bufferField(pdu.short_message) ?? Buffer.alloc(0);
     const messagePayload = bufferField(pdu.message_payload);
-    const userData = splitUserData(
-      shortMessage.length > 0 ? shortMessage : (messagePayload ?? shortMessage),
-      esmClass,
-    );
+    const userData = shortMessage.length > 0 ? shortMessage : (messagePayload ?? shortMessage);
+    const decoded = decodeShortMessage({ dataCoding, esmClass, shortMessage: userData });
     const registeredDelivery = numberField(pdu.registered_delivery);
     const outcome: OutcomeKind = rule?.outcome ?? 'delivered';
     const message: SubmittedMessage = {
@@ -827,9 +827,11 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
       registeredDelivery,
       shortMessage,
       messagePayload,
-      udh: userData.udh,
-      concat: concatInfoOf(userData.udh),
-      text: decodeText(userData.payload, dataCoding),
+      udh: udhOf(userData, esmClass),
+      concat: decoded.concat,
+      encoding: decoded.encoding,
+      // decodeShortMessage gives binary as hex; recorded text is only ever decoded characters.
+      text: decoded.encoding === 'BINARY' ? undefined : decoded.text,
       arrivedAt,
       outcome,
       receiptRequested: wantsReceipt(registeredDelivery, outcome),
@@ -876,7 +878,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
       doneAt: this.now(),
       outcome,
       err: rule?.err,
-      originalText: isGsmCompatibleCoding(message.dataCoding) ? message.text : undefined,
+      originalText: message.encoding === 'GSM7' || message.encoding === 'LATIN1' ? message.text : undefined,
     });
     const tlvs = this.options.receiptTlvs
       ? { receipted_message_id: message.messageId, message_state: receiptOutcomes[outcome].messageState }
@@ -894,7 +896,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
         dest_addr_npi: message.sourceNpi,
         destination_addr: message.source,
         esm_class: 0x04,
-        data_coding: 0,
+        data_coding: dataCodings.smscDefault,
         short_message: Buffer.from(text, 'latin1'),
         ...tlvs,
       },
@@ -956,4 +958,12 @@ function numberField(value: unknown): number {
 
 function bufferField(value: unknown): Buffer | undefined {
   return Buffer.isBuffer(value) ? value : undefined;
+}
+
+/** The UDH bytes, length octet included, when esm_class says there is one and it fits in the message. */
+function udhOf(bytes: Buffer, esmClass: number): Buffer | undefined {
+  if ((esmClass & esmClassUdhIndicator) === 0) return undefined;
+  const headerLength = bytes[0];
+  if (headerLength === undefined || 1 + headerLength > bytes.length) return undefined;
+  return bytes.subarray(0, 1 + headerLength);
 }

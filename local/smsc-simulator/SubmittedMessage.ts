@@ -1,5 +1,5 @@
 /** One accepted submit_sm as it reached the simulator, for tests to assert on. */
-import type { ConcatInfo } from './messageBody.js';
+import type { ConcatInfo, ShortMessageEncoding } from '../../worker/encoding/decodeShortMessage.js';
 import type { OutcomeKind } from './options.js';
 
 export interface SubmittedMessage {
@@ -25,7 +25,9 @@ export interface SubmittedMessage {
   /** The UDH (esm_class 0x40), length octet included. */
   readonly udh: Buffer | undefined;
   readonly concat: ConcatInfo | undefined;
-  /** Best-effort text (data_coding 0 as GSM 03.38, 1 ASCII, 3 Latin-1, 8 UCS-2), UDH stripped. */
+  /** How data_coding was read, as the fleet's receive path reads it (decodeShortMessage). */
+  readonly encoding: ShortMessageEncoding;
+  /** The decoded text, UDH stripped; undefined for BINARY. */
   readonly text: string | undefined;
   /** `now()` when the PDU arrived, epoch ms. */
   readonly arrivedAt: number;

@@ -4,8 +4,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { CliUsageError, cliUsage, parseCliArgs } from './cliArgs.js';
-import { formatCommandStatus } from './commandStatus.js';
 import { SmscSimulatorConfigError } from './errors.js';
+import { formatCommandStatus } from './formatCommandStatus.js';
 import { SmscSimulator } from './SmscSimulator.js';
 
 const log = (line: string): void => {

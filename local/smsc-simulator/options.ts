@@ -1,6 +1,6 @@
 /** The simulator's options: one zod schema, parsed once in the constructor, naming each bad field. */
 import { z } from 'zod';
-import { SmscCommandStatus } from './commandStatus.js';
+import { CommandStatus } from '../../worker/smpp/commandStatus.js';
 import { SmscSimulatorConfigError } from './errors.js';
 
 /**
@@ -140,7 +140,7 @@ export const smscSimulatorOptionsSchema = z.strictObject({
   /** Add receipted_message_id and message_state TLVs to receipts (8x8 does not document them). */
   receiptTlvs: z.boolean().default(true),
   /** bind_resp status when an account already has maxBinds binds (8x8 says only "rejected"). */
-  bindLimitStatus: commandStatusSchema.default(SmscCommandStatus.bindFailed),
+  bindLimitStatus: commandStatusSchema.default(CommandStatus.ESME_RBINDFAIL),
   /** Checked in order; the first match decides. No match: delivered. */
   outcomeRules: z.array(outcomeRuleSchema).default([]),
   faults: faultsPatchSchema.default({}),

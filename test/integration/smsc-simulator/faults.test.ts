@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { noFaults } from '../../../local/smsc-simulator/options.js';
 import { SmscSimulator } from '../../../local/smsc-simulator/SmscSimulator.js';
 import { nextEvent, withTimeout } from '../../support/waitFor.js';
 import { closeAll, isReceiptFor, RawSmppClient, submitFields } from './rawClient.js';
@@ -29,17 +30,7 @@ const bound = async (mode: 'transceiver' | 'transmitter' | 'receiver', tls = fal
 beforeAll(async () => {
   ({ port, tlsPort = 0 } = await simulator.start());
 });
-beforeEach(() => {
-  simulator.setFaults({
-    latencyMs: 0,
-    refuseBinds: false,
-    missingRespRate: 0,
-    submitErrorStatus: null,
-    duplicateReceipts: false,
-    earlyReceipts: false,
-    ignoreEnquireLink: false,
-  });
-});
+beforeEach(() => simulator.setFaults(noFaults));
 afterEach(async () => {
   await closeAll(clients);
   clients = [];
