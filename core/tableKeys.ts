@@ -12,6 +12,7 @@
  * |             |                                      | `RECEIPT`     | a receipt that came before its submit_sm_resp was kept |
  * | idempotency | `IDEM#<subAccount>#<idempotencyKey>` | `IDEM`        | the message id the key was first used for              |
  * | leases      | `LEASE#<subAccount>`                 | `SLOT#<n>`    | bind slot n (0..bindCap-1): holder, fence, expiry      |
+ * |             | `WORKERS`                            | `WORKER#<id>` | a worker's presence: `aliveUntilMs` (worker/leases)    |
  *
  * - Receipts are correlated by the SMSC id under the sub-account (8x8 sends a receipt to any bind of the
  *   same system_id), normalised by worker/receipts/smscMessageId.ts so hex/decimal and letter case cannot split one id in two.
@@ -142,6 +143,14 @@ export function leaseKey(subAccount: string, slot: number): ItemKey {
   if (!Number.isInteger(slot) || slot < 0)
     throw new RangeError(`lease slot must be a whole number ≥ 0, got ${slot}`);
   return { pk: leasePartitionKey(subAccount), sk: `SLOT#${slot}` };
+}
+
+/** One Query on this partition lists every worker's presence item (leases table). */
+export const workerPresencePartitionKey = 'WORKERS';
+
+/** A worker's presence item in the leases table: written each heartbeat, removed on clean shutdown. */
+export function workerPresenceKey(workerId: string): ItemKey {
+  return { pk: workerPresencePartitionKey, sk: `WORKER#${workerId}` };
 }
 
 /** Epoch seconds for `expiresAt`, `retention` seconds after `nowMs`. */
