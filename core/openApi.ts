@@ -1,0 +1,426 @@
+/**
+ * The HTTP API's contract: its operations, the schemas of what it answers, and the OpenAPI 3 document
+ * generated from those schemas and core/sendRequest.ts (never written by hand). lambdas/ shapes its answers
+ * with these types, lambdas/routes.ts builds the route table from `apiOperations`, and the stack takes the
+ * document and `apiRequestModels()` from here, so the three cannot drift.
+ */
+import { z } from 'zod';
+import { messageEncodings } from './events.js';
+import { messageStates } from './messageState.js';
+import { sendRequestSchema } from './sendRequest.js';
+
+/** The API's operations by route id: method and API Gateway resource path. */
+export const apiOperations = {
+  postMessage: { method: 'POST', path: '/messages' },
+  postMessageBatch: { method: 'POST', path: '/messages/batch' },
+  getMessage: { method: 'GET', path: '/messages/{id}' },
+  getOpenApi: { method: 'GET', path: '/openapi.json' },
+} as const;
+export type ApiRouteId = keyof typeof apiOperations;
+export type ApiMethod = (typeof apiOperations)[ApiRouteId]['method'];
+
+export const apiLimits = {
+  /** Items in one POST /messages/batch (SQS sends them in batches of 10). */
+  maxBatchItems: 100,
+} as const;
+
+/** HTTP header carrying an idempotency key (the body's `idempotencyKey` field means the same). */
+export const idempotencyKeyHeader = 'Idempotency-Key';
+/** Response header set to `true` when the answer repeats an earlier one for the same idempotency key. */
+export const idempotentReplayedHeader = 'Idempotent-Replayed';
+
+/** Machine-readable `code` of every error answer. */
+export const apiErrorCodes = {
+  invalidRequest: 'invalid_request',
+  invalidJson: 'invalid_json',
+  invalidBodyEncoding: 'invalid_body_encoding',
+  missingBody: 'missing_body',
+  unsupportedMediaType: 'unsupported_media_type',
+  payloadTooLarge: 'payload_too_large',
+  notFound: 'not_found',
+  messageNotFound: 'message_not_found',
+  methodNotAllowed: 'method_not_allowed',
+  idempotencyKeyReused: 'idempotency_key_reused',
+  idempotencyRequestInProgress: 'idempotency_request_in_progress',
+  queueUnavailable: 'queue_unavailable',
+  storageUnavailable: 'storage_unavailable',
+  misconfigured: 'misconfigured',
+  internalError: 'internal_error',
+} as const;
+export type ApiErrorCode = (typeof apiErrorCodes)[keyof typeof apiErrorCodes];
+
+/** Message ids are UUIDs (random v4 from the API, v8 derived from an idempotency key or an SQS message). */
+export const messageIdPattern =
+  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+const messageIdSchema = z
+  .string()
+  .regex(messageIdPattern)
+  .describe('The fleet’s id for the message (a UUID).');
+const encodingSchema = z.enum(messageEncodings).describe('GSM7 when every character fits, else UCS2.');
+const partsSchema = z.int().positive().describe('SMS parts the text takes (each is billed as one SMS).');
+const epochMsSchema = z.int().nonnegative().describe('Epoch milliseconds.');
+
+export const fieldErrorSchema = z
+  .object({
+    field: z.string().describe('Path to the bad value, e.g. `to`, `context.orderId`, `messages[3].text`.'),
+    message: z.string(),
+  })
+  .meta({ id: 'FieldError' });
+
+export const errorResponseSchema = z
+  .object({
+    error: z.string().describe('What went wrong, for a person.'),
+    code: z.enum(Object.values(apiErrorCodes) as [ApiErrorCode, ...ApiErrorCode[]]),
+    errors: z.array(fieldErrorSchema).optional().describe('Every bad field (400 invalid_request).'),
+    messageId: messageIdSchema.optional().describe('The message the answer is about, when there is one.'),
+    retryable: z
+      .boolean()
+      .optional()
+      .describe(
+        'true: the same request may be sent again (with the same idempotency key) and will not send twice.',
+      ),
+    requestId: z.string().optional().describe('The API Gateway request id: quote it when asking for help.'),
+  })
+  .meta({ id: 'Error' });
+
+export const acceptedResponseSchema = z
+  .object({
+    messageId: messageIdSchema,
+    status: z
+      .enum(messageStates)
+      .describe(
+        '`accepted` on the first answer; a replay after the first answer expired shows the current state.',
+      ),
+    encoding: encodingSchema,
+    parts: partsSchema,
+    statusUrl: z.string().describe('GET it for the message record.'),
+  })
+  .meta({ id: 'Accepted' });
+
+export const dryRunResponseSchema = z
+  .object({
+    dryRun: z.literal(true),
+    subAccount: z.string(),
+    encoding: encodingSchema,
+    parts: partsSchema,
+    units: z
+      .int()
+      .nonnegative()
+      .describe('GSM 7-bit septets (GSM7) or UTF-16 code units (UCS2) of the text.'),
+    maxParts: z.int().positive().describe('The most parts this sub-account accepts.'),
+  })
+  .meta({ id: 'DryRun' });
+
+/** What the handler checks before looking at the items: each item is then validated on its own. */
+export const batchEnvelopeSchema = z.strictObject(
+  {
+    messages: z
+      .array(z.unknown(), { error: 'must be an array of send requests' })
+      .min(1, { error: 'must hold at least one send request' })
+      .max(apiLimits.maxBatchItems, { error: `must hold at most ${apiLimits.maxBatchItems} send requests` }),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? 'must be a JSON object: { "messages": [ <send request>, … ] }'
+        : undefined,
+  },
+);
+
+/** The batch request as documented: each item a send request, validated on its own. */
+export const batchRequestSchema = z
+  .strictObject({
+    messages: z
+      .array(sendRequestSchema)
+      .min(1)
+      .max(apiLimits.maxBatchItems)
+      .describe(
+        'Each item is validated on its own: a bad item is reported in its result and does not stop the others.',
+      ),
+  })
+  .meta({ id: 'BatchRequest' });
+
+const batchIndexSchema = z.int().nonnegative().describe('The item’s position in `messages`.');
+
+export const batchItemResultSchema = z
+  .discriminatedUnion('result', [
+    z
+      .object({
+        index: batchIndexSchema,
+        result: z.literal('accepted'),
+        ...acceptedResponseSchema.shape,
+        replayed: z
+          .boolean()
+          .optional()
+          .describe('true: an earlier request with the same idempotencyKey made it.'),
+      })
+      .describe('Recorded and queued.'),
+    z
+      .object({
+        index: batchIndexSchema,
+        result: z.literal('rejected'),
+        code: z.enum([apiErrorCodes.invalidRequest, apiErrorCodes.idempotencyKeyReused]),
+        error: z.string(),
+        errors: z.array(fieldErrorSchema).optional(),
+        messageId: messageIdSchema.optional(),
+      })
+      .describe(
+        'Invalid, or its idempotencyKey was used for a different request: fix it before sending again.',
+      ),
+    z
+      .object({
+        index: batchIndexSchema,
+        result: z.literal('failed'),
+        code: z.enum([apiErrorCodes.queueUnavailable, apiErrorCodes.storageUnavailable]),
+        error: z.string(),
+        retryable: z.boolean(),
+        messageId: messageIdSchema.optional(),
+      })
+      .describe('Not queued because of a fault on our side; retryable items may be sent again as they are.'),
+    z
+      .object({
+        index: batchIndexSchema,
+        result: z.literal('valid'),
+        ...dryRunResponseSchema.omit({ dryRun: true }).shape,
+      })
+      .describe('Dry run: valid, nothing written or sent.'),
+  ])
+  .meta({ id: 'BatchItemResult' });
+
+export const batchResponseSchema = z
+  .object({
+    dryRun: z.boolean(),
+    accepted: z.int().nonnegative(),
+    rejected: z.int().nonnegative(),
+    failed: z.int().nonnegative(),
+    results: z.array(batchItemResultSchema).describe('One per item, in the order sent.'),
+  })
+  .meta({ id: 'BatchResponse' });
+
+export const messagePartSchema = z
+  .looseObject({
+    partNumber: z.int().positive().optional().describe('1-based.'),
+    status: z.enum(messageStates).optional(),
+    smscMessageId: z.string().optional().describe('8x8’s id for this part.'),
+    receiptStatus: z.string().optional().describe('The receipt’s stat, e.g. DELIVRD.'),
+    receiptErrorCode: z.string().optional(),
+  })
+  .meta({ id: 'MessagePart' });
+
+/** The message record as GET /messages/{id} answers it (DESIGN.md contract 2). */
+export const messageRecordSchema = z
+  .looseObject({
+    id: messageIdSchema,
+    subAccount: z.string(),
+    to: z.string().describe('E.164.'),
+    from: z.string(),
+    text: z.string().optional(),
+    encoding: encodingSchema,
+    totalParts: partsSchema,
+    status: z.enum(messageStates),
+    parts: z.array(messagePartSchema).describe('Per part, once the worker has submitted it.'),
+    timestamps: z
+      .partialRecord(z.enum(messageStates), epochMsSchema)
+      .describe('When the message entered each state it has been in.'),
+    createdAt: epochMsSchema,
+    updatedAt: epochMsSchema,
+    registeredDelivery: z.boolean(),
+    validityPeriod: z.int().optional(),
+    clientReference: z.string().optional(),
+    context: z.record(z.string(), z.string()),
+    idempotencyKey: z.string().optional(),
+    errorCode: z.string().optional().describe('Why it failed, when it did.'),
+    expiresAt: z.int().optional().describe('Epoch seconds after which the record is deleted.'),
+  })
+  .meta({ id: 'MessageRecord' });
+
+export type FieldErrorBody = z.output<typeof fieldErrorSchema>;
+export type ErrorResponse = z.output<typeof errorResponseSchema>;
+export type AcceptedResponse = z.output<typeof acceptedResponseSchema>;
+export type DryRunResponse = z.output<typeof dryRunResponseSchema>;
+export type BatchItemResult = z.output<typeof batchItemResultSchema>;
+export type BatchResponse = z.output<typeof batchResponseSchema>;
+export type MessageRecord = z.output<typeof messageRecordSchema>;
+
+type JsonObject = Record<string, unknown>;
+
+const componentRef = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const jsonContent = (id: string) => ({ 'application/json': { schema: componentRef(id) } });
+const errorAnswer = (description: string) => ({ description, content: jsonContent('Error') });
+
+/** Request bodies are schemas as a producer writes them (`io: input`); answers as the API writes them. */
+function componentSchemas(): Record<string, JsonObject> {
+  const requests = z.registry<{ id: string }>();
+  requests.add(sendRequestSchema, { id: 'SendRequest' });
+  requests.add(batchRequestSchema, { id: 'BatchRequest' });
+  const responses = z.registry<{ id: string }>();
+  for (const schema of [
+    fieldErrorSchema,
+    errorResponseSchema,
+    acceptedResponseSchema,
+    dryRunResponseSchema,
+    batchItemResultSchema,
+    batchResponseSchema,
+    messagePartSchema,
+    messageRecordSchema,
+  ]) {
+    const id = schema.meta()?.id;
+    if (typeof id === 'string') responses.add(schema, { id });
+  }
+  const uri = (id: string) => `#/components/schemas/${id}`;
+  const generated = {
+    ...(z.toJSONSchema(requests, { target: 'openapi-3.0', io: 'input', uri }).schemas as Record<
+      string,
+      JsonObject
+    >),
+    ...(z.toJSONSchema(responses, { target: 'openapi-3.0', io: 'output', uri }).schemas as Record<
+      string,
+      JsonObject
+    >),
+  };
+  // OpenAPI 3.0 has no $id; components are addressed by their key.
+  return Object.fromEntries(
+    Object.entries(generated).map(([id, { $id: _id, ...schema }]) => [id, schema]),
+  ) as Record<string, JsonObject>;
+}
+
+export interface OpenApiDocumentOptions {
+  /** The API's base URL, for `servers`. @default none (tools then use the document's own origin) */
+  serverUrl?: string;
+}
+
+/** The OpenAPI 3.0 document of the HTTP API, from the same schemas the handlers use. */
+export function openApiDocument(options: OpenApiDocumentOptions = {}): JsonObject {
+  const idempotencyKeyParameter = {
+    name: idempotencyKeyHeader,
+    in: 'header',
+    required: false,
+    description:
+      'Same as the body field `idempotencyKey` (give one or the other, or both the same). The same key with the ' +
+      'same body answers the first answer again; with a different body, 409.',
+    schema: { type: 'string', pattern: '^[\\x21-\\x7E]{1,128}$' },
+  };
+  const dryRunParameter = {
+    name: 'dryRun',
+    in: 'query',
+    required: false,
+    description: 'true: validate and answer encoding and parts; nothing is recorded or sent.',
+    schema: { type: 'boolean', default: false },
+  };
+  const common = {
+    '400': errorAnswer('The request is invalid: `errors` lists every bad field.'),
+    '413': errorAnswer('The body is too large.'),
+    '415': errorAnswer('The body is not JSON (send Content-Type: application/json).'),
+    '500': errorAnswer('A fault on our side.'),
+  };
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'smpp-fleet send API',
+      version: '1',
+      description:
+        'Send SMS through 8x8 over SMPP. A send request is the same JSON whether it comes through this API or ' +
+        'straight into the sub-account’s SQS queue. Every error answer is JSON with `error` and `code`.',
+    },
+    ...(options.serverUrl === undefined ? {} : { servers: [{ url: options.serverUrl }] }),
+    paths: {
+      [apiOperations.postMessage.path]: {
+        post: {
+          operationId: 'postMessage',
+          summary: 'Send one SMS',
+          parameters: [idempotencyKeyParameter, dryRunParameter],
+          requestBody: { required: true, content: jsonContent('SendRequest') },
+          responses: {
+            '200': { description: 'Dry run: the request is valid.', content: jsonContent('DryRun') },
+            '202': {
+              description: 'Recorded and queued. `Location` is the status URL.',
+              headers: {
+                Location: { schema: { type: 'string' } },
+                [idempotentReplayedHeader]: {
+                  description: 'true when this repeats the answer to an earlier request with the same key.',
+                  schema: { type: 'string', enum: ['true'] },
+                },
+              },
+              content: jsonContent('Accepted'),
+            },
+            ...common,
+            '409': errorAnswer(
+              'idempotency_key_reused: the key was used for a different request; idempotency_request_in_progress: ' +
+                'the first request with this key is still being handled (retry shortly).',
+            ),
+            '503': errorAnswer('Queueing or storage failed: retry the same request (retryable: true).'),
+          },
+        },
+      },
+      [apiOperations.postMessageBatch.path]: {
+        post: {
+          operationId: 'postMessageBatch',
+          summary: `Send up to ${apiLimits.maxBatchItems} SMS, each with its own result`,
+          parameters: [dryRunParameter],
+          requestBody: { required: true, content: jsonContent('BatchRequest') },
+          responses: {
+            '200': {
+              description:
+                'One result per item, in order: accepted, rejected, failed (retryable) or valid (dry run).',
+              content: jsonContent('BatchResponse'),
+            },
+            ...common,
+          },
+        },
+      },
+      [apiOperations.getMessage.path]: {
+        get: {
+          operationId: 'getMessage',
+          summary: 'A message’s record: state, parts, receipts, timestamps',
+          parameters: [
+            {
+              name: 'id',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', pattern: messageIdPattern.source },
+            },
+          ],
+          responses: {
+            '200': { description: 'The record.', content: jsonContent('MessageRecord') },
+            '400': errorAnswer('The id is not a message id.'),
+            '404': errorAnswer('No message has this id.'),
+            '503': errorAnswer('Storage is unavailable: retry.'),
+          },
+        },
+      },
+      [apiOperations.getOpenApi.path]: {
+        get: {
+          operationId: 'getOpenApi',
+          summary: 'This document',
+          responses: { '200': { description: 'OpenAPI 3.0', content: { 'application/json': {} } } },
+        },
+      },
+    },
+    components: { schemas: componentSchemas() },
+  };
+}
+
+/**
+ * Self-contained JSON Schemas (draft-4, as API Gateway models take them) of the request bodies. The batch
+ * model checks only the envelope: per-item validation is the handler's, so one bad item cannot sink the rest.
+ */
+export function apiRequestModels(): { sendRequest: JsonObject; batchRequest: JsonObject } {
+  return {
+    sendRequest: z.toJSONSchema(sendRequestSchema, { target: 'draft-4', io: 'input' }) as JsonObject,
+    batchRequest: {
+      $schema: 'http://json-schema.org/draft-04/schema#',
+      type: 'object',
+      properties: {
+        messages: {
+          type: 'array',
+          minItems: 1,
+          maxItems: apiLimits.maxBatchItems,
+          items: { type: 'object' },
+        },
+      },
+      required: ['messages'],
+      additionalProperties: false,
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The API's routes as plain data, read by the CDK stack (one NodejsFunction per route at `entry`, its env
+ * and its grants) and by local/httpApi (which serves the same handlers over HTTP), so the two cannot drift.
+ * Methods and paths come from core/openApi.ts, which the OpenAPI document is generated from.
+ */
+import { type ApiEnvName, apiEnv } from '../core/apiEnv.js';
+import { type ApiMethod, type ApiRouteId, apiOperations } from '../core/openApi.js';
+
+/** What a route's function must be allowed to do (the stack turns each into a `grant*`). */
+export interface RouteAccess {
+  /** The messages table: `read` = GetItem; `write` = PutItem + DeleteItem (conditional). */
+  readonly messagesTable?: readonly ('read' | 'write')[];
+  /** The idempotency table: GetItem, PutItem, UpdateItem, DeleteItem (Powertools idempotency). */
+  readonly idempotencyTable?: 'readWrite';
+  /** Every sub-account's send queue: SendMessage (SendMessageBatch is authorised by sqs:SendMessage). */
+  readonly sendQueues?: 'send';
+}
+
+export interface ApiRoute {
+  readonly id: ApiRouteId;
+  readonly method: ApiMethod;
+  /** API Gateway resource path; `{name}` is a path parameter. */
+  readonly path: string;
+  /** The handler file, relative to the repo root; it exports `handler`. */
+  readonly entry: string;
+  /** Environment variables the handler reads (the SDK's own AWS_* are set by Lambda itself). */
+  readonly env: readonly ApiEnvName[];
+  readonly access: RouteAccess;
+}
+
+const observability = [apiEnv.logLevel, apiEnv.maskPhoneNumbers] as const;
+
+export const apiRoutes = [
+  {
+    id: 'postMessage',
+    ...apiOperations.postMessage,
+    entry: 'lambdas/postMessage.ts',
+    env: [
+      apiEnv.fleetConfig,
+      apiEnv.messagesTable,
+      apiEnv.idempotencyTable,
+      apiEnv.sendQueueUrls,
+      apiEnv.publicBaseUrl,
+      ...observability,
+    ],
+    access: { messagesTable: ['read', 'write'], idempotencyTable: 'readWrite', sendQueues: 'send' },
+  },
+  {
+    id: 'postMessageBatch',
+    ...apiOperations.postMessageBatch,
+    entry: 'lambdas/postMessageBatch.ts',
+    env: [
+      apiEnv.fleetConfig,
+      apiEnv.messagesTable,
+      apiEnv.sendQueueUrls,
+      apiEnv.publicBaseUrl,
+      ...observability,
+    ],
+    access: { messagesTable: ['read', 'write'], sendQueues: 'send' },
+  },
+  {
+    id: 'getMessage',
+    ...apiOperations.getMessage,
+    entry: 'lambdas/getMessage.ts',
+    env: [apiEnv.messagesTable, ...observability],
+    access: { messagesTable: ['read'] },
+  },
+  {
+    id: 'getOpenApi',
+    ...apiOperations.getOpenApi,
+    entry: 'lambdas/getOpenApi.ts',
+    env: [apiEnv.publicBaseUrl, ...observability],
+    access: {},
+  },
+] as const satisfies readonly ApiRoute[];
+
+/** `/messages/{id}` → a matcher that gives `{ id: '…' }` for `/messages/abc`, or undefined. */
+export function matchRoutePath(routePath: string, requestPath: string): Record<string, string> | undefined {
+  const routeSegments = routePath.split('/');
+  const requestSegments = requestPath.split('/');
+  if (routeSegments.length !== requestSegments.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (let index = 0; index < routeSegments.length; index++) {
+    const expected = routeSegments[index] ?? '';
+    const actual = requestSegments[index] ?? '';
+    const parameter = /^\{([A-Za-z0-9_]+)\}$/.exec(expected)?.[1];
+    if (parameter !== undefined) {
+      if (actual === '') return undefined;
+      parameters[parameter] = actual;
+    } else if (expected !== actual) {
+      return undefined;
+    }
+  }
+  return parameters;
+}
+
+export interface RouteMatch {
+  route: ApiRoute;
+  /** Raw (still percent-encoded) path parameter values. */
+  pathParameters: Record<string, string>;
+}
+
+/**
+ * The route for a method and path, as API Gateway picks it: a literal segment wins over a parameter
+ * (`/messages/batch` is not `/messages/{id}`). `allowed` lists the methods the path has when none matched.
+ */
+export function findRoute(
+  method: string,
+  path: string,
+  routes: readonly ApiRoute[] = apiRoutes,
+): { match: RouteMatch } | { allowed: string[] } | undefined {
+  const candidates: RouteMatch[] = [];
+  for (const route of routes) {
+    const pathParameters = matchRoutePath(route.path, path);
+    if (pathParameters !== undefined) candidates.push({ route, pathParameters });
+  }
+  if (candidates.length === 0) return undefined;
+  // Fewest parameters first: the most literal resource is the one API Gateway routes to.
+  candidates.sort((a, b) => Object.keys(a.pathParameters).length - Object.keys(b.pathParameters).length);
+  const mostLiteral = Object.keys(candidates[0]?.pathParameters ?? {}).length;
+  const sameResource = candidates.filter(
+    (candidate) => Object.keys(candidate.pathParameters).length === mostLiteral,
+  );
+  const match = sameResource.find((candidate) => candidate.route.method === method);
+  if (match !== undefined) return { match };
+  return { allowed: [...new Set(sameResource.map((candidate) => candidate.route.method))].sort() };
+}

@@ -1,0 +1,114 @@
+/**
+ * The wiring: what the handlers are built from, made from their environment once per container (in AWS,
+ * `process.env`; locally, the env given to local/httpApi) and shared by every route built from the same
+ * instance. Each piece is made on first use, so a route never requires variables it does not read.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  type Env,
+  readAwsClientSettings,
+  readIdempotencyTable,
+  readMessagesTable,
+  readObservabilityConfig,
+  readPublicBaseUrl,
+  readSubAccountRoutes,
+  type SubAccountRoute,
+} from './apiConfig.js';
+import type { ApiRuntime } from './apiHandler.js';
+import { DynamoDbMessageStore } from './DynamoDbMessageStore.js';
+import { DynamoDbSendIdempotencyStore } from './DynamoDbSendIdempotencyStore.js';
+import type { MessageStore } from './MessageStore.js';
+import { createApiLogger, createApiMetrics } from './observability.js';
+import type { SendQueue } from './SendQueue.js';
+import { SqsSendQueue } from './SqsSendQueue.js';
+
+/**
+ * SDK calls are bounded well inside API Gateway's 29 s: a hung connection is abandoned and retried (the
+ * SDK's default 3 attempts) rather than holding the request until the gateway gives up.
+ */
+const sdkTimeouts = { connectionTimeout: 1_000, requestTimeout: 5_000 } as const;
+
+export class ApiResources {
+  readonly env: Env;
+  readonly #made = new Map<string, unknown>();
+
+  constructor(env: Env) {
+    this.env = env;
+  }
+
+  #once<T>(name: string, make: () => T): T {
+    if (!this.#made.has(name)) this.#made.set(name, make());
+    return this.#made.get(name) as T;
+  }
+
+  get runtime(): ApiRuntime {
+    return this.#once('runtime', () => {
+      const config = readObservabilityConfig(this.env);
+      return { logger: createApiLogger(config), metrics: createApiMetrics(config) };
+    });
+  }
+
+  get dynamodb(): DynamoDBClient {
+    return this.#once(
+      'dynamodb',
+      () => new DynamoDBClient({ ...readAwsClientSettings(this.env), requestHandler: sdkTimeouts }),
+    );
+  }
+
+  get sqs(): SQSClient {
+    return this.#once(
+      'sqs',
+      () => new SQSClient({ ...readAwsClientSettings(this.env), requestHandler: sdkTimeouts }),
+    );
+  }
+
+  get subAccounts(): ReadonlyMap<string, SubAccountRoute> {
+    return this.#once('subAccounts', () => readSubAccountRoutes(this.env));
+  }
+
+  get publicBaseUrl(): string | undefined {
+    return this.#once('publicBaseUrl', () => readPublicBaseUrl(this.env));
+  }
+
+  get messageStore(): MessageStore {
+    return this.#once('messageStore', () => {
+      const logger = this.runtime.logger;
+      return new DynamoDbMessageStore({
+        client: DynamoDBDocumentClient.from(this.dynamodb, {
+          marshallOptions: { removeUndefinedValues: true },
+        }),
+        tableName: readMessagesTable(this.env),
+        onCleanupError: (messageId, error) =>
+          logger.warn({ message: 'could not delete an unqueued record', messageId }, error as Error),
+      });
+    });
+  }
+
+  get sendQueue(): SendQueue {
+    return this.#once('sendQueue', () => {
+      const subAccountByUrl = new Map([...this.subAccounts].map(([id, route]) => [route.queueUrl, id]));
+      return new SqsSendQueue(this.sqs, (url) => subAccountByUrl.get(url) ?? url);
+    });
+  }
+
+  get idempotencyStore(): DynamoDbSendIdempotencyStore {
+    return this.#once(
+      'idempotencyStore',
+      () =>
+        new DynamoDbSendIdempotencyStore({
+          client: this.dynamodb,
+          tableName: readIdempotencyTable(this.env),
+        }),
+    );
+  }
+
+  /** Closes the SDK clients' sockets (local server shutdown); Lambda never calls it. */
+  destroy(): void {
+    for (const name of ['dynamodb', 'sqs']) {
+      const client = this.#made.get(name) as { destroy(): void } | undefined;
+      client?.destroy();
+    }
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The handlers' configuration, parsed once per container from their environment (names in core/apiEnv.ts).
+ * Each handler reads only what it needs; a missing or bad variable fails with an ApiConfigError naming it.
+ */
+import { z } from 'zod';
+import { apiEnv } from '../../core/apiEnv.js';
+import { FleetConfigError } from '../../core/errors.js';
+import { type FieldError, toFieldErrors } from '../../core/fieldErrors.js';
+import { parseFleetConfig } from '../../core/fleetConfig.js';
+import { ApiConfigError } from './errors.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const logLevels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** What the send handlers know of each sub-account. */
+export interface SubAccountRoute {
+  readonly maxParts: number;
+  readonly queueUrl: string;
+}
+
+export interface ObservabilityConfig {
+  readonly logLevel: LogLevel;
+  readonly maskPhoneNumbers: boolean;
+  readonly metricsDisabled: boolean;
+}
+
+export interface AwsClientSettings {
+  region?: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+const booleanFlag = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const normalised = value?.trim().toLowerCase() ?? '';
+    if (normalised === '' || normalised === 'false' || normalised === '0') return false;
+    if (normalised === 'true' || normalised === '1') return true;
+    ctx.addIssue({ code: 'custom', message: `must be true or false, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  });
+
+const requiredText = (what: string) =>
+  z
+    .string({ error: `is required: ${what}` })
+    .trim()
+    .min(1, { error: `is required: ${what}` });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+function jsonText(what: string) {
+  return requiredText(what).transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `must be ${what} as JSON: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  });
+}
+
+function parseEnv<T>(schema: z.ZodType<T>, env: Env): T {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ApiConfigError(toFieldErrors(result.error.issues), { cause: result.error });
+}
+
+export function readObservabilityConfig(env: Env): ObservabilityConfig {
+  const parsed = parseEnv(
+    z.object({
+      [apiEnv.logLevel]: z
+        .string()
+        .optional()
+        .transform((value, ctx) => {
+          const level = (value?.trim() || 'INFO').toUpperCase();
+          if ((logLevels as readonly string[]).includes(level)) return level as LogLevel;
+          ctx.addIssue({ code: 'custom', message: `must be one of ${logLevels.join(', ')}` });
+          return z.NEVER;
+        }),
+      [apiEnv.maskPhoneNumbers]: booleanFlag,
+      [apiEnv.metricsDisabled]: booleanFlag,
+    }),
+    env,
+  );
+  return {
+    logLevel: parsed[apiEnv.logLevel],
+    maskPhoneNumbers: parsed[apiEnv.maskPhoneNumbers],
+    metricsDisabled: parsed[apiEnv.metricsDisabled],
+  };
+}
+
+/** The sub-accounts the API accepts, each with its maxParts and send queue URL. */
+export function readSubAccountRoutes(env: Env): ReadonlyMap<string, SubAccountRoute> {
+  const parsed = parseEnv(
+    z.object({
+      [apiEnv.fleetConfig]: jsonText('the fleet config'),
+      [apiEnv.sendQueueUrls]: jsonText('an object of sub-account id → send queue URL').pipe(
+        z.record(z.string(), z.url({ error: 'must be a queue URL' }), {
+          error: 'must be an object of sub-account id → send queue URL',
+        }),
+      ),
+    }),
+    env,
+  );
+  let fleet: ReturnType<typeof parseFleetConfig>;
+  try {
+    fleet = parseFleetConfig(parsed[apiEnv.fleetConfig]);
+  } catch (error) {
+    if (!(error instanceof FleetConfigError)) throw error;
+    throw new ApiConfigError(
+      error.errors.map((fieldError) => ({
+        ...fieldError,
+        field: `${apiEnv.fleetConfig}: ${fieldError.field}`,
+      })),
+      { cause: error },
+    );
+  }
+  const queueUrls = parsed[apiEnv.sendQueueUrls];
+  const routes = new Map<string, SubAccountRoute>();
+  const missing: FieldError[] = [];
+  for (const account of fleet.subAccounts) {
+    const queueUrl = queueUrls[account.id];
+    if (queueUrl === undefined) {
+      missing.push({
+        field: `${apiEnv.sendQueueUrls}.${account.id}`,
+        message: 'is required: the sub-account’s send queue URL',
+      });
+    } else {
+      routes.set(account.id, { maxParts: account.maxParts, queueUrl });
+    }
+  }
+  if (missing.length > 0) throw new ApiConfigError(missing);
+  return routes;
+}
+
+export function readMessagesTable(env: Env): string {
+  return parseEnv(z.object({ [apiEnv.messagesTable]: requiredText('the messages table name') }), env)[
+    apiEnv.messagesTable
+  ];
+}
+
+export function readIdempotencyTable(env: Env): string {
+  return parseEnv(z.object({ [apiEnv.idempotencyTable]: requiredText('the idempotency table name') }), env)[
+    apiEnv.idempotencyTable
+  ];
+}
+
+/** The public base URL without a trailing slash, if one is set. */
+export function readPublicBaseUrl(env: Env): string | undefined {
+  const parsed = parseEnv(
+    z.object({
+      [apiEnv.publicBaseUrl]: optionalText.pipe(
+        z
+          .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://sms.example.com/v1' })
+          .optional(),
+      ),
+    }),
+    env,
+  );
+  return parsed[apiEnv.publicBaseUrl]?.replace(/\/+$/, '');
+}
+
+/**
+ * Region, endpoint and credentials for the SDK clients. Credentials are passed only with an endpoint
+ * override (the emulator's dummy keys, locally); in AWS the SDK finds the role's session credentials itself.
+ */
+export function readAwsClientSettings(env: Env): AwsClientSettings {
+  const region = env[apiEnv.awsRegion]?.trim();
+  const endpoint = env[apiEnv.awsEndpointUrl]?.trim();
+  const accessKeyId = env[apiEnv.awsAccessKeyId]?.trim();
+  const secretAccessKey = env[apiEnv.awsSecretAccessKey]?.trim();
+  return {
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(endpoint && accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The message record as the API writes it (DynamoDB item, messages table) and reads it back for
+ * GET /messages/{id}, and the SQS message it queues. Pure: plain values in, plain values out.
+ *
+ * Item attributes (the worker updates status, parts, timestamps, updatedAt and the error fields):
+ *   pk, sk            core/tableKeys messageKey(id)
+ *   id, subAccount, to, from, text, encoding, totalParts, registeredDelivery, validityPeriod?,
+ *   clientReference?, context ({} when none), idempotencyKey?
+ *   status            `accepted`
+ *   parts             [] until the worker submits (then one map per part: partNumber, status, smscMessageId, …)
+ *   timestamps        state → epoch ms when the message entered it ({ accepted })
+ *   createdAt, updatedAt   epoch ms
+ *   correlationId     the API Gateway request id (also sent as an SQS message attribute)
+ *   source            `api`
+ *   expiresAt         TTL, epoch seconds (retentionSeconds.messages)
+ */
+import { sqsMessageAttributes } from '../../core/messageId.js';
+import type { MessageState } from '../../core/messageState.js';
+import type { AcceptedResponse, MessageRecord } from '../../core/openApi.js';
+import type { SendRequest } from '../../core/sendRequest.js';
+import { expiresAtSeconds, messageKey, retentionSeconds } from '../../core/tableKeys.js';
+import type { SendPlan } from './validateSendRequest.js';
+
+export interface MessageItem {
+  pk: string;
+  sk: string;
+  id: string;
+  subAccount: string;
+  to: string;
+  from: string;
+  text: string;
+  encoding: SendPlan['encoding'];
+  totalParts: number;
+  status: MessageState;
+  parts: Record<string, unknown>[];
+  timestamps: Partial<Record<MessageState, number>>;
+  createdAt: number;
+  updatedAt: number;
+  registeredDelivery: boolean;
+  validityPeriod?: number;
+  clientReference?: string;
+  context: Record<string, string>;
+  idempotencyKey?: string;
+  correlationId: string;
+  source: 'api';
+  expiresAt: number;
+}
+
+export interface NewMessage {
+  id: string;
+  request: SendRequest;
+  plan: Pick<SendPlan, 'encoding' | 'totalParts'>;
+  correlationId: string;
+  nowMs: number;
+}
+
+export function toMessageItem({ id, request, plan, correlationId, nowMs }: NewMessage): MessageItem {
+  return {
+    ...messageKey(id),
+    id,
+    subAccount: request.subAccount,
+    to: request.to,
+    from: request.from,
+    text: request.text,
+    encoding: plan.encoding,
+    totalParts: plan.totalParts,
+    status: 'accepted',
+    parts: [],
+    timestamps: { accepted: nowMs },
+    createdAt: nowMs,
+    updatedAt: nowMs,
+    registeredDelivery: request.registeredDelivery,
+    ...(request.validityPeriod === undefined ? {} : { validityPeriod: request.validityPeriod }),
+    ...(request.clientReference === undefined ? {} : { clientReference: request.clientReference }),
+    context: request.context ?? {},
+    ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+    correlationId,
+    source: 'api',
+    expiresAt: expiresAtSeconds(nowMs, retentionSeconds.messages),
+  };
+}
+
+/** Attributes that are storage plumbing, not part of the record a caller sees. */
+const internalAttributes = new Set(['pk', 'sk']);
+
+/** The public view of a stored item: everything but the keys (the worker may add fields; they pass through). */
+export function toMessageRecord(item: Readonly<Record<string, unknown>>): MessageRecord {
+  return Object.fromEntries(
+    Object.entries(item).filter(([name]) => !internalAttributes.has(name)),
+  ) as MessageRecord;
+}
+
+const comparedFields = [
+  'subAccount',
+  'to',
+  'from',
+  'text',
+  'clientReference',
+  'validityPeriod',
+  'registeredDelivery',
+] as const;
+
+/**
+ * Whether a stored record was made from this request (same idempotency key → same id → this check).
+ * A field the record does not hold is not compared: a record another path wrote (the worker, from a message
+ * put straight into SQS) may keep less, e.g. no text.
+ */
+export function isSameRequest(item: Readonly<Record<string, unknown>>, request: SendRequest): boolean {
+  for (const field of comparedFields) {
+    if (field in item && item[field] !== undefined && item[field] !== request[field]) return false;
+  }
+  if ('context' in item && item.context !== undefined) {
+    const stored = item.context as Record<string, unknown>;
+    const given = request.context ?? {};
+    const keys = new Set([...Object.keys(stored), ...Object.keys(given)]);
+    for (const key of keys) if (stored[key] !== given[key]) return false;
+  }
+  return true;
+}
+
+/** An SQS message attribute as SendMessage takes it (structurally the SDK's MessageAttributeValue). */
+export interface StringAttribute {
+  DataType: 'String';
+  StringValue: string;
+}
+
+export interface OutgoingMessage {
+  messageId: string;
+  /** The send request JSON exactly as the shared schema defines it (the same contract direct producers use). */
+  body: string;
+  attributes: Record<string, StringAttribute>;
+}
+
+export function toOutgoingMessage(
+  messageId: string,
+  request: SendRequest,
+  correlationId: string,
+): OutgoingMessage {
+  return {
+    messageId,
+    body: JSON.stringify(request),
+    attributes: {
+      [sqsMessageAttributes.messageId]: { DataType: 'String', StringValue: messageId },
+      [sqsMessageAttributes.correlationId]: { DataType: 'String', StringValue: correlationId },
+    },
+  };
+}
+
+export function toAcceptedResponse(
+  outcome: { messageId: string; status: MessageState; encoding: SendPlan['encoding']; parts: number },
+  statusUrl: string,
+): AcceptedResponse {
+  return {
+    messageId: outcome.messageId,
+    status: outcome.status,
+    encoding: outcome.encoding,
+    parts: outcome.parts,
+    statusUrl,
+  };
+}
+
+export function statusUrlFor(baseUrl: string, messageId: string): string {
+  return `${baseUrl}/messages/${messageId}`;
+}

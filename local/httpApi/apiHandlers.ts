@@ -1,0 +1,15 @@
+/** Each route of lambdas/routes.ts → how to build its handler from shared resources (one per server). */
+import type { ApiRouteId } from '../../core/openApi.js';
+import { createGetMessageHandler, getMessageDeps } from '../../lambdas/getMessage.js';
+import { createGetOpenApiHandler, getOpenApiDeps } from '../../lambdas/getOpenApi.js';
+import { createPostMessageHandler, postMessageDeps } from '../../lambdas/postMessage.js';
+import { createPostMessageBatchHandler, postMessageBatchDeps } from '../../lambdas/postMessageBatch.js';
+import type { ApiResources } from '../../lambdas/shared/ApiResources.js';
+import type { ApiHandler } from '../../lambdas/shared/apiHandler.js';
+
+export const apiHandlerFactories: Record<ApiRouteId, (resources: ApiResources) => ApiHandler> = {
+  postMessage: (resources) => createPostMessageHandler(postMessageDeps(resources)),
+  postMessageBatch: (resources) => createPostMessageBatchHandler(postMessageBatchDeps(resources)),
+  getMessage: (resources) => createGetMessageHandler(getMessageDeps(resources)),
+  getOpenApi: (resources) => createGetOpenApiHandler(getOpenApiDeps(resources)),
+};
