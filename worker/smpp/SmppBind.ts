@@ -75,7 +75,8 @@ export interface SmppBindOptions extends SmppBindTuning {
   /** For logs and metrics, e.g. `acme-otp#2`. */
   name: string;
   endpoint: SmppEndpoint;
-  credentials: SmppCredentials;
+  /** Or a function asked before every bind, so a rotated password is used without a restart. */
+  credentials: SmppCredentials | (() => Promise<SmppCredentials>);
   bindMode: BindMode;
   /** Records a receipt or inbound message and returns the deliver_sm_resp status (0 = recorded). */
   onDeliverSm?: (deliverSm: DeliverSm) => Promise<number>;
@@ -184,23 +185,27 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
 
   #connect(): void {
     this.#reconnectTimer = undefined;
-    this.#setStatus(
-      'connecting',
-      `connecting to ${this.#options.endpoint.host}:${this.#options.endpoint.port}`,
-    );
-    Connection.open({
+    const { endpoint, credentials } = this.#options;
+    this.#setStatus('connecting', `connecting to ${endpoint.host}:${endpoint.port}`);
+    (typeof credentials === 'function' ? credentials() : Promise.resolve(credentials))
+      .then((resolved) => this.#open(resolved))
+      .then(
+        (connection) => this.#onBound(connection),
+        (error: unknown) => this.#onConnectFailed(error),
+      );
+  }
+
+  #open(credentials: SmppCredentials): Promise<SmppConnection> {
+    return Connection.open({
       endpoint: this.#options.endpoint,
-      credentials: this.#options.credentials,
+      credentials,
       bindMode: this.#options.bindMode,
       connectTimeoutMs: this.#tuning.connectTimeoutMs,
       requestTimeoutMs: this.#tuning.requestTimeoutMs,
       enquireLinkIntervalMs: this.#tuning.enquireLinkIntervalMs,
       onDeliverSm: (pdu) => this.#onDeliverSm(pdu),
       onTransportConnected: () => this.#setStatus('binding', `sending ${this.#options.bindMode} bind`),
-    }).then(
-      (connection) => this.#onBound(connection),
-      (error: unknown) => this.#onConnectFailed(error),
-    );
+    });
   }
 
   #onBound(connection: SmppConnection): void {
