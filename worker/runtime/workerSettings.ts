@@ -1,0 +1,98 @@
+/**
+ * Everything the worker reads from its environment, parsed once at start-up by one schema whose errors
+ * name the variable. Only worker/main.ts calls this; the names come from core/tableKeys.ts `workerEnv`,
+ * which the CDK stack and `npm start` also use to set them.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { type FleetConfig, parseFleetConfig } from '../../core/fleetConfig.js';
+import { workerEnv } from '../../core/tableKeys.js';
+
+export interface WorkerSettings {
+  fleet: FleetConfig;
+  messagesTable: string;
+  correlationTable: string;
+  leasesTable: string;
+  eventBusName: string;
+  /** Sub-account id → its send queue URL; one per configured sub-account. */
+  sendQueueUrls: Record<string, string>;
+  workerId: string;
+  healthPort: number;
+  maskPhoneNumbers: boolean;
+}
+
+export class WorkerSettingsError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`the worker cannot start: ${problems.join('; ')}`);
+    this.name = 'WorkerSettingsError';
+  }
+}
+
+const required = (name: string) =>
+  z.string({ error: `${name} is not set` }).min(1, { error: `${name} is empty` });
+
+const envSchema = z.object({
+  [workerEnv.fleetConfig]: required(workerEnv.fleetConfig),
+  [workerEnv.messagesTable]: required(workerEnv.messagesTable),
+  [workerEnv.correlationTable]: required(workerEnv.correlationTable),
+  [workerEnv.leasesTable]: required(workerEnv.leasesTable),
+  [workerEnv.eventBusName]: required(workerEnv.eventBusName),
+  [workerEnv.sendQueueUrls]: required(workerEnv.sendQueueUrls),
+  [workerEnv.workerId]: z.string().min(1).optional(),
+  [workerEnv.healthPort]: z.coerce.number().int().min(0).max(65_535).default(8080),
+  [workerEnv.maskPhoneNumbers]: z.enum(['true', 'false']).default('true'),
+});
+
+/** FLEET_CONFIG holds the config as JSON text, or the path of a JSON file (handy locally). */
+function readFleetConfigText(value: string): string {
+  return value.trimStart().startsWith('{') ? value : readFileSync(value, 'utf8');
+}
+
+export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new WorkerSettingsError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`));
+  }
+  const vars = parsed.data as Record<string, string | number | undefined>;
+  const text = (name: string) => String(vars[name]);
+  const problems: string[] = [];
+
+  let fleet: FleetConfig | undefined;
+  try {
+    fleet = parseFleetConfig(JSON.parse(readFleetConfigText(text(workerEnv.fleetConfig))));
+  } catch (error) {
+    problems.push(`${workerEnv.fleetConfig}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  let sendQueueUrls: Record<string, string> = {};
+  const urls = z.record(z.string(), z.url()).safeParse(safeJson(text(workerEnv.sendQueueUrls)));
+  if (urls.success) sendQueueUrls = urls.data;
+  else problems.push(`${workerEnv.sendQueueUrls}: must be a JSON object of sub-account id → queue URL`);
+
+  for (const account of fleet?.subAccounts ?? []) {
+    if (!sendQueueUrls[account.id])
+      problems.push(`${workerEnv.sendQueueUrls}: no queue URL for sub-account "${account.id}"`);
+  }
+  if (problems.length > 0 || !fleet) throw new WorkerSettingsError(problems);
+
+  return {
+    fleet,
+    messagesTable: text(workerEnv.messagesTable),
+    correlationTable: text(workerEnv.correlationTable),
+    leasesTable: text(workerEnv.leasesTable),
+    eventBusName: text(workerEnv.eventBusName),
+    sendQueueUrls,
+    workerId: (vars[workerEnv.workerId] as string | undefined) ?? `${hostname()}-${process.pid}`,
+    healthPort: Number(vars[workerEnv.healthPort]),
+    maskPhoneNumbers: vars[workerEnv.maskPhoneNumbers] === 'true',
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
