@@ -1,0 +1,89 @@
+/**
+ * The fleet's DynamoDB tables, exactly as core/tableKeys.ts defines them (keys, TTL attribute, PITR), so the
+ * emulator bootstrap and AWS cannot drift. On-demand capacity: traffic follows campaigns, not a steady line.
+ * Tables that hold records (messages, correlation, idempotency keys) are retained and deletion-protected;
+ * the leases table holds only who binds where now and is rebuilt within one lease period.
+ */
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import {
+  type KeyAttribute,
+  type TableDefinition,
+  type TableId,
+  tableDefinitions,
+  tableIds,
+  tableName,
+} from '../../core/tableKeys.js';
+
+export interface TablesProps {
+  readonly resourcePrefix: string;
+  /**
+   * Tables whose items are records worth keeping: RETAIN on stack deletion and deletion protection on.
+   * @default messages, correlation and idempotency
+   */
+  readonly dataTables?: readonly TableId[];
+}
+
+const defaultDataTables: readonly TableId[] = ['messages', 'correlation', 'idempotency'];
+
+/** Why a table may go without point-in-time recovery (core decides which have it). */
+const noPitrReasons: Partial<Record<TableId, string>> = {
+  correlation:
+    'Correlation items live three days (8x8’s 48 h receipt wait plus a day); a point-in-time restore makes a ' +
+    'new table that the running workers do not use, so PITR would cost money without restoring service. ' +
+    'The table is retained and deletion-protected instead.',
+  leases:
+    'Bind-slot leases describe only which worker holds which bind right now; they are rebuilt from scratch ' +
+    'within one lease period, and restoring old fencing tokens would be wrong.',
+};
+
+function attribute(key: KeyAttribute): dynamodb.Attribute {
+  return { name: key.name, type: key.type as dynamodb.AttributeType };
+}
+
+export class Tables extends Construct {
+  public readonly byId: Readonly<Record<TableId, dynamodb.Table>>;
+
+  constructor(scope: Construct, id: string, props: TablesProps) {
+    super(scope, id);
+    const dataTables = new Set(props.dataTables ?? defaultDataTables);
+    const tables = {} as Record<TableId, dynamodb.Table>;
+    for (const tableId of tableIds) {
+      const definition: TableDefinition = tableDefinitions[tableId];
+      const isData = dataTables.has(tableId);
+      const table = new dynamodb.Table(this, tableId, {
+        tableName: tableName(tableId, props.resourcePrefix),
+        partitionKey: attribute(definition.partitionKey),
+        sortKey: attribute(definition.sortKey),
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: definition.pointInTimeRecovery },
+        ...(definition.timeToLiveAttribute === undefined
+          ? {}
+          : { timeToLiveAttribute: definition.timeToLiveAttribute }),
+        deletionProtection: isData,
+        removalPolicy: isData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+      for (const index of definition.globalSecondaryIndexes) {
+        table.addGlobalSecondaryIndex({
+          indexName: index.indexName,
+          partitionKey: attribute(index.partitionKey),
+          ...(index.sortKey === undefined ? {} : { sortKey: attribute(index.sortKey) }),
+        });
+      }
+      const noPitrReason = noPitrReasons[tableId];
+      if (!definition.pointInTimeRecovery && noPitrReason !== undefined) {
+        Validations.of(table).acknowledge({ id: 'AwsSolutions-DDB3', reason: noPitrReason });
+      }
+      tables[tableId] = table;
+    }
+    this.byId = tables;
+  }
+
+  /** Read and write items in every table: the worker owns records, correlation, idempotency and leases. */
+  grantWorker(grantee: iam.IGrantable): void {
+    for (const table of Object.values(this.byId)) table.grantReadWriteData(grantee);
+  }
+}
