@@ -3,9 +3,9 @@
  * their own skew, that can be frozen (a paused process: its timers do not fire, and nothing it scheduled —
  * including its store calls in the integration harness — runs until it is thawed).
  *
- * advance() fires timers in due order, setting true time to each one's due time, and after each one awaits
- * `settle` (the managers' pending work: promise chains here, real emulator calls in the integration tests)
- * and runs the step hooks (the invariant checks). Nothing sleeps.
+ * advance() fires timers in due order, setting true time to each one's due time, and after each instant's
+ * timers awaits `settle` (the managers' pending work: promise chains here, real emulator calls in the
+ * integration tests) and runs the step hooks (the invariant checks). Nothing sleeps.
  */
 import type { LeaseTimers } from '../../../worker/leases/LeaseManager.js';
 
@@ -57,6 +57,26 @@ export class FakeTime {
     if (typeof id === 'number') this.#timers.delete(id);
   }
 
+  /** Timers of `owner` whose time has passed: a thawed worker that has not caught up yet. */
+  overdueTimers(owner: FakeClock): number {
+    return [...this.#timers.values()].filter((timer) => timer.owner === owner && timer.dueAt < this.#now)
+      .length;
+  }
+
+  /**
+   * Awaits work that needs no time to pass (calls answered at once), firing what becomes due meanwhile.
+   * Fails instead of hanging if it still waits on a timer in the future.
+   */
+  async settleWith<T>(work: Promise<T>): Promise<T> {
+    let done = false;
+    const watched = work.finally(() => {
+      done = true;
+    });
+    for (let round = 0; round < 1_000 && !done; round += 1) await this.advance(0);
+    if (!done) throw new Error('fake time: the awaited work needs time to pass (or hangs)');
+    return watched;
+  }
+
   pendingTimers(owner?: FakeClock): number {
     return [...this.#timers.values()].filter((timer) => owner === undefined || timer.owner === owner).length;
   }
@@ -73,8 +93,15 @@ export class FakeTime {
       if (next === undefined) break;
       // A thawed clock's overdue timers fire now, not in the past.
       this.#now = Math.max(this.#now, next.dueAt);
-      this.#timers.delete(next.id);
-      next.callback();
+      // Everything due at the same instant runs before the work settles (concurrent requests stay concurrent).
+      const batch = [...this.#timers.values()]
+        .filter((timer) => timer.dueAt === next.dueAt && timer.owner?.frozen !== true)
+        .sort((a, b) => a.id - b.id);
+      for (const timer of batch) {
+        // An earlier callback of the batch may have cancelled it.
+        if (!this.#timers.delete(timer.id)) continue;
+        timer.callback();
+      }
       await this.#step();
     }
     this.#now = Math.max(this.#now, targetMs);
