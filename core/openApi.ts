@@ -200,37 +200,57 @@ export const batchResponseSchema = z
 
 export const messagePartSchema = z
   .looseObject({
-    partNumber: z.int().positive().optional().describe('1-based.'),
-    status: z.enum(messageStates).optional(),
+    partNumber: z.int().positive().describe('1-based.'),
+    status: z.enum(messageStates),
     smscMessageId: z.string().optional().describe('8x8’s id for this part.'),
-    receiptStatus: z.string().optional().describe('The receipt’s stat, e.g. DELIVRD.'),
-    receiptErrorCode: z.string().optional(),
+    submittedAt: epochMsSchema.optional(),
+    smppCommandStatus: z.int().optional().describe('The last refusal 8x8 answered this part with.'),
+    smppCommandStatusName: z.string().optional(),
+    receiptStatus: z.string().optional().describe('The last receipt’s stat, e.g. DELIVRD.'),
+    receiptErrorCode: z.string().optional().describe('The last receipt’s err.'),
+    receiptAt: epochMsSchema.optional(),
+    inDoubt: z.boolean().optional().describe('It may have reached 8x8 twice, or not at all.'),
   })
   .meta({ id: 'MessagePart' });
 
-/** The message record as GET /messages/{id} answers it (DESIGN.md contract 2). */
+/**
+ * The message record as GET /messages/{id} answers it (DESIGN.md contract 2): what the API recorded on
+ * accept and what the worker added since (worker/records/MessageRecord.ts), without bookkeeping.
+ */
 export const messageRecordSchema = z
   .looseObject({
-    id: messageIdSchema,
+    messageId: messageIdSchema,
     subAccount: z.string(),
-    to: z.string().describe('E.164.'),
-    from: z.string(),
-    text: z.string().optional(),
-    encoding: encodingSchema,
-    totalParts: partsSchema,
+    to: z.string().optional().describe('E.164.'),
+    from: z.string().optional(),
+    text: z.string().optional().describe('As sent (records made from SQS messages may not keep it).'),
+    encoding: encodingSchema.optional(),
+    totalParts: partsSchema.optional(),
     status: z.enum(messageStates),
-    parts: z.array(messagePartSchema).describe('Per part, once the worker has submitted it.'),
-    timestamps: z
-      .partialRecord(z.enum(messageStates), epochMsSchema)
-      .describe('When the message entered each state it has been in.'),
-    createdAt: epochMsSchema,
-    updatedAt: epochMsSchema,
-    registeredDelivery: z.boolean(),
+    parts: z.array(messagePartSchema).describe('Per part, once a worker has taken the message ([] before).'),
+    registeredDelivery: z.boolean().optional(),
     validityPeriod: z.int().optional(),
     clientReference: z.string().optional(),
-    context: z.record(z.string(), z.string()),
+    context: z.record(z.string(), z.string()).optional(),
     idempotencyKey: z.string().optional(),
-    errorCode: z.string().optional().describe('Why it failed, when it did.'),
+    reason: z.string().optional().describe('Why it failed: the final state, or `validation`.'),
+    errorCode: z
+      .string()
+      .optional()
+      .describe(
+        'The SMPP status name (ESME_RINVDSTADR), the receipt’s err, VALIDATION or RETRIES_EXHAUSTED.',
+      ),
+    errorDescription: z.string().optional(),
+    smppCommandStatus: z.int().optional(),
+    smppCommandStatusName: z.string().optional(),
+    validationErrors: z.array(fieldErrorSchema).optional(),
+    inDoubt: z.boolean().optional().describe('Some part may have been sent twice, or not at all.'),
+    inDoubtReasons: z.array(z.string()).optional(),
+    correlationId: z.string().optional().describe('The API request id that accepted it.'),
+    createdAt: epochMsSchema,
+    updatedAt: epochMsSchema,
+    submittedAt: epochMsSchema.optional(),
+    finalAt: epochMsSchema.optional(),
     expiresAt: z.int().optional().describe('Epoch seconds after which the record is deleted.'),
   })
   .meta({ id: 'MessageRecord' });

@@ -41,7 +41,7 @@ export class DynamoDbMessageStore implements MessageStore {
           throw new StorageUnavailableError('PutItem', { cause: error });
         }
       }
-      const existing = await this.get(item.id);
+      const existing = await this.get(item.messageId);
       if (existing !== undefined) return { created: false, existing };
     }
     throw new StorageUnavailableError('PutItem (the record appeared and vanished twice)');

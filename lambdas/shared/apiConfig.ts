@@ -125,7 +125,7 @@ export function readSubAccountRoutes(env: Env): ReadonlyMap<string, SubAccountRo
   const routes = new Map<string, SubAccountRoute>();
   const missing: FieldError[] = [];
   for (const account of fleet.subAccounts) {
-    const queueUrl = queueUrls[account.id];
+    const queueUrl = Object.hasOwn(queueUrls, account.id) ? queueUrls[account.id] : undefined;
     if (queueUrl === undefined) {
       missing.push({
         field: `${apiEnv.sendQueueUrls}.${account.id}`,

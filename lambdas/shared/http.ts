@@ -162,8 +162,10 @@ export function readBooleanQuery(
   event: Pick<APIGatewayProxyEvent, 'queryStringParameters' | 'multiValueQueryStringParameters'>,
   name: string,
 ): { ok: true; value: boolean } | { ok: false; error: FieldError } {
-  const values = event.multiValueQueryStringParameters?.[name] ?? [];
-  const single = event.queryStringParameters?.[name];
+  const multi = event.multiValueQueryStringParameters;
+  const values = multi != null && Object.hasOwn(multi, name) ? (multi[name] ?? []) : [];
+  const singles = event.queryStringParameters;
+  const single = singles != null && Object.hasOwn(singles, name) ? singles[name] : undefined;
   const all = values.length > 0 ? values : single === undefined ? [] : [single];
   if (all.length === 0) return { ok: true, value: false };
   if (all.length > 1)

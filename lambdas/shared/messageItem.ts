@@ -2,17 +2,18 @@
  * The message record as the API writes it (DynamoDB item, messages table) and reads it back for
  * GET /messages/{id}, and the SQS message it queues. Pure: plain values in, plain values out.
  *
- * Item attributes (the worker updates status, parts, timestamps, updatedAt and the error fields):
- *   pk, sk            core/tableKeys messageKey(id)
- *   id, subAccount, to, from, text, encoding, totalParts, registeredDelivery, validityPeriod?,
+ * Item attributes, named as the worker's record names them (worker/records/MessageRecord.ts), which claims
+ * this item by `messageId` and fills in the rest (parts, requestHash, claim and event bookkeeping):
+ *   pk, sk            core/tableKeys messageKey(messageId)
+ *   messageId, subAccount, to, from, text, encoding, totalParts, registeredDelivery, validityPeriod?,
  *   clientReference?, context ({} when none), idempotencyKey?
  *   status            `accepted`
- *   parts             [] until the worker submits (then one map per part: partNumber, status, smscMessageId, …)
- *   timestamps        state → epoch ms when the message entered it ({ accepted })
- *   createdAt, updatedAt   epoch ms
+ *   createdAt, updatedAt   epoch ms (the worker adds submittedAt, finalAt)
  *   correlationId     the API Gateway request id (also sent as an SQS message attribute)
  *   source            `api`
  *   expiresAt         TTL, epoch seconds (retentionSeconds.messages)
+ * No `parts` until the worker claims it: it splits the text itself and keeps parts it finds only when they
+ * are complete; GET answers `parts: []` meanwhile.
  */
 import { sqsMessageAttributes } from '../../core/messageId.js';
 import type { MessageState } from '../../core/messageState.js';
@@ -24,7 +25,7 @@ import type { SendPlan } from './validateSendRequest.js';
 export interface MessageItem {
   pk: string;
   sk: string;
-  id: string;
+  messageId: string;
   subAccount: string;
   to: string;
   from: string;
@@ -32,8 +33,6 @@ export interface MessageItem {
   encoding: SendPlan['encoding'];
   totalParts: number;
   status: MessageState;
-  parts: Record<string, unknown>[];
-  timestamps: Partial<Record<MessageState, number>>;
   createdAt: number;
   updatedAt: number;
   registeredDelivery: boolean;
@@ -57,7 +56,7 @@ export interface NewMessage {
 export function toMessageItem({ id, request, plan, correlationId, nowMs }: NewMessage): MessageItem {
   return {
     ...messageKey(id),
-    id,
+    messageId: id,
     subAccount: request.subAccount,
     to: request.to,
     from: request.from,
@@ -65,8 +64,6 @@ export function toMessageItem({ id, request, plan, correlationId, nowMs }: NewMe
     encoding: plan.encoding,
     totalParts: plan.totalParts,
     status: 'accepted',
-    parts: [],
-    timestamps: { accepted: nowMs },
     createdAt: nowMs,
     updatedAt: nowMs,
     registeredDelivery: request.registeredDelivery,
@@ -80,14 +77,28 @@ export function toMessageItem({ id, request, plan, correlationId, nowMs }: NewMe
   };
 }
 
-/** Attributes that are storage plumbing, not part of the record a caller sees. */
-const internalAttributes = new Set(['pk', 'sk']);
+/** Attributes that are storage or worker bookkeeping, not part of the record a caller sees. */
+const internalAttributes = new Set([
+  'pk',
+  'sk',
+  'source',
+  'requestHash',
+  'concatReference',
+  'claimToken',
+  'claimOwner',
+  'claimExpiresAtMs',
+  'attempts',
+  'version',
+  'pendingEvents',
+]);
 
-/** The public view of a stored item: everything but the keys (the worker may add fields; they pass through). */
+/**
+ * The public view of a stored item: everything but bookkeeping (fields the worker adds pass through), with
+ * `parts: []` before the worker has split the message.
+ */
 export function toMessageRecord(item: Readonly<Record<string, unknown>>): MessageRecord {
-  return Object.fromEntries(
-    Object.entries(item).filter(([name]) => !internalAttributes.has(name)),
-  ) as MessageRecord;
+  const visible = Object.fromEntries(Object.entries(item).filter(([name]) => !internalAttributes.has(name)));
+  return { ...visible, parts: Array.isArray(item.parts) ? item.parts : [] } as MessageRecord;
 }
 
 const comparedFields = [

@@ -47,35 +47,37 @@ function decodeOrRaw(value: string): string {
  * all; X-Forwarded-For/Proto/Port set by the gateway (here: the client's address, http, the local port).
  */
 function headersOf(rawHeaders: readonly string[], forwarded: Record<string, string>) {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Maps, not objects: a header named `constructor` or `__proto__` must not meet Object.prototype.
+  const values = new Map<string, string[]>();
   const namesByLowerCase = new Map<string, string>();
   const add = (name: string, value: string, replace: boolean) => {
     const lower = name.toLowerCase();
-    const existing = namesByLowerCase.get(lower);
-    const key = existing ?? name;
-    if (existing === undefined) namesByLowerCase.set(lower, name);
-    headers[key] = value;
-    multiValueHeaders[key] = replace ? [value] : [...(multiValueHeaders[key] ?? []), value];
+    const key = namesByLowerCase.get(lower) ?? name;
+    namesByLowerCase.set(lower, key);
+    values.set(key, replace ? [value] : [...(values.get(key) ?? []), value]);
   };
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
     add(rawHeaders[index] ?? '', rawHeaders[index + 1] ?? '', false);
   }
   for (const [name, value] of Object.entries(forwarded)) add(name, value, true);
-  return { headers, multiValueHeaders };
+  return {
+    headers: Object.fromEntries([...values].map(([name, list]) => [name, list[list.length - 1] ?? ''])),
+    multiValueHeaders: Object.fromEntries(values),
+  };
 }
 
 function queryOf(query: string) {
-  const params = new URLSearchParams(query);
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of params) {
-    single[name] = value;
-    multi[name] = [...(multi[name] ?? []), value];
-  }
-  return Object.keys(single).length === 0
+  const values = new Map<string, string[]>();
+  for (const [name, value] of new URLSearchParams(query))
+    values.set(name, [...(values.get(name) ?? []), value]);
+  return values.size === 0
     ? { queryStringParameters: null, multiValueQueryStringParameters: null }
-    : { queryStringParameters: single, multiValueQueryStringParameters: multi };
+    : {
+        queryStringParameters: Object.fromEntries(
+          [...values].map(([name, list]) => [name, list[list.length - 1] ?? '']),
+        ),
+        multiValueQueryStringParameters: Object.fromEntries(values),
+      };
 }
 
 /** A body that is valid UTF-8 is passed as text; anything else base64-encoded with isBase64Encoded. */
