@@ -1,0 +1,417 @@
+/**
+ * The message store against the AWS emulator: claims, submissions with SUBMIT correlation, receipts in
+ * either order (and at once), validation failures, the outbox bookkeeping.
+ */
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { detailTypes, messageEventId } from '../../../core/events.js';
+import { parseFleetConfig } from '../../../core/fleetConfig.js';
+import { earlyReceiptKey, messageKey, submitCorrelationKey } from '../../../core/tableKeys.js';
+import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
+import type { DeliveryReceipt } from '../../../worker/receipts/deliveryReceipt.js';
+import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
+import { ClaimLostError } from '../../../worker/records/errors.js';
+import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
+import type { AcceptedPart, ClaimResult } from '../../../worker/records/MessageStore.js';
+import { initialRecord, planSend, validationFailureRecord } from '../../../worker/sending/SendPlanner.js';
+import { settleSubmission } from '../../../worker/sending/settleSubmission.js';
+import { useAwsEmulator } from '../aws/emulatorFixture.js';
+
+const aws = useAwsEmulator();
+const subAccount = 'acme';
+let resources: FleetResources;
+let store: DynamoDbMessageStore;
+let counter = 0;
+
+beforeAll(async () => {
+  resources = await createFleetResources(
+    aws(),
+    parseFleetConfig({ subAccounts: [{ id: subAccount, password: { env: 'X' } }] }),
+    { prefix: 'records', subscriber: false },
+  );
+  store = new DynamoDbMessageStore({
+    client: aws().documentClient,
+    tables: { messages: resources.tables.messages, correlation: resources.tables.correlation },
+  });
+});
+
+function sendPlan(text = 'hello', extra: Record<string, unknown> = {}) {
+  counter += 1;
+  const plan = planSend(
+    {
+      sqsMessageId: `sqs-${counter}`,
+      queueUrl: 'q',
+      body: JSON.stringify({ subAccount, to: '+6591234567', from: 'ACME', text, ...extra }),
+      attributes: {},
+      receiveCount: 1,
+    },
+    { subAccount, maxParts: 10 },
+  );
+  if (plan.kind !== 'send') throw new Error('expected a valid plan');
+  return plan;
+}
+
+async function claimNew(text?: string, now = Date.now()) {
+  const plan = sendPlan(text);
+  const result = await store.claim({
+    messageId: plan.messageId,
+    initial: initialRecord(plan, 7, now),
+    claimToken: `token-${counter}`,
+    claimOwner: 'worker-a',
+    now,
+    claimTtlMs: 60_000,
+  });
+  if (result.kind !== 'claimed') throw new Error(`expected a claim, got ${result.kind}`);
+  return { plan, record: result.record, token: `token-${counter}` };
+}
+
+function receipt(id: string, state: DeliveryReceipt['state'] = 'delivered'): DeliveryReceipt {
+  return {
+    smscMessageId: id,
+    rawMessageId: id,
+    state,
+    final: state !== 'enroute' && state !== 'accepted',
+    source: 'text',
+    errorCode: '0',
+  };
+}
+
+async function submitAll(record: MessageRecord, token: string, ids: string[]) {
+  const attempts = ids.map((id, index) => ({
+    partNumber: index + 1,
+    outcome: { kind: 'accepted' as const, smscMessageId: id, normalisedSmscMessageId: id, attempts: 1 },
+  }));
+  const accepted: AcceptedPart[] = ids.map((id, index) => ({
+    partNumber: index + 1,
+    smscMessageId: id,
+    normalisedSmscMessageId: id,
+  }));
+  return store.recordSubmission({
+    base: record,
+    claimToken: token,
+    accepted,
+    now: Date.now(),
+    settle: (base) => settleSubmission(base, attempts, { now: Date.now(), lastReceive: false }),
+  });
+}
+
+describe('claim', () => {
+  it('creates the record, then reports busy while the claim lives, and takes over an expired one as in doubt', async () => {
+    const now = Date.now();
+    const { plan, record } = await claimNew('hi', now);
+    expect(record).toMatchObject({ status: 'submitting', attempts: 1, totalParts: 1, concatReference: 7 });
+
+    const again = await store.claim({
+      messageId: plan.messageId,
+      initial: initialRecord(plan, 9, now),
+      claimToken: 'other',
+      claimOwner: 'worker-b',
+      now: now + 1_000,
+      claimTtlMs: 60_000,
+    });
+    expect(again.kind).toBe('busy');
+    expect((again as Extract<ClaimResult, { kind: 'busy' }>).retryAfterMs).toBeGreaterThan(50_000);
+
+    const later = await store.claim({
+      messageId: plan.messageId,
+      initial: initialRecord(plan, 9, now),
+      claimToken: 'other',
+      claimOwner: 'worker-b',
+      now: now + 61_000,
+      claimTtlMs: 60_000,
+    });
+    expect(later).toMatchObject({ kind: 'claimed', from: 'expired', previousOwner: 'worker-a' });
+    // The reference of the first attempt is kept, so resent parts join the same concatenated message.
+    expect((later as Extract<ClaimResult, { kind: 'claimed' }>).record).toMatchObject({
+      attempts: 2,
+      concatReference: 7,
+    });
+  });
+
+  it('takes over a record the API wrote as accepted, keeping what the API recorded', async () => {
+    const plan = sendPlan();
+    await aws().documentClient.send(
+      new PutCommand({
+        TableName: resources.tables.messages,
+        Item: {
+          ...messageKey(plan.messageId),
+          messageId: plan.messageId,
+          subAccount,
+          status: 'accepted',
+          createdAt: 5,
+          apiRequestId: 'r-1',
+        },
+      }),
+    );
+    const result = await store.claim({
+      messageId: plan.messageId,
+      initial: initialRecord(plan, 1, 1_000),
+      claimToken: 't',
+      claimOwner: 'w',
+      now: 1_000,
+      claimTtlMs: 60_000,
+    });
+    expect(result).toMatchObject({ kind: 'claimed', from: 'accepted' });
+    const stored = await aws().documentClient.send(
+      new GetCommand({ TableName: resources.tables.messages, Key: messageKey(plan.messageId) }),
+    );
+    expect(stored.Item).toMatchObject({
+      status: 'submitting',
+      createdAt: 5,
+      apiRequestId: 'r-1',
+      to: '+6591234567',
+    });
+  });
+
+  it('reports a submitted record as done, and a released one is resumed', async () => {
+    const { plan, record, token } = await claimNew();
+    await submitAll(record, token, [`done-${counter}`]);
+    const result = await store.claim({
+      messageId: plan.messageId,
+      initial: initialRecord(plan, 1, Date.now()),
+      claimToken: 'x',
+      claimOwner: 'w',
+      now: Date.now(),
+      claimTtlMs: 60_000,
+    });
+    expect(result.kind).toBe('done');
+    expect(result.record.status).toBe('submitted');
+
+    const waiting = await claimNew();
+    await store.recordSubmission({
+      base: waiting.record,
+      claimToken: waiting.token,
+      accepted: [],
+      now: Date.now(),
+      settle: (base) =>
+        settleSubmission(
+          base,
+          [{ partNumber: 1, outcome: { kind: 'unsent', cause: 'no-bind', attempts: 0 } }],
+          {
+            now: Date.now(),
+            lastReceive: false,
+          },
+        ),
+    });
+    const resumed = await store.claim({
+      messageId: waiting.plan.messageId,
+      initial: initialRecord(waiting.plan, 1, Date.now()),
+      claimToken: 'y',
+      claimOwner: 'w',
+      now: Date.now(),
+      claimTtlMs: 60_000,
+    });
+    expect(resumed).toMatchObject({ kind: 'claimed', from: 'released' });
+  });
+});
+
+describe('recordSubmission and receipts', () => {
+  it('records SMSC ids with SUBMIT items, and a receipt then delivers the message with one event', async () => {
+    const { record, token } = await claimNew('x'.repeat(200));
+    const ids = [`A-${counter}`, `B-${counter}`];
+    const submitted = await submitAll(record, token, ids);
+    expect(submitted.record.status).toBe('submitted');
+    expect(submitted.created.map((e) => e.detailType)).toEqual([detailTypes.submitted]);
+
+    const first = await store.applyReceipt({ subAccount, receipt: receipt(ids[0] ?? ''), now: Date.now() });
+    expect(first).toMatchObject({ kind: 'applied', changed: true, created: [] });
+    const second = await store.applyReceipt({ subAccount, receipt: receipt(ids[1] ?? ''), now: Date.now() });
+    expect(second).toMatchObject({ kind: 'applied', changed: true });
+    if (second.kind !== 'applied') return;
+    expect(second.record.status).toBe('delivered');
+    expect(second.created.map((e) => e.eventId)).toEqual([messageEventId(record.messageId, 'delivered')]);
+
+    const duplicate = await store.applyReceipt({
+      subAccount,
+      receipt: receipt(ids[1] ?? ''),
+      now: Date.now(),
+    });
+    expect(duplicate).toMatchObject({ kind: 'applied', changed: false, created: [] });
+  });
+
+  it('keeps a receipt that beats its submit, and the submission applies it and removes it', async () => {
+    const { record, token } = await claimNew();
+    const id = `early-${counter}`;
+    expect(await store.applyReceipt({ subAccount, receipt: receipt(id), now: Date.now() })).toEqual({
+      kind: 'stored-early',
+    });
+    expect(await store.applyReceipt({ subAccount, receipt: receipt(id), now: Date.now() })).toEqual({
+      kind: 'already-stored',
+    });
+    expect(await store.checkEarlyReceipt(subAccount, id)).toMatchObject({ kind: 'unmatched' });
+
+    const result = await submitAll(record, token, [id]);
+    expect(result.record.status).toBe('delivered');
+    expect(result.created.map((e) => e.detailType)).toEqual([detailTypes.submitted, detailTypes.delivered]);
+    expect(await store.checkEarlyReceipt(subAccount, id)).toEqual({ kind: 'matched' });
+    const items = await aws().documentClient.send(
+      new QueryCommand({
+        TableName: resources.tables.correlation,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': submitCorrelationKey(subAccount, id).pk },
+      }),
+    );
+    expect(items.Items?.map((item) => item.sk)).toEqual(['SUBMIT']);
+  });
+
+  it('applies a receipt exactly once when it races its submission', async () => {
+    for (let round = 0; round < 8; round += 1) {
+      const { record, token } = await claimNew();
+      const id = `race-${counter}`;
+      const [submission, applied] = await Promise.all([
+        submitAll(record, token, [id]),
+        store.applyReceipt({ subAccount, receipt: receipt(id, 'undeliverable'), now: Date.now() }),
+      ]);
+      const final = await store.getMessage(record.messageId);
+      expect(final?.status).toBe('undeliverable');
+      const failedEventCreators =
+        Number(
+          submission.created.some((e) => e.eventId === messageEventId(record.messageId, 'undeliverable')),
+        ) + Number(applied.kind === 'applied' && applied.created.length > 0);
+      expect(failedEventCreators).toBe(1);
+      expect(await store.checkEarlyReceipt(subAccount, id)).toEqual({ kind: 'matched' });
+    }
+  });
+
+  it('recomputes the outcome when a receipt moved the record during a resumed attempt', async () => {
+    const { plan, record, token } = await claimNew('y'.repeat(200));
+    const firstId = `resume1-${counter}`;
+    // First attempt: part 1 accepted, part 2 could not be sent.
+    await store.recordSubmission({
+      base: record,
+      claimToken: token,
+      accepted: [{ partNumber: 1, smscMessageId: firstId, normalisedSmscMessageId: firstId }],
+      now: Date.now(),
+      settle: (base) =>
+        settleSubmission(
+          base,
+          [
+            {
+              partNumber: 1,
+              outcome: {
+                kind: 'accepted',
+                smscMessageId: firstId,
+                normalisedSmscMessageId: firstId,
+                attempts: 1,
+              },
+            },
+            { partNumber: 2, outcome: { kind: 'unsent', cause: 'no-bind', attempts: 0 } },
+          ],
+          { now: Date.now(), lastReceive: false },
+        ),
+    });
+    const resumed = await store.claim({
+      messageId: plan.messageId,
+      initial: initialRecord(plan, 1, Date.now()),
+      claimToken: 'resume',
+      claimOwner: 'w',
+      now: Date.now(),
+      claimTtlMs: 60_000,
+    });
+    if (resumed.kind !== 'claimed') throw new Error('expected a claim');
+    // Part 1's receipt arrives while the second attempt is sending part 2.
+    await store.applyReceipt({ subAccount, receipt: receipt(firstId), now: Date.now() });
+    const secondId = `resume2-${counter}`;
+    const done = await store.recordSubmission({
+      base: resumed.record,
+      claimToken: 'resume',
+      accepted: [{ partNumber: 2, smscMessageId: secondId, normalisedSmscMessageId: secondId }],
+      now: Date.now(),
+      settle: (base) =>
+        settleSubmission(
+          base,
+          [
+            {
+              partNumber: 2,
+              outcome: {
+                kind: 'accepted',
+                smscMessageId: secondId,
+                normalisedSmscMessageId: secondId,
+                attempts: 1,
+              },
+            },
+          ],
+          { now: Date.now(), lastReceive: false },
+        ),
+    });
+    expect(done.record.parts.map((p) => p.status)).toEqual(['delivered', 'submitted']);
+    expect(done.record.status).toBe('submitted');
+  });
+
+  it('refuses a submission whose claim another attempt took over', async () => {
+    const now = Date.now();
+    const { plan, record, token } = await claimNew('z', now);
+    await store.claim({
+      messageId: plan.messageId,
+      initial: initialRecord(plan, 1, now),
+      claimToken: 'thief',
+      claimOwner: 'worker-b',
+      now: now + 120_000,
+      claimTtlMs: 60_000,
+    });
+    await expect(submitAll(record, token, [`lost-${counter}`])).rejects.toBeInstanceOf(ClaimLostError);
+  });
+
+  it('attaches a late SMSC id to its part, so its receipt matches', async () => {
+    const { record, token } = await claimNew();
+    await submitAll(record, token, [`first-${counter}`]);
+    const lateId = `late-${counter}`;
+    await store.attachLateSmscMessageId({
+      messageId: record.messageId,
+      subAccount,
+      part: { partNumber: 1, smscMessageId: lateId, normalisedSmscMessageId: lateId },
+      now: Date.now(),
+    });
+    const applied = await store.applyReceipt({ subAccount, receipt: receipt(lateId), now: Date.now() });
+    expect(applied).toMatchObject({ kind: 'applied', changed: true });
+    const stored = await store.getMessage(record.messageId);
+    expect(stored?.parts[0]?.extraSmscMessageIds).toEqual([lateId]);
+    expect(stored?.status).toBe('delivered');
+  });
+});
+
+describe('validation failures and pending events', () => {
+  it('records a failed record once, and leaves an existing record alone', async () => {
+    const plan = planSend(
+      {
+        sqsMessageId: 'bad-1',
+        queueUrl: 'q',
+        body: '{"subAccount":"acme"}',
+        attributes: {},
+        receiveCount: 1,
+      },
+      { subAccount, maxParts: 10 },
+    );
+    if (plan.kind !== 'invalid') throw new Error('expected invalid');
+    const record = validationFailureRecord(plan, subAccount, Date.now());
+    const first = await store.recordValidationFailure(record);
+    expect(first.kind).toBe('recorded');
+    const second = await store.recordValidationFailure(record);
+    expect(second).toMatchObject({ kind: 'exists', record: { status: 'failed', reason: 'validation' } });
+
+    const eventIds = Object.keys(record.pendingEvents);
+    expect(eventIds).toHaveLength(1);
+    await store.clearPendingEvents(record.messageId, eventIds);
+    expect((await store.getMessage(record.messageId))?.pendingEvents).toEqual({});
+  });
+
+  it('marks an early receipt whose unmatched event went out', async () => {
+    const id = `unmatched-${counter++}`;
+    await store.applyReceipt({
+      subAccount,
+      receipt: receipt(id),
+      now: Date.now(),
+      sourceAddress: '6591234567',
+      destinationAddress: 'ACME',
+    });
+    await store.markUnmatchedPublished(subAccount, id, 42);
+    const item = await aws().documentClient.send(
+      new GetCommand({ TableName: resources.tables.correlation, Key: earlyReceiptKey(subAccount, id) }),
+    );
+    expect(item.Item).toMatchObject({
+      unmatchedPublishedAt: 42,
+      sourceAddress: '6591234567',
+      state: 'delivered',
+    });
+  });
+});

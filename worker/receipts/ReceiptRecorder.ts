@@ -1,0 +1,308 @@
+/**
+ * deliver_sm → record + event → the deliver_sm_resp status, for one sub-account. SmppBind's `onDeliverSm`
+ * calls `onDeliverSm`, and answers the SMSC with what it returns:
+ *
+ * - receipt, matched to a SUBMIT: applied to its part, the message rolled up, and the state-change event
+ *   (only when the MESSAGE's state changes) published → 0 once both are durable.
+ * - receipt with no SUBMIT yet (it beat the submit_sm_resp, or it is not ours): kept as an early `RECEIPT`
+ *   item → 0 (it is durable; the sending path applies it when it records the SUBMIT). If it is still
+ *   unmatched `unmatchedGraceMs` later, `SMS Delivery Receipt Unmatched` is published (see below).
+ * - inbound (MO) message: `SMS Inbound Message` published → 0.
+ * - unparseable: logged (with the reason, no content) and counted → 0. Answering an error would make 8x8
+ *   send the same bytes again for up to 48 hours, and they would never parse better.
+ * - any store or publish failure: ESME_RX_T_APPN (0x64, temporary) so 8x8 redelivers it later.
+ * - a redelivered receipt whose state change another live worker recorded but has not yet published:
+ *   0x64 too, until that event is out (or stale and published here) — never 0 before the event is.
+ *
+ * Duplicates (8x8 redelivers, or sends twice) change nothing the second time and publish nothing: the
+ * record already has the state. Receipts for one SMSC id are handled one at a time in this process, so a
+ * duplicate that lands on a second bind of this worker waits for the first instead of racing it.
+ *
+ * Unmatched receipts: the early-receipt check runs once, `unmatchedGraceMs` after the receipt was kept, in
+ * the process that kept it (a timer). A worker that stops or dies before then does not publish it; the
+ * `RECEIPT` item stays in the correlation table (and still matches a SUBMIT that comes later).
+ */
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import {
+  detailTypes,
+  eventTypes,
+  type InboundDetail,
+  inboundEventId,
+  messageEventId,
+  type ReceiptUnmatchedDetail,
+  unmatchedReceiptEventId,
+} from '../../core/events.js';
+import type { EventOutbox } from '../records/EventOutbox.js';
+import type { EventPublisher } from '../records/EventPublisher.js';
+import type { MessageStore } from '../records/MessageStore.js';
+import { messageStateOfReceipt, statOfReceiptState } from '../records/recordTransitions.js';
+import { errorAttributes, silentLog, type WorkerLog } from '../records/WorkerLog.js';
+import { CommandStatus } from '../smpp/commandStatus.js';
+import type { DeliverSm } from '../smpp/types.js';
+import { classifyDeliverSm, type InboundMessage } from './classifyDeliverSm.js';
+import type { DeliveryReceipt, ReceiptState } from './deliveryReceipt.js';
+import { vendorTlvTags } from './deliveryReceipt.js';
+import type { SmscIdFormat } from './smscMessageId.js';
+
+export interface ReceiptRecorderOptions {
+  subAccount: string;
+  /** How 8x8 writes ids in this sub-account's receipts (fleet config `receiptIdFormat`). */
+  receiptIdFormat: SmscIdFormat;
+  store: MessageStore;
+  outbox: Pick<EventOutbox, 'settle'>;
+  publisher: EventPublisher;
+  /** How long an early receipt waits for its submit before it is reported unmatched. @default 120_000 */
+  unmatchedGraceMs?: number;
+  /** The deliver_sm_resp status that asks the SMSC to try again later. @default ESME_RX_T_APPN (0x64) */
+  temporaryErrorStatus?: number;
+  /** Epoch ms. @default Date.now */
+  now?: () => number;
+  logger?: WorkerLog;
+}
+
+export type ReceiptOutcome =
+  | 'applied'
+  | 'duplicate'
+  | 'stored-early'
+  | 'orphaned'
+  | 'deferred'
+  | 'inbound'
+  | 'unparseable'
+  | 'failed'
+  | 'stopped';
+
+export interface ReceiptRecorderEvents {
+  /** One deliver_sm handled: what it was and what it was answered. */
+  handled: [
+    info: { outcome: ReceiptOutcome; commandStatus: number; durationMs: number; receiptState?: ReceiptState },
+  ];
+  /** An early receipt stayed unmatched past the grace period and its event was published. */
+  unmatched: [info: { smscMessageId: string }];
+}
+
+export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
+  readonly #subAccount: string;
+  readonly #receiptIdFormat: SmscIdFormat;
+  readonly #store: MessageStore;
+  readonly #outbox: Pick<EventOutbox, 'settle'>;
+  readonly #publisher: EventPublisher;
+  readonly #unmatchedGraceMs: number;
+  readonly #temporaryError: number;
+  readonly #now: () => number;
+  readonly #log: WorkerLog;
+  /** The receipt in progress per SMSC id: the next one for the same id waits for it. */
+  readonly #byId = new Map<string, Promise<unknown>>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #watches = new Map<string, NodeJS.Timeout>();
+  #stopped = false;
+
+  constructor(options: ReceiptRecorderOptions) {
+    super();
+    const grace = options.unmatchedGraceMs ?? 120_000;
+    if (!Number.isFinite(grace) || grace < 0)
+      throw new TypeError(`unmatchedGraceMs must be ≥ 0, got ${grace}`);
+    this.#subAccount = options.subAccount;
+    this.#receiptIdFormat = options.receiptIdFormat;
+    this.#store = options.store;
+    this.#outbox = options.outbox;
+    this.#publisher = options.publisher;
+    this.#unmatchedGraceMs = grace;
+    this.#temporaryError = options.temporaryErrorStatus ?? CommandStatus.ESME_RX_T_APPN;
+    this.#now = options.now ?? Date.now;
+    this.#log = options.logger ?? silentLog;
+  }
+
+  /** Records a deliver_sm; resolves with the deliver_sm_resp command_status. Never rejects. */
+  onDeliverSm = (deliverSm: DeliverSm): Promise<number> => {
+    const started = performance.now();
+    const work = this.#handle(deliverSm).then(({ outcome, receiptState }) => {
+      const commandStatus =
+        outcome === 'failed' || outcome === 'deferred' || outcome === 'stopped'
+          ? this.#temporaryError
+          : CommandStatus.ESME_ROK;
+      this.emit('handled', {
+        outcome,
+        commandStatus,
+        durationMs: performance.now() - started,
+        ...(receiptState === undefined ? {} : { receiptState }),
+      });
+      return commandStatus;
+    });
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work));
+    return work;
+  };
+
+  /**
+   * Waits for deliver_sm in progress, then answers any further one with the temporary error (the SMSC
+   * redelivers it to a worker that is not stopping). Pending unmatched checks are dropped. Safe twice.
+   */
+  async stop(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    this.#stopped = true;
+    for (const timer of this.#watches.values()) clearTimeout(timer);
+    if (this.#watches.size > 0) {
+      this.#log.info('unmatched-receipt checks dropped at stop; the receipts stay in the correlation table', {
+        subAccount: this.#subAccount,
+        smscMessageIds: [...this.#watches.keys()],
+      });
+    }
+    this.#watches.clear();
+  }
+
+  async #handle(deliverSm: DeliverSm): Promise<{ outcome: ReceiptOutcome; receiptState?: ReceiptState }> {
+    if (this.#stopped) return { outcome: 'stopped' };
+    const classified = classifyDeliverSm(deliverSm, { receiptIdFormat: this.#receiptIdFormat });
+    try {
+      switch (classified.kind) {
+        case 'unparseable':
+          this.#log.warn('deliver_sm could not be read; answered 0 so it is not redelivered forever', {
+            subAccount: this.#subAccount,
+            reason: classified.reason,
+            esmClass: deliverSm.esmClass,
+            dataCoding: deliverSm.dataCoding,
+          });
+          return { outcome: 'unparseable' };
+        case 'inbound':
+          await this.#publisher.publish(this.#inboundEvent(classified.message, deliverSm));
+          return { outcome: 'inbound' };
+        case 'receipt':
+          return {
+            outcome: await this.#oneAtATime(classified.receipt, deliverSm),
+            receiptState: classified.receipt.state,
+          };
+      }
+    } catch (error) {
+      this.#log.error('deliver_sm not recorded; asking the SMSC to redeliver', {
+        subAccount: this.#subAccount,
+        ...errorAttributes(error),
+      });
+      return { outcome: 'failed' };
+    }
+  }
+
+  async #oneAtATime(receipt: DeliveryReceipt, deliverSm: DeliverSm): Promise<ReceiptOutcome> {
+    const id = receipt.smscMessageId;
+    const before = this.#byId.get(id);
+    const run = (async () => {
+      if (before !== undefined) await before.catch(() => {});
+      return this.#applyReceipt(receipt, deliverSm);
+    })();
+    this.#byId.set(id, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#byId.get(id) === run) this.#byId.delete(id);
+    }
+  }
+
+  async #applyReceipt(receipt: DeliveryReceipt, deliverSm: DeliverSm): Promise<ReceiptOutcome> {
+    const result = await this.#store.applyReceipt({
+      subAccount: this.#subAccount,
+      receipt,
+      now: this.#now(),
+      sourceAddress: deliverSm.sourceAddr,
+      destinationAddress: deliverSm.destinationAddr,
+    });
+    switch (result.kind) {
+      case 'stored-early':
+        this.#watch(receipt.smscMessageId);
+        return 'stored-early';
+      case 'already-stored':
+        return 'duplicate';
+      case 'orphaned':
+        this.#log.warn('receipt for a message whose record is gone', {
+          subAccount: this.#subAccount,
+          messageId: result.correlation.messageId,
+        });
+        return 'orphaned';
+      case 'applied': {
+        const { deferred } = await this.#outbox.settle(
+          result.record,
+          result.created.map((event) => event.eventId),
+        );
+        if (result.changed) return 'applied';
+        // Nothing changed: a duplicate. If the state it reports was recorded by a worker that has not
+        // published its event yet, answer "later": the event must be out before this receipt is answered.
+        const state = messageStateOfReceipt(receipt.state);
+        const ownEvent = state === undefined ? undefined : messageEventId(result.record.messageId, state);
+        if (ownEvent !== undefined && deferred.some((event) => event.eventId === ownEvent)) return 'deferred';
+        return 'duplicate';
+      }
+    }
+  }
+
+  #watch(smscMessageId: string): void {
+    if (this.#watches.has(smscMessageId) || this.#stopped) return;
+    const timer = setTimeout(() => {
+      this.#watches.delete(smscMessageId);
+      void this.#checkUnmatched(smscMessageId);
+    }, this.#unmatchedGraceMs);
+    this.#watches.set(smscMessageId, timer);
+  }
+
+  async #checkUnmatched(smscMessageId: string): Promise<void> {
+    try {
+      const check = await this.#store.checkEarlyReceipt(this.#subAccount, smscMessageId);
+      if (check.kind !== 'unmatched' || check.receipt.unmatchedPublishedAt !== undefined) return;
+      const receipt = check.receipt;
+      const stat = statOfReceiptState[receipt.state as ReceiptState] ?? receipt.state.toUpperCase();
+      const detail: ReceiptUnmatchedDetail = {
+        eventId: unmatchedReceiptEventId(this.#subAccount, smscMessageId, stat),
+        eventType: eventTypes.receiptUnmatched,
+        isFinal: true,
+        subAccount: this.#subAccount,
+        smscMessageId: receipt.rawMessageId,
+        receiptStatus: stat,
+        ...(receipt.errorCode === undefined ? {} : { receiptErrorCode: receipt.errorCode }),
+        sourceAddress: receipt.sourceAddress ?? '',
+        destinationAddress: receipt.destinationAddress ?? '',
+        eventTimestamp: this.#now(),
+      };
+      await this.#publisher.publish({ detailType: detailTypes.receiptUnmatched, detail });
+      await this.#store.markUnmatchedPublished(this.#subAccount, smscMessageId, this.#now());
+      this.emit('unmatched', { smscMessageId });
+    } catch (error) {
+      this.#log.error('unmatched-receipt check failed', {
+        subAccount: this.#subAccount,
+        ...errorAttributes(error),
+      });
+    }
+  }
+
+  #inboundEvent(message: InboundMessage, deliverSm: DeliverSm) {
+    const vendorId = deliverSm.vendorTlvs[vendorTlvTags.messageId];
+    const vendorMessageId =
+      vendorId === undefined ? '' : vendorId.toString('latin1').replaceAll('\0', '').trim();
+    const body =
+      message.encoding === 'BINARY' ? Buffer.from(message.text, 'hex').toString('base64') : message.text;
+    const inboundMessageId =
+      vendorMessageId !== ''
+        ? vendorMessageId.toLowerCase()
+        : createHash('sha256')
+            .update(
+              JSON.stringify([
+                this.#subAccount,
+                message.from,
+                message.to,
+                deliverSm.dataCoding,
+                deliverSm.shortMessage.toString('base64'),
+                deliverSm.messagePayload?.toString('base64') ?? '',
+              ]),
+            )
+            .digest('hex');
+    const detail: InboundDetail = {
+      eventId: inboundEventId(this.#subAccount, inboundMessageId),
+      eventType: eventTypes.inbound,
+      inboundMessageId,
+      subAccount: this.#subAccount,
+      originationNumber: message.from,
+      destinationNumber: message.to,
+      messageBody: body,
+      messageEncoding: message.encoding,
+      eventTimestamp: this.#now(),
+    };
+    return { detailType: detailTypes.inbound, detail } as const;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Publishes the events a record holds in `pendingEvents` and removes them once the bus has them: the
+ * transactional-outbox half that makes "record, then event" survive a crash between the two.
+ *
+ * Who publishes which pending event:
+ * - the writer that created it (`created`), right after its write;
+ * - anyone, for an event this process is publishing or published already (it waits for, or skips, that);
+ * - anyone who finds it older than `staleAfterMs`: its writer died before publishing (the id is
+ *   deterministic, so a writer that was only slow makes at worst a duplicate subscribers drop);
+ * - nobody else: a fresh event another process created is that process's to publish. It comes back as
+ *   `deferred`, so a caller who must not answer before it is out (a redelivered receipt) can say "later".
+ * Removing published events from the record runs in the background; `idle()` waits for it.
+ */
+import type { EventPublisher } from './EventPublisher.js';
+import type { MessageRecord, PendingEvent } from './MessageRecord.js';
+import type { MessageStore } from './MessageStore.js';
+import { fromPendingEvent } from './messageEvents.js';
+import { errorAttributes, silentLog, type WorkerLog } from './WorkerLog.js';
+
+export interface EventOutboxOptions {
+  store: Pick<MessageStore, 'clearPendingEvents'>;
+  publisher: EventPublisher;
+  /** A pending event older than this is published by whoever finds it. @default 30_000 */
+  staleAfterMs?: number;
+  /** Epoch ms. @default Date.now */
+  now?: () => number;
+  logger?: WorkerLog;
+}
+
+export interface OutboxResult {
+  /** Events now on the bus (published here, or by this process before). */
+  published: string[];
+  /** Fresh events another process created and is expected to publish. */
+  deferred: PendingEvent[];
+}
+
+export class EventOutbox {
+  readonly #store: Pick<MessageStore, 'clearPendingEvents'>;
+  readonly #publisher: EventPublisher;
+  readonly #staleAfterMs: number;
+  readonly #now: () => number;
+  readonly #log: WorkerLog;
+  readonly #clearing = new Set<Promise<void>>();
+
+  constructor(options: EventOutboxOptions) {
+    const staleAfterMs = options.staleAfterMs ?? 30_000;
+    if (!Number.isFinite(staleAfterMs) || staleAfterMs < 0) {
+      throw new TypeError(`staleAfterMs must be a number ≥ 0, got ${staleAfterMs}`);
+    }
+    this.#store = options.store;
+    this.#publisher = options.publisher;
+    this.#staleAfterMs = staleAfterMs;
+    this.#now = options.now ?? Date.now;
+    this.#log = options.logger ?? silentLog;
+  }
+
+  /**
+   * Publishes what this caller is responsible for (see the file comment). Rejects if any of those could not
+   * be published; the ones that were are still removed from the record.
+   */
+  async settle(record: MessageRecord, created: readonly string[] = []): Promise<OutboxResult> {
+    const mine = new Set(created);
+    const now = this.#now();
+    const deferred: PendingEvent[] = [];
+    const toPublish: PendingEvent[] = [];
+    // Events this process published or is publishing under another caller: that caller removes them.
+    const othersHere = new Set<string>();
+    for (const pending of Object.values(record.pendingEvents)) {
+      const known = this.#publisher.knownState(pending.eventId);
+      if (mine.has(pending.eventId) || now - pending.createdAt >= this.#staleAfterMs) {
+        toPublish.push(pending);
+      } else if (known !== undefined) {
+        toPublish.push(pending);
+        othersHere.add(pending.eventId);
+      } else {
+        deferred.push(pending);
+      }
+    }
+    if (toPublish.length === 0) return { published: [], deferred };
+
+    const results = await Promise.allSettled(
+      toPublish.map((pending) => this.#publisher.publish(fromPendingEvent(pending))),
+    );
+    const published = toPublish
+      .filter((_, index) => results[index]?.status === 'fulfilled')
+      .map((p) => p.eventId);
+    this.#clearInBackground(
+      record.messageId,
+      published.filter((id) => !othersHere.has(id)),
+    );
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+    return { published, deferred };
+  }
+
+  /** Resolves when every background removal has finished. */
+  async idle(): Promise<void> {
+    while (this.#clearing.size > 0) await Promise.allSettled([...this.#clearing]);
+  }
+
+  #clearInBackground(messageId: string, eventIds: readonly string[]): void {
+    if (eventIds.length === 0) return;
+    const clearing = this.#store
+      .clearPendingEvents(messageId, eventIds)
+      .catch((error: unknown) => {
+        // Harmless: the events are out; whoever finds them stale publishes them again under the same ids.
+        this.#log.warn('could not remove published events from the record', {
+          messageId,
+          ...errorAttributes(error),
+        });
+      })
+      .finally(() => this.#clearing.delete(clearing));
+    this.#clearing.add(clearing);
+  }
+}

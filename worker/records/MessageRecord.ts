@@ -1,0 +1,151 @@
+/**
+ * The message record (DESIGN.md contract 2) as it is stored in the messages table under
+ * `messageKey(messageId)`, and the correlation items under the SMSC id (core/tableKeys.ts).
+ *
+ * Writers: the API writes a record in `accepted` (at least `messageId`, `subAccount`, `status`; anything
+ * else it knows is kept); the worker claims it, fills in the rest and moves it on. Readers (GET
+ * /messages/{id}) should read `status`, `parts[].smscMessageId`, `parts[].status`, `errorCode`, the
+ * timestamps and `inDoubt`; `claim*`, `version` and `pendingEvents` are bookkeeping.
+ */
+import type { DetailType, FailureReason, MessageEncoding } from '../../core/events.js';
+import type { FieldError } from '../../core/fieldErrors.js';
+import { type MessageState, messageStates } from '../../core/messageState.js';
+
+/** One SMS part: its own submit_sm, SMSC id and receipt. */
+export interface PartRecord {
+  /** 1-based, as in the UDH. */
+  partNumber: number;
+  /** submitting (not yet accepted by 8x8), submitted, or a final state from its receipt. */
+  status: MessageState;
+  /** The id 8x8 gave in submit_sm_resp, as it wrote it. */
+  smscMessageId?: string;
+  /** `normaliseSmscMessageId(smscMessageId, respIdFormat)`: the correlation key. */
+  normalisedSmscMessageId?: string;
+  submittedAt?: number;
+  /** submit_sm sent for this part so far, over every attempt. */
+  submitAttempts?: number;
+  /** The last refusal (final or retryable) 8x8 answered this part with. */
+  smppCommandStatus?: number;
+  smppCommandStatusName?: string;
+  /** The last receipt: its stat (DELIVRD …) and err. */
+  receiptStatus?: string;
+  receiptErrorCode?: string;
+  receiptAt?: number;
+  /** The part may have reached 8x8 more than once (or, at-most-once, not at all): why. */
+  inDoubt?: boolean;
+  inDoubtReason?: string;
+  /** Ids learnt after the part was resent (a late submit_sm_resp): they correlate to this part too. */
+  extraSmscMessageIds?: string[];
+}
+
+/** An event recorded with the state change that causes it, published after the write (an outbox). */
+export interface PendingEvent {
+  eventId: string;
+  detailType: DetailType;
+  /** The detail as JSON, exactly as it will be published (so a republish is byte-identical). */
+  detail: string;
+  /** Epoch ms when the state change was recorded. */
+  createdAt: number;
+}
+
+export interface MessageRecord {
+  messageId: string;
+  subAccount: string;
+  to?: string;
+  from?: string;
+  clientReference?: string;
+  idempotencyKey?: string;
+  context?: Record<string, string>;
+  registeredDelivery?: boolean;
+  validityPeriod?: number;
+  /** sha-256 of the request as first claimed: a reused idempotency key with another body is logged. */
+  requestHash?: string;
+  status: MessageState;
+  encoding?: MessageEncoding;
+  totalParts?: number;
+  /** The UDH reference all parts share, kept so a resumed message uses the same one. */
+  concatReference?: number;
+  parts: PartRecord[];
+  /** Why a final failure happened: the state, or `validation`. */
+  reason?: FailureReason;
+  /** The SMPP status name (ESME_RINVDSTADR), the receipt err, or `VALIDATION` / `RETRIES_EXHAUSTED`. */
+  errorCode?: string;
+  errorDescription?: string;
+  smppCommandStatus?: number;
+  smppCommandStatusName?: string;
+  validationErrors?: FieldError[];
+  /** Some part may have been sent twice (at-least-once) or not at all (at-most-once); see inDoubtReasons. */
+  inDoubt?: boolean;
+  inDoubtReasons?: string[];
+  /** The worker attempt that holds the message (a random token), who it is, and until when (epoch ms; 0 = released). */
+  claimToken?: string;
+  claimOwner?: string;
+  claimExpiresAtMs?: number;
+  /** Claims so far. */
+  attempts?: number;
+  createdAt: number;
+  updatedAt: number;
+  submittedAt?: number;
+  finalAt?: number;
+  pendingEvents: Record<string, PendingEvent>;
+  /** Grows on every write that changes the record (optimistic concurrency for receipts). */
+  version: number;
+  /** TTL, epoch seconds. */
+  expiresAt?: number;
+}
+
+/** A `SUBMIT` correlation item's payload: which message and part 8x8 gave this id to. */
+export interface SubmitCorrelation {
+  messageId: string;
+  partNumber: number;
+  totalParts: number;
+  smscMessageId: string;
+}
+
+/** A receipt as kept on an early `RECEIPT` item (it came before its SUBMIT was recorded). */
+export interface StoredReceipt {
+  smscMessageId: string;
+  rawMessageId: string;
+  /** worker/receipts/deliveryReceipt.ts ReceiptState. */
+  state: string;
+  final: boolean;
+  errorCode?: string;
+  receivedAt: number;
+  doneDate?: string;
+  /** The receipt's source_addr (the handset) and destination_addr (the original sender). */
+  sourceAddress?: string;
+  destinationAddress?: string;
+  /** Set once the "unmatched" event was published for it. */
+  unmatchedPublishedAt?: number;
+}
+
+const isState = (value: unknown): value is MessageState =>
+  typeof value === 'string' && (messageStates as readonly string[]).includes(value);
+
+/**
+ * A stored item as a MessageRecord. Tolerates records another writer (the API) started: missing
+ * bookkeeping gets its neutral value. Returns undefined for an item that is not a message record.
+ */
+export function messageRecordFromItem(item: Record<string, unknown> | undefined): MessageRecord | undefined {
+  if (item === undefined || typeof item.messageId !== 'string' || !isState(item.status)) return undefined;
+  const parts = Array.isArray(item.parts) ? (item.parts as PartRecord[]) : [];
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return {
+    ...(rest as unknown as MessageRecord),
+    subAccount: typeof item.subAccount === 'string' ? item.subAccount : '',
+    parts,
+    pendingEvents:
+      typeof item.pendingEvents === 'object' && item.pendingEvents !== null
+        ? (item.pendingEvents as Record<string, PendingEvent>)
+        : {},
+    version: typeof item.version === 'number' ? item.version : 0,
+    createdAt: typeof item.createdAt === 'number' ? item.createdAt : 0,
+    updatedAt: typeof item.updatedAt === 'number' ? item.updatedAt : 0,
+  };
+}
+
+/** The SMSC ids of every part in part order, '' for a part 8x8 has not accepted (the events' shape). */
+export function smscMessageIdsOf(record: Pick<MessageRecord, 'parts' | 'totalParts'>): string[] {
+  const count = Math.max(record.totalParts ?? 0, record.parts.length);
+  return Array.from({ length: count }, (_, index) => record.parts[index]?.smscMessageId ?? '');
+}

@@ -1,0 +1,165 @@
+/**
+ * Message record + state change → the event to publish (core/events.ts shapes), as a PendingEvent that is
+ * written with the state change and published after it. Pure: the same record and state give the same event.
+ */
+import {
+  defaultStatusDescriptions,
+  detailTypes,
+  eventForState,
+  eventTypes,
+  type FailedDetail,
+  type FailureReason,
+  messageEventId,
+  type SmsEvent,
+} from '../../core/events.js';
+import type { FieldError } from '../../core/fieldErrors.js';
+import type { MessageState } from '../../core/messageState.js';
+import { type MessageRecord, type PendingEvent, smscMessageIdsOf } from './MessageRecord.js';
+
+/** 8x8's receipt err codes that mean something to a reader (8x8-smpp-facts.md). */
+const receiptErrorDescriptions: Readonly<Record<string, string>> = {
+  '1': 'Absent subscriber',
+  '15': 'Invalid destination',
+  '36': 'Expired',
+  '43': 'Blocked by a spam filter',
+  '50': 'Throttled by the carrier',
+  '51': 'Timeout',
+};
+
+/** The receipt err, described when 8x8 documents it. */
+export function describeReceiptError(errorCode: string | undefined): string | undefined {
+  return errorCode === undefined ? undefined : receiptErrorDescriptions[errorCode];
+}
+
+export interface StateChangeExtras {
+  /** The receipt that caused the change, if one did. */
+  receiptStatus?: string;
+  receiptErrorCode?: string;
+}
+
+/** How the event's `messageStatus` spells each state (AWS End User Messaging writes upper case). */
+function messageStatusOf(state: MessageState, reason: FailureReason | undefined): string {
+  if (state === 'submitted') return 'SUCCESSFUL';
+  if (reason === 'validation') return 'INVALID';
+  return state.toUpperCase();
+}
+
+/**
+ * The event for `record` having just reached `state` (its status, already set on `record`), at `at` (epoch
+ * ms); undefined for states that publish none (accepted, submitting).
+ */
+export function stateChangeEvent(
+  record: MessageRecord,
+  state: MessageState,
+  at: number,
+  extras: StateChangeExtras = {},
+): SmsEvent | undefined {
+  const kind = eventForState(state);
+  if (kind === undefined) return undefined;
+  // `validation` is the one reason the state alone does not tell (its state is `failed`).
+  const reason: FailureReason | undefined =
+    kind.reason === undefined
+      ? undefined
+      : state === 'failed' && record.reason === 'validation'
+        ? 'validation'
+        : kind.reason;
+  const common = {
+    eventId: messageEventId(record.messageId, state),
+    messageId: record.messageId,
+    subAccount: record.subAccount,
+    messageStatus: messageStatusOf(state, reason),
+    context: record.context ?? {},
+    ...(record.clientReference === undefined ? {} : { clientReference: record.clientReference }),
+    ...(record.idempotencyKey === undefined ? {} : { idempotencyKey: record.idempotencyKey }),
+    smscMessageIds: smscMessageIdsOf(record),
+    eventTimestamp: at,
+  };
+  const receipt = {
+    ...(extras.receiptStatus === undefined ? {} : { receiptStatus: extras.receiptStatus }),
+    ...(extras.receiptErrorCode === undefined ? {} : { receiptErrorCode: extras.receiptErrorCode }),
+  };
+  const addresses = { destinationPhoneNumber: record.to ?? '', originationIdentity: record.from ?? '' };
+  const totalMessageParts = Math.max(record.totalParts ?? 0, record.parts.length, 1);
+  const messageEncoding = record.encoding ?? 'GSM7';
+
+  if (state === 'submitted') {
+    return {
+      detailType: detailTypes.submitted,
+      detail: {
+        ...common,
+        ...addresses,
+        eventType: eventTypes.submitted,
+        messageStatus: 'SUCCESSFUL',
+        isFinal: record.registeredDelivery === false,
+        messageStatusDescription: defaultStatusDescriptions.submitted,
+        totalMessageParts,
+        messageEncoding,
+      },
+    };
+  }
+  if (state === 'delivered') {
+    return {
+      detailType: detailTypes.delivered,
+      detail: {
+        ...common,
+        ...addresses,
+        ...receipt,
+        eventType: eventTypes.delivered,
+        messageStatus: 'DELIVERED',
+        isFinal: true,
+        messageStatusDescription: defaultStatusDescriptions.delivered,
+        totalMessageParts,
+        messageEncoding,
+      },
+    };
+  }
+  const failureReason = reason ?? 'failed';
+  const { subAccount, ...withoutSubAccount } = common;
+  const detail: FailedDetail = {
+    ...withoutSubAccount,
+    ...(subAccount === '' ? {} : { subAccount }),
+    ...(record.to === undefined ? {} : { destinationPhoneNumber: record.to }),
+    ...(record.from === undefined ? {} : { originationIdentity: record.from }),
+    ...receipt,
+    eventType: eventTypes[failureReason],
+    isFinal: true,
+    reason: failureReason,
+    messageStatusDescription: failureDescription(record, failureReason, extras),
+    ...(record.totalParts === undefined && record.parts.length === 0 ? {} : { totalMessageParts }),
+    ...(record.encoding === undefined ? {} : { messageEncoding: record.encoding }),
+    ...(record.smppCommandStatus === undefined ? {} : { smppCommandStatus: record.smppCommandStatus }),
+    ...(record.smppCommandStatusName === undefined
+      ? {}
+      : { smppCommandStatusName: record.smppCommandStatusName }),
+    ...(record.validationErrors === undefined
+      ? {}
+      : { validationErrors: copyFieldErrors(record.validationErrors) }),
+  };
+  return { detailType: detailTypes.failed, detail };
+}
+
+function failureDescription(record: MessageRecord, reason: FailureReason, extras: StateChangeExtras): string {
+  if (record.errorDescription !== undefined) return record.errorDescription;
+  const receiptError = describeReceiptError(extras.receiptErrorCode);
+  return receiptError === undefined
+    ? defaultStatusDescriptions[reason]
+    : `${defaultStatusDescriptions[reason]}: ${receiptError}`;
+}
+
+const copyFieldErrors = (errors: readonly FieldError[]): FieldError[] =>
+  errors.map(({ field, message }) => ({ field, message }));
+
+/** An event as the outbox keeps it on the record until it is published. */
+export function toPendingEvent(event: SmsEvent, createdAt: number): PendingEvent {
+  return {
+    eventId: event.detail.eventId,
+    detailType: event.detailType,
+    detail: JSON.stringify(event.detail),
+    createdAt,
+  };
+}
+
+/** A pending event back as the event to publish. */
+export function fromPendingEvent(pending: PendingEvent): SmsEvent {
+  return { detailType: pending.detailType, detail: JSON.parse(pending.detail) } as SmsEvent;
+}

@@ -1,0 +1,529 @@
+/**
+ * One SQS send message from body to outcome (the sending pipeline), for one sub-account:
+ *
+ *   plan (validate, message id, fits?) → claim the record → segment → submit each part over the BindPool
+ *   → record part outcomes + SUBMIT correlation (one transaction) → publish the event → delete from SQS
+ *
+ * and what to do with the SQS message (`MessageDisposition`): delete it once its outcome is recorded (and
+ * the event published), or leave it for a later delivery (a part could not be sent now, another attempt
+ * holds it, no bind is up). It never throws for a bad message; it throws only when recording failed, and
+ * then the SQS message comes back by itself.
+ *
+ * In-doubt policy (fleet config `inDoubtPolicy`), for a part whose submit got no answer and for a record
+ * found in `submitting` whose previous attempt's claim expired (its worker died mid-submit):
+ * - at-least-once (default): send again; the part and the record say `inDoubt: true` with the reason, so
+ *   a possible duplicate SMS is named in the record;
+ * - at-most-once: do not send again; the part becomes `unknown` with the reason (and so does the message
+ *   once no other part says more).
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { z } from 'zod';
+import { type InDoubtPolicy, inDoubtPolicies } from '../../core/fleetConfig.js';
+import { isFinalState } from '../../core/messageState.js';
+import { queueSettings } from '../../core/tableKeys.js';
+import { ConcatReferenceCounter } from '../encoding/ConcatReferenceCounter.js';
+import { segmentText } from '../encoding/segmentText.js';
+import type { SmscIdFormat } from '../receipts/smscMessageId.js';
+import { normaliseSmscMessageId } from '../receipts/smscMessageId.js';
+import type { EventOutbox } from '../records/EventOutbox.js';
+import { ClaimLostError } from '../records/errors.js';
+import type { MessageRecord } from '../records/MessageRecord.js';
+import type { AcceptedPart, MessageStore } from '../records/MessageStore.js';
+import { errorAttributes, silentLog, type WorkerLog } from '../records/WorkerLog.js';
+import { exponentialBackoff } from '../smpp/backoff.js';
+import type { SubmitSmOutcome } from '../smpp/SmppBind.js';
+import type { SubmitSmRequest } from '../smpp/types.js';
+import { relativeValidityPeriod } from '../smpp/validityPeriod.js';
+import type { BindPool } from './BindPool.js';
+import type { PartAttempt, PartOutcome } from './PartOutcome.js';
+import {
+  initialRecord,
+  planSend,
+  type SendPlan,
+  type SendQueueMessage,
+  validationFailureRecord,
+} from './SendPlanner.js';
+import { settleSubmission } from './settleSubmission.js';
+import { submitPart } from './submitPart.js';
+
+/** What the consumer does with the SQS message. */
+export type MessageDisposition =
+  | { action: 'delete'; outcome: SendOutcome }
+  | { action: 'retry'; delaySeconds: number; outcome: SendOutcome };
+
+/** How a message's handling ended, for logs and metrics. */
+export type SendOutcome =
+  /** Every part accepted (the record is `submitted`, or already final through an early receipt). */
+  | 'submitted'
+  /** Ended in a final failure now (refused, retries exhausted on the last delivery, unknown). */
+  | 'failed'
+  /** Invalid request: recorded `failed` with reason `validation`. */
+  | 'invalid'
+  /** Already submitted or final (a duplicate SQS message, a reused idempotency key). */
+  | 'duplicate'
+  /** Another attempt holds it now. */
+  | 'busy'
+  /** Some part could not be sent now (retryable status, no bind, stopping); the record says which. */
+  | 'waiting';
+
+/** The most parts one transaction can record (1 message update + 2 items per part ≤ 100). */
+export const maxPartsPerMessage = 49;
+
+export const messageSenderOptionsSchema = z.object({
+  workerId: z.string().min(1),
+  inDoubtPolicy: z.enum(inDoubtPolicies).default('at-least-once'),
+  /** The queue's maxReceiveCount: on that delivery, parts that keep failing fail for good. */
+  maxReceiveCount: z.int().min(1).default(queueSettings.maxReceiveCount),
+  /** How long a claim keeps other attempts off; keep it ≥ the queue's visibility timeout. */
+  claimTtlMs: z
+    .int()
+    .min(1_000)
+    .default(queueSettings.visibilityTimeoutSeconds * 1_000),
+  /** No retry starts after this much time on one message; well inside claimTtlMs. */
+  maxProcessingMs: z.int().min(100).default(40_000),
+  /** submit_sm per part and delivery for retryable refusals and in-doubt resends, the first included. */
+  maxSubmitAttempts: z.int().min(1).max(20).default(3),
+  retryInitialMs: z.int().min(1).default(250),
+  retryMaxMs: z.int().min(1).default(2_000),
+  /** How long an unanswered submit waits for a late resp before the in-doubt policy applies. */
+  lateResponseGraceMs: z.int().min(0).default(1_000),
+  /** Delay before the SQS message comes back when no bind was up. */
+  noBindRetrySeconds: z.int().min(0).max(43_200).default(5),
+  /** Delay before the SQS message comes back when a pending event belongs to another live worker. */
+  deferredEventRetrySeconds: z.int().min(0).max(43_200).default(10),
+});
+
+export type MessageSenderOptions = z.input<typeof messageSenderOptionsSchema> & {
+  /** The sub-account whose queue this sender serves. */
+  subAccount: { id: string; maxParts: number; respIdFormat: SmscIdFormat };
+  store: MessageStore;
+  outbox: Pick<EventOutbox, 'settle'>;
+  pool: Pick<BindPool, 'submit'>;
+  concatReferences?: ConcatReferenceCounter;
+  /** Epoch ms. @default Date.now */
+  now?: () => number;
+  random?: () => number;
+  logger?: WorkerLog;
+};
+
+export interface MessageSenderEvents {
+  /** A message's handling ended (one per SQS delivery). */
+  handled: [
+    info: {
+      messageId: string;
+      sqsMessageId: string;
+      outcome: SendOutcome;
+      parts: number;
+      durationMs: number;
+    },
+  ];
+  /** A late submit_sm_resp settled a part that had been given up on or resent. */
+  lateResponse: [info: { messageId: string; partNumber: number; accepted: boolean }];
+}
+
+interface Active {
+  done: Promise<unknown>;
+  /** Late resps that came while this attempt was still submitting: recorded with its outcome. */
+  late: AcceptedPart[];
+  recording: boolean;
+}
+
+export class MessageSender extends EventEmitter<MessageSenderEvents> {
+  readonly #options: z.output<typeof messageSenderOptionsSchema>;
+  readonly #subAccount: MessageSenderOptions['subAccount'];
+  readonly #maxParts: number;
+  readonly #store: MessageStore;
+  readonly #outbox: Pick<EventOutbox, 'settle'>;
+  readonly #pool: Pick<BindPool, 'submit'>;
+  readonly #references: ConcatReferenceCounter;
+  readonly #now: () => number;
+  readonly #backoff: ReturnType<typeof exponentialBackoff>;
+  readonly #log: WorkerLog;
+  readonly #active = new Map<string, Active>();
+  readonly #background = new Set<Promise<void>>();
+
+  constructor(options: MessageSenderOptions) {
+    super();
+    const parsed = messageSenderOptionsSchema.safeParse(options);
+    if (!parsed.success)
+      throw new TypeError(`invalid message sender options: ${z.prettifyError(parsed.error)}`);
+    const o = parsed.data;
+    if (o.retryMaxMs < o.retryInitialMs)
+      throw new TypeError('invalid message sender options: retryMaxMs < retryInitialMs');
+    if (o.maxProcessingMs >= o.claimTtlMs) {
+      throw new TypeError(
+        `invalid message sender options: maxProcessingMs (${o.maxProcessingMs}) must be less than claimTtlMs (${o.claimTtlMs}), or a slow attempt's claim could run out while it still submits`,
+      );
+    }
+    this.#options = o;
+    this.#subAccount = options.subAccount;
+    this.#maxParts = Math.min(options.subAccount.maxParts, maxPartsPerMessage);
+    this.#store = options.store;
+    this.#outbox = options.outbox;
+    this.#pool = options.pool;
+    this.#references = options.concatReferences ?? new ConcatReferenceCounter();
+    this.#now = options.now ?? Date.now;
+    this.#log = options.logger ?? silentLog;
+    this.#backoff = exponentialBackoff({
+      initialMs: o.retryInitialMs,
+      maxMs: o.retryMaxMs,
+      jitter: 'equal',
+      ...(options.random ? { random: options.random } : {}),
+    });
+    if (options.subAccount.maxParts > maxPartsPerMessage) {
+      this.#log.warn(
+        `maxParts above ${maxPartsPerMessage} is not supported by the sender; using ${maxPartsPerMessage}`,
+        {
+          subAccount: options.subAccount.id,
+        },
+      );
+    }
+  }
+
+  /** Handles one delivery of an SQS message. `signal` aborts when the worker stops: retries end early. */
+  async handle(message: SendQueueMessage, signal: AbortSignal): Promise<MessageDisposition> {
+    const started = performance.now();
+    const plan = planSend(message, { subAccount: this.#subAccount.id, maxParts: this.#maxParts });
+    let disposition: MessageDisposition;
+    let parts = 0;
+    if (plan.kind === 'invalid') {
+      disposition = await this.#recordInvalid(plan);
+    } else {
+      parts = plan.totalParts;
+      // One attempt per message id at a time in this process: a duplicate waits and then finds it done.
+      const earlier = this.#active.get(plan.messageId);
+      if (earlier !== undefined) await earlier.done.catch(() => {});
+      const active: Active = { done: Promise.resolve(), late: [], recording: false };
+      const run = this.#send(plan, message, signal, active);
+      active.done = run;
+      this.#active.set(plan.messageId, active);
+      try {
+        disposition = await run;
+      } finally {
+        if (this.#active.get(plan.messageId) === active) this.#active.delete(plan.messageId);
+      }
+    }
+    this.emit('handled', {
+      messageId: plan.messageId,
+      sqsMessageId: message.sqsMessageId,
+      outcome: disposition.outcome,
+      parts,
+      durationMs: performance.now() - started,
+    });
+    return disposition;
+  }
+
+  /** Resolves when background work (recording late resps) has finished. */
+  async idle(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  async #recordInvalid(plan: Extract<SendPlan, { kind: 'invalid' }>): Promise<MessageDisposition> {
+    const record = validationFailureRecord(plan, this.#subAccount.id, this.#now());
+    const result = await this.#store.recordValidationFailure(record);
+    if (result.kind === 'exists') return this.#finishExisting(result.record);
+    this.#log.info('invalid send request recorded as failed', {
+      messageId: plan.messageId,
+      fields: plan.errors.map((error) => error.field),
+    });
+    await this.#outbox.settle(
+      result.record,
+      result.created.map((event) => event.eventId),
+    );
+    return { action: 'delete', outcome: 'invalid' };
+  }
+
+  async #send(
+    plan: Extract<SendPlan, { kind: 'send' }>,
+    message: SendQueueMessage,
+    signal: AbortSignal,
+    active: Active,
+  ): Promise<MessageDisposition> {
+    const startedAt = this.#now();
+    const claimToken = randomUUID();
+    const claim = await this.#store.claim({
+      messageId: plan.messageId,
+      initial: initialRecord(plan, this.#references.next(plan.destination.addr), startedAt),
+      claimToken,
+      claimOwner: this.#options.workerId,
+      now: startedAt,
+      claimTtlMs: this.#options.claimTtlMs,
+    });
+    if (claim.kind === 'done') {
+      if (claim.record.requestHash !== undefined && claim.record.requestHash !== plan.requestHash) {
+        this.#log.warn(
+          'idempotency key reused with a different request: the first one stands, this one is not sent',
+          {
+            messageId: plan.messageId,
+          },
+        );
+      }
+      return this.#finishExisting(claim.record);
+    }
+    if (claim.kind === 'busy') {
+      return { action: 'retry', delaySeconds: Math.ceil(claim.retryAfterMs / 1_000), outcome: 'busy' };
+    }
+
+    const base = claim.record;
+    const toSend = base.parts.filter(
+      (part) => part.smscMessageId === undefined && part.status === 'submitting',
+    );
+    let messageDoubt: string | undefined;
+    if (claim.from === 'expired') {
+      messageDoubt =
+        `attempt ${(base.attempts ?? 2) - 1} by ${claim.previousOwner ?? 'an unknown worker'} ended without recording its outcome ` +
+        `(its claim expired); it may have sent part${toSend.length === 1 ? '' : 's'} ${toSend.map((p) => p.partNumber).join(', ')}`;
+      this.#log.warn('message found in doubt', {
+        messageId: plan.messageId,
+        policy: this.#options.inDoubtPolicy,
+      });
+    }
+
+    let attempts: PartAttempt[];
+    if (claim.from === 'expired' && this.#options.inDoubtPolicy === 'at-most-once') {
+      attempts = toSend.map((part) => ({
+        partNumber: part.partNumber,
+        outcome: { kind: 'unknown', attempts: 0, doubt: `${messageDoubt}; not sent again (at-most-once)` },
+      }));
+    } else {
+      attempts = await this.#submitParts(
+        plan,
+        base,
+        toSend.map((p) => p.partNumber),
+        signal,
+        active,
+        startedAt,
+      );
+      if (messageDoubt !== undefined) {
+        attempts = attempts.map(({ partNumber, outcome }) => ({
+          partNumber,
+          outcome: {
+            ...outcome,
+            doubt:
+              outcome.doubt ??
+              'sent again after a previous attempt ended without recording its outcome (at-least-once)',
+          },
+        }));
+      }
+    }
+
+    active.recording = true;
+    const late = [...active.late];
+    attempts = resolvedByLateIds(attempts, late);
+    const lateExtras = late.filter((l) =>
+      attempts.some(
+        (a) =>
+          a.partNumber === l.partNumber &&
+          a.outcome.kind === 'accepted' &&
+          a.outcome.smscMessageId !== l.smscMessageId,
+      ),
+    );
+    const lastReceive = message.receiveCount >= this.#options.maxReceiveCount;
+    const accepted: AcceptedPart[] = [...lateExtras];
+    for (const { partNumber, outcome } of attempts) {
+      if (outcome.kind === 'accepted') {
+        accepted.push({
+          partNumber,
+          smscMessageId: outcome.smscMessageId,
+          normalisedSmscMessageId: outcome.normalisedSmscMessageId,
+        });
+      }
+    }
+    let recorded: Awaited<ReturnType<MessageStore['recordSubmission']>>;
+    try {
+      recorded = await this.#store.recordSubmission({
+        base,
+        claimToken,
+        accepted,
+        now: this.#now(),
+        settle: (current) => {
+          const settled = settleSubmission(current, attempts, {
+            now: this.#now(),
+            lastReceive,
+            ...(messageDoubt === undefined ? {} : { messageDoubt }),
+          });
+          return { record: withLateIds(settled.record, lateExtras), created: settled.created };
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof ClaimLostError)) throw error;
+      // Another attempt took the message over while this one ran too long: what this one learnt still
+      // matters for receipts, so its ids are attached to the parts; the other attempt finishes the message.
+      this.#log.error('claim lost while submitting; attaching the SMSC ids learnt', {
+        messageId: plan.messageId,
+        ...errorAttributes(error),
+      });
+      for (const part of accepted) this.#attachInBackground(plan.messageId, part);
+      return { action: 'retry', delaySeconds: this.#options.noBindRetrySeconds, outcome: 'busy' };
+    }
+
+    await this.#outbox.settle(
+      recorded.record,
+      recorded.created.map((event) => event.eventId),
+    );
+    const status = recorded.record.status;
+    if (status === 'submitted' || status === 'delivered') return { action: 'delete', outcome: 'submitted' };
+    if (isFinalState(status)) return { action: 'delete', outcome: 'failed' };
+    return {
+      action: 'retry',
+      delaySeconds: this.#retryDelaySeconds(attempts, message.receiveCount),
+      outcome: 'waiting',
+    };
+  }
+
+  async #submitParts(
+    plan: Extract<SendPlan, { kind: 'send' }>,
+    base: MessageRecord,
+    partNumbers: readonly number[],
+    signal: AbortSignal,
+    active: Active,
+    startedAt: number,
+  ): Promise<PartAttempt[]> {
+    const segmented = segmentText(plan.request.text, {
+      maxParts: this.#maxParts,
+      concatReference: base.concatReference ?? 0,
+    });
+    const { request } = plan;
+    const validityPeriod =
+      request.validityPeriod === undefined ? undefined : relativeValidityPeriod(request.validityPeriod);
+    return Promise.all(
+      partNumbers.map(async (partNumber): Promise<PartAttempt> => {
+        const part = segmented.parts[partNumber - 1];
+        if (part === undefined) {
+          // The record was split differently (the config changed between attempts): nothing sane to send.
+          const outcome: PartOutcome = {
+            kind: 'refused',
+            commandStatus: 0,
+            statusName: 'PART_MISMATCH',
+            attempts: 0,
+          };
+          return { partNumber, outcome };
+        }
+        const submit: SubmitSmRequest = {
+          sourceAddr: plan.source.addr,
+          sourceAddrTon: plan.source.ton,
+          sourceAddrNpi: plan.source.npi,
+          destinationAddr: plan.destination.addr,
+          destAddrTon: plan.destination.ton,
+          destAddrNpi: plan.destination.npi,
+          esmClass: part.esmClass,
+          dataCoding: part.dataCoding,
+          shortMessage: part.shortMessage,
+          registeredDelivery: request.registeredDelivery ? 1 : 0,
+          ...(validityPeriod === undefined ? {} : { validityPeriod }),
+        };
+        const outcome = await submitPart({
+          pool: this.#pool,
+          request: submit,
+          normalise: (id) => normaliseSmscMessageId(id, this.#subAccount.respIdFormat),
+          inDoubtPolicy: this.#options.inDoubtPolicy as InDoubtPolicy,
+          maxAttempts: this.#options.maxSubmitAttempts,
+          backoff: this.#backoff,
+          lateResponseGraceMs: this.#options.lateResponseGraceMs,
+          deadlineAt: startedAt + this.#options.maxProcessingMs,
+          now: this.#now,
+          signal,
+          onLateResponse: (late) => this.#onLateResponse(plan.messageId, partNumber, late, active),
+        });
+        return { partNumber, outcome };
+      }),
+    );
+  }
+
+  #onLateResponse(messageId: string, partNumber: number, late: SubmitSmOutcome, active: Active): void {
+    this.emit('lateResponse', { messageId, partNumber, accepted: late.accepted });
+    if (!late.accepted) return;
+    const part: AcceptedPart = {
+      partNumber,
+      smscMessageId: late.messageId,
+      normalisedSmscMessageId: normaliseSmscMessageId(late.messageId, this.#subAccount.respIdFormat),
+    };
+    this.#log.info('late submit_sm_resp: recording its id', { messageId, partNumber });
+    if (!active.recording && this.#active.get(messageId) === active) {
+      active.late.push(part);
+      return;
+    }
+    this.#attachInBackground(messageId, part);
+  }
+
+  #attachInBackground(messageId: string, part: AcceptedPart): void {
+    const work = (async () => {
+      const change = await this.#store.attachLateSmscMessageId({
+        messageId,
+        subAccount: this.#subAccount.id,
+        part,
+        now: this.#now(),
+      });
+      if (change !== undefined && change.created.length > 0) {
+        await this.#outbox.settle(
+          change.record,
+          change.created.map((event) => event.eventId),
+        );
+      }
+    })()
+      .catch((error: unknown) => {
+        this.#log.error('could not record a late SMSC id', {
+          messageId,
+          partNumber: part.partNumber,
+          ...errorAttributes(error),
+        });
+      })
+      .finally(() => this.#background.delete(work));
+    this.#background.add(work);
+  }
+
+  /** A record that needs nothing sent: publish what its writer may not have, then let the SQS message go. */
+  async #finishExisting(record: MessageRecord): Promise<MessageDisposition> {
+    const { deferred } = await this.#outbox.settle(record);
+    if (deferred.length > 0) {
+      return { action: 'retry', delaySeconds: this.#options.deferredEventRetrySeconds, outcome: 'duplicate' };
+    }
+    return { action: 'delete', outcome: 'duplicate' };
+  }
+
+  #retryDelaySeconds(attempts: readonly PartAttempt[], receiveCount: number): number {
+    const causes = attempts.flatMap(({ outcome }) => (outcome.kind === 'unsent' ? [outcome.cause] : []));
+    if (causes.includes('stopping')) return 0;
+    if (causes.includes('retries-exhausted')) return Math.min(300, 10 * 2 ** Math.max(0, receiveCount - 1));
+    return this.#options.noBindRetrySeconds;
+  }
+}
+
+/**
+ * A late resp that came during the attempt settles its part: a part given up on (unknown, or unsent after
+ * a resend that also failed) is accepted under the late id after all.
+ */
+function resolvedByLateIds(attempts: readonly PartAttempt[], late: readonly AcceptedPart[]): PartAttempt[] {
+  return attempts.map((attempt) => {
+    const { outcome } = attempt;
+    if (outcome.kind === 'accepted' || outcome.kind === 'refused') return attempt;
+    const answer = late.find((l) => l.partNumber === attempt.partNumber);
+    if (answer === undefined) return attempt;
+    return {
+      partNumber: attempt.partNumber,
+      outcome: {
+        kind: 'accepted',
+        smscMessageId: answer.smscMessageId,
+        normalisedSmscMessageId: answer.normalisedSmscMessageId,
+        attempts: outcome.attempts,
+        ...(outcome.kind === 'unknown' || outcome.doubt === undefined ? {} : { doubt: outcome.doubt }),
+      },
+    };
+  });
+}
+
+/** Late ids learnt during the attempt for parts accepted anyway: extra ids (their SUBMIT items go in the same write). */
+function withLateIds(record: MessageRecord, late: readonly AcceptedPart[]): MessageRecord {
+  if (late.length === 0) return record;
+  const parts = record.parts.map((part) => {
+    const ids = late
+      .filter((l) => l.partNumber === part.partNumber && l.smscMessageId !== part.smscMessageId)
+      .map((l) => l.smscMessageId)
+      .filter((id) => !part.extraSmscMessageIds?.includes(id));
+    return ids.length === 0
+      ? part
+      : { ...part, extraSmscMessageIds: [...(part.extraSmscMessageIds ?? []), ...ids] };
+  });
+  return { ...record, parts };
+}

@@ -1,0 +1,228 @@
+/**
+ * Pure planning of one SQS send message: validate the body, pick the message id, check that the text fits
+ * and the addresses encode, and describe the record to create. No I/O; the MessageSender acts on the plan.
+ *
+ * The message id (core/messageId.ts): the `smppFleetMessageId` attribute (the API recorded it), else the id
+ * derived from (sub-account, idempotencyKey), else the id derived from the SQS MessageId. An INVALID body
+ * never takes the idempotency-derived id: that would let a broken request use up the key of the valid one
+ * its producer sends next.
+ */
+import { createHash } from 'node:crypto';
+import type { MessageEncoding } from '../../core/events.js';
+import { type FieldError, rootField } from '../../core/fieldErrors.js';
+import {
+  messageIdForIdempotencyKey,
+  messageIdForSqsMessage,
+  sqsMessageAttributes,
+} from '../../core/messageId.js';
+import { parseSendRequest, type SendRequest } from '../../core/sendRequest.js';
+import { expiresAtSeconds, retentionSeconds } from '../../core/tableKeys.js';
+import { destinationAddressOf, type SmppAddress, sourceAddressOf } from '../encoding/addresses.js';
+import { planText } from '../encoding/segmentText.js';
+import type { MessageRecord, PartRecord } from '../records/MessageRecord.js';
+import { stateChangeEvent, toPendingEvent } from '../records/messageEvents.js';
+
+/** One message as the SQS consumer hands it over. */
+export interface SendQueueMessage {
+  /** SQS's MessageId. */
+  sqsMessageId: string;
+  queueUrl: string;
+  body: string;
+  /** String message attributes by name. */
+  attributes: Readonly<Record<string, string>>;
+  /** ApproximateReceiveCount: 1 on the first delivery. */
+  receiveCount: number;
+}
+
+export interface SendPlanContext {
+  /** The sub-account whose queue this is. */
+  subAccount: string;
+  maxParts: number;
+}
+
+export type SendPlan =
+  | {
+      kind: 'invalid';
+      messageId: string;
+      errors: FieldError[];
+      /** What could be read from the body anyway, for the record and the event. */
+      known: Partial<Pick<SendRequest, 'to' | 'from' | 'clientReference' | 'idempotencyKey' | 'context'>>;
+    }
+  | {
+      kind: 'send';
+      messageId: string;
+      request: SendRequest;
+      encoding: MessageEncoding;
+      totalParts: number;
+      source: SmppAddress;
+      destination: SmppAddress;
+      /** sha-256 of the request: tells a reused idempotency key with a different body apart. */
+      requestHash: string;
+    };
+
+export function planSend(message: SendQueueMessage, context: SendPlanContext): SendPlan {
+  const attributeId = message.attributes[sqsMessageAttributes.messageId];
+  const fallbackId =
+    attributeId !== undefined && attributeId !== ''
+      ? attributeId
+      : messageIdForSqsMessage(message.queueUrl, message.sqsMessageId);
+
+  let body: unknown;
+  try {
+    body = JSON.parse(message.body);
+  } catch {
+    return invalid(
+      fallbackId,
+      [{ field: rootField, message: 'is not JSON: the body must be a JSON send request' }],
+      undefined,
+    );
+  }
+  const parsed = parseSendRequest(body);
+  if (!parsed.ok) return invalid(fallbackId, parsed.errors, body);
+  const request = parsed.request;
+
+  const errors: FieldError[] = [];
+  if (request.subAccount !== context.subAccount) {
+    errors.push({
+      field: 'subAccount',
+      message: `is "${request.subAccount}" but the message came through the queue of sub-account "${context.subAccount}"`,
+    });
+  }
+  let source: SmppAddress | undefined;
+  let destination: SmppAddress | undefined;
+  try {
+    source = sourceAddressOf(request.from);
+  } catch (error) {
+    errors.push({ field: 'from', message: `cannot be used as an SMPP sender: ${(error as Error).message}` });
+  }
+  try {
+    destination = destinationAddressOf(request.to);
+  } catch (error) {
+    errors.push({
+      field: 'to',
+      message: `cannot be used as an SMPP destination: ${(error as Error).message}`,
+    });
+  }
+  const text = planText(request.text);
+  if (text.totalParts > context.maxParts) {
+    errors.push({
+      field: 'text',
+      message: `needs ${text.totalParts} SMS parts (${text.units} ${text.encoding === 'GSM7' ? 'GSM characters' : 'UCS-2 units'}) but sub-account "${context.subAccount}" allows at most ${context.maxParts}`,
+    });
+  }
+  if (errors.length > 0 || source === undefined || destination === undefined) {
+    return invalid(fallbackId, errors, body);
+  }
+
+  const messageId =
+    attributeId !== undefined && attributeId !== ''
+      ? attributeId
+      : request.idempotencyKey !== undefined
+        ? messageIdForIdempotencyKey(request.subAccount, request.idempotencyKey)
+        : fallbackId;
+  return {
+    kind: 'send',
+    messageId,
+    request,
+    encoding: text.encoding,
+    totalParts: text.totalParts,
+    source,
+    destination,
+    requestHash: requestHashOf(request),
+  };
+}
+
+function invalid(messageId: string, errors: FieldError[], body: unknown): SendPlan {
+  const known: Extract<SendPlan, { kind: 'invalid' }>['known'] = {};
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const fields = body as Record<string, unknown>;
+    for (const field of ['to', 'from', 'clientReference', 'idempotencyKey'] as const) {
+      const value = fields[field];
+      if (typeof value === 'string' && value.length <= 256) known[field] = value;
+    }
+    const context = fields.context;
+    if (typeof context === 'object' && context !== null && !Array.isArray(context)) {
+      const entries = Object.entries(context).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      );
+      if (entries.length === Object.keys(context).length) known.context = Object.fromEntries(entries);
+    }
+  }
+  return { kind: 'invalid', messageId, errors, known };
+}
+
+/** Stable across processes: keys in schema order, context keys sorted. */
+export function requestHashOf(request: SendRequest): string {
+  const context =
+    request.context === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(request.context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return createHash('sha256')
+    .update(JSON.stringify({ ...request, context }))
+    .digest('hex');
+}
+
+/** The record a valid request starts as (what the claim creates when there is none). */
+export function initialRecord(
+  plan: Extract<SendPlan, { kind: 'send' }>,
+  concatReference: number,
+  now: number,
+): MessageRecord {
+  const { request } = plan;
+  const parts: PartRecord[] = Array.from({ length: plan.totalParts }, (_, index) => ({
+    partNumber: index + 1,
+    status: 'submitting',
+  }));
+  return {
+    messageId: plan.messageId,
+    subAccount: request.subAccount,
+    to: request.to,
+    from: request.from,
+    context: request.context ?? {},
+    registeredDelivery: request.registeredDelivery,
+    ...(request.clientReference === undefined ? {} : { clientReference: request.clientReference }),
+    ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+    ...(request.validityPeriod === undefined ? {} : { validityPeriod: request.validityPeriod }),
+    requestHash: plan.requestHash,
+    status: 'submitting',
+    encoding: plan.encoding,
+    totalParts: plan.totalParts,
+    concatReference,
+    parts,
+    createdAt: now,
+    updatedAt: now,
+    pendingEvents: {},
+    version: 0,
+    expiresAt: expiresAtSeconds(now, retentionSeconds.messages),
+  };
+}
+
+/** The `failed` record (reason `validation`) of an invalid request, with its SMS Failed event pending. */
+export function validationFailureRecord(
+  plan: Extract<SendPlan, { kind: 'invalid' }>,
+  subAccount: string,
+  now: number,
+): MessageRecord {
+  const record: MessageRecord = {
+    messageId: plan.messageId,
+    subAccount,
+    ...plan.known,
+    context: plan.known.context ?? {},
+    status: 'failed',
+    reason: 'validation',
+    errorCode: 'VALIDATION',
+    errorDescription: `The send request was invalid: ${plan.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
+    validationErrors: plan.errors,
+    parts: [],
+    createdAt: now,
+    updatedAt: now,
+    finalAt: now,
+    pendingEvents: {},
+    version: 1,
+    expiresAt: expiresAtSeconds(now, retentionSeconds.messages),
+  };
+  const event = stateChangeEvent(record, 'failed', now);
+  if (event === undefined) return record;
+  const pending = toPendingEvent(event, now);
+  return { ...record, pendingEvents: { [pending.eventId]: pending } };
+}

@@ -1,0 +1,302 @@
+/**
+ * Consumes one sub-account's send queue: long polling, batches of up to 10, a bounded number of messages
+ * in flight, visibility kept extended while a message waits (for rate tokens, a window slot, a retry), and
+ * each message deleted only after its handler says its outcome is recorded. The wiring starts it while
+ * this worker holds at least one bind of the sub-account and stops it when the last one goes.
+ *
+ * Prefetch: `maxInFlight()` is asked before every receive; the wiring returns what the bound binds can
+ * send in a few seconds (BindPool.capacityPerSecond() × seconds), so messages are not pulled out of other
+ * workers' reach only to wait here. While it is 0 (no bind up) the consumer does not poll at all.
+ *
+ * stop(): aborts the poll, tells the handlers (their AbortSignal) to stop retrying and record what they
+ * have, waits for them, flushes the deletes and visibility changes, then reports `stopped`. start() and
+ * stop() are safe to call twice; start() after stop() resumes.
+ */
+import { EventEmitter } from 'node:events';
+import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { queueSettings } from '../../core/tableKeys.js';
+import { errorAttributes, silentLog, type WorkerLog } from '../records/WorkerLog.js';
+import { exponentialBackoff } from '../smpp/backoff.js';
+import type { MessageDisposition } from './MessageSender.js';
+import type { SendQueueMessage } from './SendPlanner.js';
+import { SqsMessageBatcher } from './SqsMessageBatcher.js';
+
+export const sqsSendConsumerOptionsSchema = z
+  .object({
+    queueUrl: z.string().min(1),
+    /** Set on every receive, and what a heartbeat extends visibility to. */
+    visibilityTimeoutSeconds: z.int().min(1).max(43_200).default(queueSettings.visibilityTimeoutSeconds),
+    waitTimeSeconds: z.int().min(0).max(20).default(queueSettings.receiveWaitTimeSeconds),
+    batchSize: z.int().min(1).max(10).default(10),
+    /** How often visibility of messages still in flight is extended. */
+    heartbeatIntervalSeconds: z.int().min(1).default(15),
+    /** Abort a delete/visibility batch call after this. */
+    requestTimeoutMs: z.int().min(100).default(5_000),
+    batchLingerMs: z.int().min(0).max(1_000).default(10),
+    /** How often a consumer with no room looks again (capacity also rises when a bind comes up). */
+    roomCheckMs: z.int().min(10).default(250),
+    /** Visibility for a message whose handler threw (a store or publish failure). */
+    failureRetrySeconds: z.int().min(0).max(43_200).default(10),
+  })
+  .superRefine((options, ctx) => {
+    if (options.heartbeatIntervalSeconds >= options.visibilityTimeoutSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['heartbeatIntervalSeconds'],
+        message: `must be less than visibilityTimeoutSeconds (${options.visibilityTimeoutSeconds}), or messages become visible again while still being sent`,
+      });
+    }
+  });
+
+export type SqsSendConsumerOptions = z.input<typeof sqsSendConsumerOptionsSchema> & {
+  sqs: SQSClient;
+  handleMessage: (message: SendQueueMessage, signal: AbortSignal) => Promise<MessageDisposition>;
+  /** Most messages held at once (received, not yet deleted or returned); 0 pauses polling. */
+  maxInFlight: () => number;
+  logger?: WorkerLog;
+};
+
+export type ConsumerStatus = 'idle' | 'running' | 'stopping';
+
+export interface SqsSendConsumerEvents {
+  started: [];
+  stopped: [];
+  received: [info: { messages: number; inFlight: number }];
+  handled: [
+    info: { sqsMessageId: string; action: MessageDisposition['action'] | 'failed'; durationMs: number },
+  ];
+  receiveFailed: [error: unknown];
+  handlerFailed: [info: { sqsMessageId: string; error: unknown }];
+}
+
+interface Held {
+  sqsMessageId: string;
+  receiptHandle: string;
+  lastExtendedAt: number;
+}
+
+export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
+  readonly #options: z.output<typeof sqsSendConsumerOptionsSchema>;
+  readonly #sqs: SQSClient;
+  readonly #handleMessage: SqsSendConsumerOptions['handleMessage'];
+  readonly #maxInFlight: () => number;
+  readonly #log: WorkerLog;
+  readonly #batcher: SqsMessageBatcher;
+  readonly #held = new Map<string, Held>();
+  readonly #handlers = new Set<Promise<void>>();
+  readonly #errorBackoff = exponentialBackoff({ initialMs: 500, maxMs: 10_000, jitter: 'equal' });
+  #status: ConsumerStatus = 'idle';
+  #controller: AbortController | undefined;
+  #loop: Promise<void> | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #stopping: Promise<void> | undefined;
+  #wakeRoom: (() => void) | undefined;
+
+  constructor(options: SqsSendConsumerOptions) {
+    super();
+    const parsed = sqsSendConsumerOptionsSchema.safeParse(options);
+    if (!parsed.success)
+      throw new TypeError(`invalid SQS consumer options: ${z.prettifyError(parsed.error)}`);
+    if (typeof options.handleMessage !== 'function') throw new TypeError('handleMessage must be a function');
+    if (typeof options.maxInFlight !== 'function') throw new TypeError('maxInFlight must be a function');
+    this.#options = parsed.data;
+    this.#sqs = options.sqs;
+    this.#handleMessage = options.handleMessage;
+    this.#maxInFlight = options.maxInFlight;
+    this.#log = options.logger ?? silentLog;
+    this.#batcher = new SqsMessageBatcher({
+      sqs: options.sqs,
+      queueUrl: parsed.data.queueUrl,
+      lingerMs: parsed.data.batchLingerMs,
+      requestTimeoutMs: parsed.data.requestTimeoutMs,
+      logger: this.#log,
+    });
+  }
+
+  get status(): ConsumerStatus {
+    return this.#status;
+  }
+
+  /** Messages received and not yet deleted or returned. */
+  get inFlight(): number {
+    return this.#held.size;
+  }
+
+  /** Starts polling; safe to call twice. During a stop it resumes once the stop has finished. */
+  start(): void {
+    if (this.#status === 'running') return;
+    if (this.#status === 'stopping') {
+      void this.#stopping?.then(() => this.start());
+      return;
+    }
+    this.#status = 'running';
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.#heartbeat = setInterval(
+      () => this.#extendVisibility(),
+      this.#options.heartbeatIntervalSeconds * 1_000,
+    );
+    this.#loop = this.#poll(controller.signal);
+    this.emit('started');
+  }
+
+  /** Stops polling, lets in-flight messages finish (their handlers are told to wind down), flushes. */
+  stop(): Promise<void> {
+    if (this.#status === 'idle') return this.#stopping ?? Promise.resolve();
+    if (this.#status === 'stopping' && this.#stopping) return this.#stopping;
+    this.#status = 'stopping';
+    this.#stopping = this.#shutdown().finally(() => {
+      this.#status = 'idle';
+      this.emit('stopped');
+    });
+    return this.#stopping;
+  }
+
+  /** Re-checks room now (e.g. a bind came up). */
+  wake(): void {
+    this.#wakeRoom?.();
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#controller?.abort();
+    await this.#loop;
+    while (this.#handlers.size > 0) await Promise.allSettled([...this.#handlers]);
+    await this.#batcher.flush();
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
+  async #poll(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      const room = Math.min(this.#options.batchSize, Math.floor(this.#maxInFlight()) - this.#held.size);
+      if (room <= 0) {
+        await this.#waitForRoom(signal);
+        continue;
+      }
+      let messages: Message[];
+      try {
+        const response = await this.#sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.#options.queueUrl,
+            MaxNumberOfMessages: room,
+            WaitTimeSeconds: this.#options.waitTimeSeconds,
+            VisibilityTimeout: this.#options.visibilityTimeoutSeconds,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+            MessageAttributeNames: ['All'],
+          }),
+          {
+            abortSignal: AbortSignal.any([
+              signal,
+              AbortSignal.timeout((this.#options.waitTimeSeconds + 10) * 1_000),
+            ]),
+          },
+        );
+        messages = response.Messages ?? [];
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted) return;
+        this.#log.warn('ReceiveMessage failed', {
+          queueUrl: this.#options.queueUrl,
+          ...errorAttributes(error),
+        });
+        this.emit('receiveFailed', error);
+        await sleep(this.#errorBackoff(Math.min(failures, 10)), signal);
+        failures += 1;
+        continue;
+      }
+      for (const message of messages) this.#dispatch(message, signal);
+      if (messages.length > 0)
+        this.emit('received', { messages: messages.length, inFlight: this.#held.size });
+    }
+  }
+
+  #dispatch(message: Message, signal: AbortSignal): void {
+    const { MessageId: sqsMessageId, ReceiptHandle: receiptHandle } = message;
+    if (sqsMessageId === undefined || receiptHandle === undefined) return;
+    const held: Held = { sqsMessageId, receiptHandle, lastExtendedAt: performance.now() };
+    this.#held.set(receiptHandle, held);
+    const started = performance.now();
+    const handler = (async () => {
+      let action: MessageDisposition['action'] | 'failed';
+      try {
+        const disposition = await this.#handleMessage(
+          toSendQueueMessage(message, this.#options.queueUrl),
+          signal,
+        );
+        action = disposition.action;
+        if (disposition.action === 'delete') await this.#batcher.delete(receiptHandle);
+        else await this.#batcher.changeVisibility(receiptHandle, disposition.delaySeconds);
+      } catch (error) {
+        action = 'failed';
+        this.#log.error('send message handler failed; the message will come back', {
+          sqsMessageId,
+          ...errorAttributes(error),
+        });
+        this.emit('handlerFailed', { sqsMessageId, error });
+        await this.#batcher.changeVisibility(receiptHandle, this.#options.failureRetrySeconds);
+      }
+      this.#held.delete(receiptHandle);
+      this.emit('handled', { sqsMessageId, action, durationMs: performance.now() - started });
+      this.#wakeRoom?.();
+    })().finally(() => this.#handlers.delete(handler));
+    this.#handlers.add(handler);
+  }
+
+  #waitForRoom(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        if (this.#wakeRoom === done) this.#wakeRoom = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, this.#options.roomCheckMs);
+      signal.addEventListener('abort', done, { once: true });
+      this.#wakeRoom = done;
+    });
+  }
+
+  /** Extends the visibility of every message held longer than one heartbeat since its last extension. */
+  #extendVisibility(): void {
+    const now = performance.now();
+    const due = this.#options.heartbeatIntervalSeconds * 1_000 * 0.9;
+    for (const held of this.#held.values()) {
+      if (now - held.lastExtendedAt < due) continue;
+      held.lastExtendedAt = now;
+      void this.#batcher.changeVisibility(held.receiptHandle, this.#options.visibilityTimeoutSeconds);
+    }
+  }
+}
+
+function toSendQueueMessage(message: Message, queueUrl: string): SendQueueMessage {
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    if (value.StringValue !== undefined) attributes[name] = value.StringValue;
+  }
+  const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+  return {
+    sqsMessageId: message.MessageId ?? '',
+    queueUrl,
+    body: message.Body ?? '',
+    attributes,
+    receiveCount: Number.isFinite(receiveCount) && receiveCount >= 1 ? receiveCount : 1,
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
