@@ -182,13 +182,17 @@ describe('LeaseManager fleet against DynamoDB', () => {
     expect(heldBy(a)).toEqual([]);
 
     await time.advance(H);
-    for (const { subAccount, slot } of leaving) {
+    const handovers = leaving.map(({ subAccount, slot }) => {
       const taken = fleet.acquisitions.find(
         (x) => x.subAccount === subAccount && x.slot === slot && x.at >= stoppedAt && x.member !== 'w-a',
       );
       expect(taken, `${subAccount}#${slot} taken`).toBeDefined();
-      expect((taken?.at ?? Number.POSITIVE_INFINITY) - stoppedAt).toBeLessThanOrEqual(H);
-    }
+      return (taken?.at ?? Number.POSITIVE_INFINITY) - stoppedAt;
+    });
+    console.log(
+      `handover after a clean stop: ${handovers.join(' / ')} ms in fake time; bound: heartbeat ${H} ms`,
+    );
+    expect(Math.max(...handovers)).toBeLessThanOrEqual(H);
     expectEven([b, c]);
     // Safety margin check: the policy numbers this suite ran with.
     expect(a.manager.settings).toMatchObject({ leasePeriodMs: L, heartbeatMs: H, safetyMarginMs: M });
