@@ -164,7 +164,7 @@ describe('LeaseManager fleet against DynamoDB', () => {
     });
     const worst = Math.max(...takeovers);
     console.log(
-      `takeover after a kill: ${orphaned.length} slots, ${takeovers.join(' / ')} ms (worst ${worst} ms) in fake ` +
+      `takeover after a kill: ${orphaned.length} slot(s), ${takeovers.join(' / ')} ms (worst ${worst} ms) in fake ` +
         `time; bound: lease ${L} + heartbeat ${H} = ${L + H} ms`,
     );
     expect(worst).toBeLessThanOrEqual(L + H);
