@@ -27,7 +27,7 @@ import {
   readBooleanQuery,
   readJsonBody,
 } from './shared/http.js';
-import { IdempotentSend } from './shared/IdempotentSend.js';
+import { IdempotentSend, type SendIdempotency } from './shared/IdempotentSend.js';
 import { statusUrlFor, toAcceptedResponse } from './shared/messageItem.js';
 import { apiMetricNames } from './shared/observability.js';
 import { answerForSendError } from './shared/sendErrors.js';
@@ -37,7 +37,7 @@ export interface PostMessageDeps {
   runtime: ApiRuntime;
   subAccounts: ReadonlyMap<string, SubAccountRoute>;
   accept: AcceptDeps;
-  idempotency: IdempotentSend<AcceptedResponse>;
+  idempotency: SendIdempotency<AcceptedResponse>;
   publicBaseUrl: string | undefined;
   newMessageId?: () => string;
 }

@@ -191,7 +191,7 @@ export function createPostMessageBatchHandler(deps: PostMessageBatchDeps): ApiHa
     for (const { index, input, first } of duplicates) {
       const firstInput = firsts.get(input.messageId)?.input;
       const outcome = outcomeByIndex.get(first) as BatchOutcome;
-      const same = firstInput !== undefined && isSameRequest(firstInput.request, input.request);
+      const same = firstInput !== undefined && isSameRequest(firstInput.request, input.request, true);
       results[index] = toBatchItemResult(
         index,
         input,

@@ -12,7 +12,16 @@ import type { DynamoDbSendIdempotencyStore, SendIdempotencyPayload } from './Dyn
 
 type Execute<R> = (payload: SendIdempotencyPayload) => Promise<R>;
 
-export class IdempotentSend<R> {
+/** Runs a keyed send at most once per (sub-account, key) and answers replays with the stored result. */
+export interface SendIdempotency<R> {
+  run(
+    payload: SendIdempotencyPayload,
+    context: Pick<Context, 'getRemainingTimeInMillis'>,
+    execute: Execute<R>,
+  ): Promise<{ result: R; replayed: boolean }>;
+}
+
+export class IdempotentSend<R> implements SendIdempotency<R> {
   readonly #config: IdempotencyConfig;
   readonly #run: (payload: SendIdempotencyPayload, execute: Execute<R>) => Promise<R>;
 

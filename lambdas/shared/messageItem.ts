@@ -112,19 +112,28 @@ const comparedFields = [
 ] as const;
 
 /**
- * Whether a stored record was made from this request (same idempotency key → same id → this check).
- * A field the record does not hold is not compared: a record another path wrote (the worker, from a message
- * put straight into SQS) may keep less, e.g. no text.
+ * Whether a stored record was made from this request (same idempotency key → same id → this check). On a
+ * record this API wrote, every field counts (absent = the request had none). On one another path wrote (the
+ * worker, from a message put straight into SQS), only the fields it holds are compared: it may keep less,
+ * e.g. no text.
  */
-export function isSameRequest(item: Readonly<Record<string, unknown>>, request: SendRequest): boolean {
+export function isSameRequest(
+  record: object,
+  request: SendRequest,
+  strict: boolean = (record as { source?: unknown }).source === 'api',
+): boolean {
+  const item = record as Readonly<Record<string, unknown>>;
   for (const field of comparedFields) {
-    if (field in item && item[field] !== undefined && item[field] !== request[field]) return false;
+    if ((strict || item[field] !== undefined) && item[field] !== request[field]) return false;
   }
-  if ('context' in item && item.context !== undefined) {
-    const stored = item.context as Record<string, unknown>;
-    const given = request.context ?? {};
-    const keys = new Set([...Object.keys(stored), ...Object.keys(given)]);
-    for (const key of keys) if (stored[key] !== given[key]) return false;
+  if (strict || item.context !== undefined) {
+    const stored = (item.context ?? {}) as Record<string, unknown>;
+    const given: Record<string, unknown> = request.context ?? {};
+    const ownValue = (context: Record<string, unknown>, key: string) =>
+      Object.hasOwn(context, key) ? context[key] : undefined;
+    for (const key of new Set([...Object.keys(stored), ...Object.keys(given)])) {
+      if (ownValue(stored, key) !== ownValue(given, key)) return false;
+    }
   }
   return true;
 }
