@@ -55,7 +55,7 @@ export const alarmKinds = {
   receiptLag: 'receipt-lag',
   workerErrors: 'worker-errors',
   workersRunning: 'workers-running',
-  apiServerErrors: 'api-5xx',
+  apiServerErrors: 'server-errors',
 } as const;
 
 export class Monitoring extends Construct {

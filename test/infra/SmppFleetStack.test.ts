@@ -430,6 +430,17 @@ describe('API', () => {
     for (const [id, method] of methods) expect(props(method).AuthorizationType, id).toBe('AWS_IAM');
   });
 
+  it('gives callers a policy that invokes exactly the API’s routes, a path parameter matching any id', () => {
+    const [, policy] = resourcesOfType(template, 'AWS::IAM::ManagedPolicy')[0] ?? [];
+    const [statement] = (props(policy).PolicyDocument as { Statement: Statement[] }).Statement;
+    expect(statement?.Action).toBe('execute-api:Invoke');
+    const restApi = logicalIdOf('AWS::ApiGateway::RestApi', () => true);
+    const routes = resourcesOf(statement as Statement).map((arn) => arn.split(`{Ref:${restApi}}`)[1]);
+    expect(routes.sort()).toEqual(
+      ['/v1/POST/messages', '/v1/POST/messages/batch', '/v1/GET/messages/*', '/v1/GET/openapi.json'].sort(),
+    );
+  });
+
   it('validates request bodies against core’s models and requires path parameters', () => {
     synth.template?.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
       ValidateRequestBody: true,

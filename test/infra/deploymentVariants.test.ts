@@ -175,6 +175,20 @@ describe('bad input stops synth with the reason', () => {
     );
   });
 
+  it('stops a config whose handler environment would pass Lambda’s 4 KB limit', () => {
+    // 25 sub-accounts stay well under CloudFormation's 500 resources (about 10 each) but not under 4 KB.
+    const subAccounts = Array.from({ length: 25 }, (_, index) => ({
+      id: `sub_account_${index}`,
+      password: { env: `SMPP_PASSWORD_${index}` },
+    }));
+    const synth = synthFleet({ fleetConfig: { subAccounts } });
+    try {
+      expect(synth.error?.message).toMatch(/postMessage function's environment would be about \d+ bytes/);
+    } finally {
+      synth.cleanup();
+    }
+  });
+
   it('reads the config path from SMPP_FLEET_CONFIG when the context does not give one', () => {
     expect(() => createFleetApp({ cwd: repoRoot, env: { SMPP_FLEET_CONFIG: 'from-env.json' } })).toThrow(
       /from-env\.json/,
