@@ -3,7 +3,8 @@
  * transactional-outbox half that makes "record, then event" survive a crash between the two.
  *
  * Who publishes which pending event:
- * - the writer that created it (`created`), right after its write;
+ * - the writer that created it (`created`), right after its write, and this process again later if that
+ *   publish failed (so a redelivered receipt can retry it at once);
  * - anyone, for an event this process is publishing or published already (it waits for, or skips, that);
  * - anyone who finds it older than `staleAfterMs`: its writer died before publishing (the id is
  *   deterministic, so a writer that was only slow makes at worst a duplicate subscribers drop);
@@ -41,6 +42,8 @@ export class EventOutbox {
   readonly #now: () => number;
   readonly #log: WorkerLog;
   readonly #clearing = new Set<Promise<void>>();
+  /** Events this process created but could not publish: still this process's to publish. */
+  readonly #owedHere = new Set<string>();
 
   constructor(options: EventOutboxOptions) {
     const staleAfterMs = options.staleAfterMs ?? 30_000;
@@ -67,7 +70,11 @@ export class EventOutbox {
     const othersHere = new Set<string>();
     for (const pending of Object.values(record.pendingEvents)) {
       const known = this.#publisher.knownState(pending.eventId);
-      if (mine.has(pending.eventId) || now - pending.createdAt >= this.#staleAfterMs) {
+      if (
+        mine.has(pending.eventId) ||
+        this.#owedHere.has(pending.eventId) ||
+        now - pending.createdAt >= this.#staleAfterMs
+      ) {
         toPublish.push(pending);
       } else if (known !== undefined) {
         toPublish.push(pending);
@@ -84,6 +91,10 @@ export class EventOutbox {
     const published = toPublish
       .filter((_, index) => results[index]?.status === 'fulfilled')
       .map((p) => p.eventId);
+    toPublish.forEach((pending, index) => {
+      if (results[index]?.status === 'fulfilled') this.#owedHere.delete(pending.eventId);
+      else this.#owe(pending.eventId);
+    });
     this.#clearInBackground(
       record.messageId,
       published.filter((id) => !othersHere.has(id)),
@@ -96,6 +107,14 @@ export class EventOutbox {
   /** Resolves when every background removal has finished. */
   async idle(): Promise<void> {
     while (this.#clearing.size > 0) await Promise.allSettled([...this.#clearing]);
+  }
+
+  #owe(eventId: string): void {
+    this.#owedHere.add(eventId);
+    if (this.#owedHere.size > 10_000) {
+      const oldest = this.#owedHere.values().next();
+      if (!oldest.done) this.#owedHere.delete(oldest.value);
+    }
   }
 
   #clearInBackground(messageId: string, eventIds: readonly string[]): void {

@@ -1,0 +1,241 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { detailTypes, eventDetailSchemas, messageEventId } from '../../../core/events.js';
+import { ReceiptRecorder } from '../../../worker/receipts/ReceiptRecorder.js';
+import { EventOutbox } from '../../../worker/records/EventOutbox.js';
+import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
+import type { DeliverSm } from '../../../worker/smpp/types.js';
+import { RecordingPublisher } from '../records/fakes.js';
+import { InMemoryMessageStore } from '../records/InMemoryMessageStore.js';
+
+const ok = 0;
+const temporaryError = 0x64;
+let now = 5_000_000;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function deliverSm(overrides: Partial<DeliverSm>): DeliverSm {
+  return {
+    sequenceNumber: 1,
+    serviceType: '',
+    sourceAddr: '6591234567',
+    sourceAddrTon: 1,
+    sourceAddrNpi: 1,
+    destinationAddr: 'ACME',
+    destAddrTon: 5,
+    destAddrNpi: 0,
+    esmClass: 0x04,
+    dataCoding: 0,
+    shortMessage: Buffer.alloc(0),
+    vendorTlvs: {},
+    ...overrides,
+  };
+}
+
+function receipt(id: string, stat = 'DELIVRD', err = '000'): DeliverSm {
+  return deliverSm({
+    shortMessage: Buffer.from(
+      `id:${id} sub:001 dlvrd:001 submit date:2611251200 done date:2611251201 stat:${stat} err:${err} Text:hello`,
+      'latin1',
+    ),
+  });
+}
+
+function submittedRecord(messageId: string, ids: string[]): MessageRecord {
+  return {
+    messageId,
+    subAccount: 'acme',
+    to: '+6591234567',
+    from: 'ACME',
+    context: {},
+    registeredDelivery: true,
+    status: 'submitted',
+    encoding: 'GSM7',
+    totalParts: ids.length,
+    parts: ids.map((id, index) => ({
+      partNumber: index + 1,
+      status: 'submitted',
+      smscMessageId: id,
+      normalisedSmscMessageId: id,
+    })),
+    createdAt: 0,
+    updatedAt: 0,
+    pendingEvents: {},
+    version: 2,
+  };
+}
+
+function setUp(options: { unmatchedGraceMs?: number } = {}) {
+  const store = new InMemoryMessageStore();
+  const publisher = new RecordingPublisher();
+  const outbox = new EventOutbox({ store, publisher, now: () => now });
+  const recorder = new ReceiptRecorder({
+    subAccount: 'acme',
+    receiptIdFormat: 'text',
+    store,
+    outbox,
+    publisher,
+    now: () => now,
+    ...options,
+  });
+  const sent = (messageId: string, ...ids: string[]) => {
+    store.messages.set(messageId, submittedRecord(messageId, ids));
+    ids.forEach((id, index) => {
+      store.submits.set(`acme#${id}`, {
+        messageId,
+        partNumber: index + 1,
+        totalParts: ids.length,
+        smscMessageId: id,
+        expiresAt: 0,
+      });
+    });
+  };
+  return { store, publisher, recorder, sent };
+}
+
+describe('ReceiptRecorder', () => {
+  it('records a matched receipt, publishes SMS Delivered, and answers 0', async () => {
+    const { recorder, publisher, store, sent } = setUp();
+    sent('m-1', 'abc');
+    expect(await recorder.onDeliverSm(receipt('ABC'))).toBe(ok);
+    expect(store.messages.get('m-1')?.status).toBe('delivered');
+    expect(publisher.detailTypes()).toEqual([detailTypes.delivered]);
+    expect(publisher.published[0]?.detail.eventId).toBe(messageEventId('m-1', 'delivered'));
+  });
+
+  it('publishes nothing for a duplicate receipt, and answers it 0', async () => {
+    const { recorder, publisher, sent } = setUp();
+    sent('m-1', 'abc');
+    const answers = await Promise.all([
+      recorder.onDeliverSm(receipt('abc')),
+      recorder.onDeliverSm(receipt('abc')),
+    ]);
+    expect(answers).toEqual([ok, ok]);
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it('publishes the message event only when all parts of a long message are in', async () => {
+    const { recorder, publisher, sent } = setUp();
+    sent('m-2', 'p1', 'p2');
+    await recorder.onDeliverSm(receipt('p1'));
+    expect(publisher.published).toEqual([]);
+    await recorder.onDeliverSm(receipt('p2'));
+    expect(publisher.detailTypes()).toEqual([detailTypes.delivered]);
+  });
+
+  it('keeps a receipt that came before its submit and answers 0', async () => {
+    const { recorder, store, publisher } = setUp();
+    expect(await recorder.onDeliverSm(receipt('early'))).toBe(ok);
+    expect(store.receipts.get('acme#early')).toMatchObject({
+      state: 'delivered',
+      final: true,
+      sourceAddress: '6591234567',
+    });
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('publishes SMS Delivery Receipt Unmatched for a receipt still unmatched after the grace period', async () => {
+    vi.useFakeTimers();
+    const { recorder, store, publisher } = setUp({ unmatchedGraceMs: 1_000 });
+    await recorder.onDeliverSm(receipt('stranger', 'UNDELIV', '001'));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(publisher.detailTypes()).toEqual([detailTypes.receiptUnmatched]);
+    const detail = eventDetailSchemas[detailTypes.receiptUnmatched].parse(publisher.published[0]?.detail);
+    expect(detail).toMatchObject({
+      smscMessageId: 'stranger',
+      receiptStatus: 'UNDELIV',
+      receiptErrorCode: '1',
+      sourceAddress: '6591234567',
+    });
+    expect(store.receipts.get('acme#stranger')?.unmatchedPublishedAt).toBeDefined();
+  });
+
+  it('does not report an early receipt unmatched once its submit was recorded', async () => {
+    vi.useFakeTimers();
+    const { recorder, publisher, sent } = setUp({ unmatchedGraceMs: 1_000 });
+    await recorder.onDeliverSm(receipt('soon'));
+    sent('m-3', 'soon');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('answers a temporary error when the record cannot be written, so the SMSC redelivers', async () => {
+    const { recorder, store, sent } = setUp();
+    sent('m-1', 'abc');
+    store.failNext('applyReceipt');
+    expect(await recorder.onDeliverSm(receipt('abc'))).toBe(temporaryError);
+    expect(await recorder.onDeliverSm(receipt('abc'))).toBe(ok);
+  });
+
+  it('answers a temporary error when the event cannot be published, and publishes it on redelivery', async () => {
+    const { recorder, publisher, sent } = setUp();
+    sent('m-1', 'abc');
+    publisher.failNext();
+    expect(await recorder.onDeliverSm(receipt('abc'))).toBe(temporaryError);
+    expect(await recorder.onDeliverSm(receipt('abc'))).toBe(ok);
+    expect(publisher.detailTypes()).toEqual([detailTypes.delivered]);
+  });
+
+  it('answers a redelivered receipt "later" while another worker still owes its event', async () => {
+    const { recorder, store, publisher, sent } = setUp();
+    sent('m-1', 'abc');
+    await recorder.onDeliverSm(receipt('abc'));
+    // As if another process had recorded it and not yet published: fresh pending event, unknown here.
+    publisher.forget();
+    publisher.published.length = 0;
+    const record = store.messages.get('m-1');
+    const eventId = messageEventId('m-1', 'delivered');
+    if (!record) throw new Error('expected the record');
+    store.messages.set('m-1', {
+      ...record,
+      pendingEvents: {
+        [eventId]: { eventId, detailType: detailTypes.delivered, detail: '{}', createdAt: now - 1_000 },
+      },
+    });
+    expect(await recorder.onDeliverSm(receipt('abc'))).toBe(temporaryError);
+    now += 60_000;
+    expect(await recorder.onDeliverSm(receipt('abc'))).toBe(ok);
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it('publishes an inbound message as SMS Inbound Message', async () => {
+    const { recorder, publisher } = setUp();
+    const mo = deliverSm({
+      esmClass: 0,
+      shortMessage: Buffer.from('STOP', 'latin1'),
+      sourceAddr: '6598765432',
+      destinationAddr: '72000',
+    });
+    expect(await recorder.onDeliverSm(mo)).toBe(ok);
+    const detail = eventDetailSchemas[detailTypes.inbound].parse(publisher.published[0]?.detail);
+    expect(detail).toMatchObject({
+      originationNumber: '6598765432',
+      destinationNumber: '72000',
+      messageBody: 'STOP',
+      messageEncoding: 'GSM7',
+    });
+    // The same MO delivered again has the same event id.
+    await recorder.onDeliverSm(mo);
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it('answers an unreadable deliver_sm 0 and records nothing', async () => {
+    const { recorder, publisher, store } = setUp();
+    const handled: string[] = [];
+    recorder.on('handled', (info) => handled.push(info.outcome));
+    expect(await recorder.onDeliverSm(deliverSm({ shortMessage: Buffer.from('garbage') }))).toBe(ok);
+    expect(handled).toEqual(['unparseable']);
+    expect(publisher.published).toEqual([]);
+    expect(store.calls).toEqual([]);
+  });
+
+  it('finishes what is in progress on stop and then asks the SMSC to redeliver elsewhere', async () => {
+    const { recorder, sent } = setUp();
+    sent('m-1', 'abc');
+    const inProgress = recorder.onDeliverSm(receipt('abc'));
+    await recorder.stop();
+    expect(await inProgress).toBe(ok);
+    expect(await recorder.onDeliverSm(receipt('abc'))).toBe(temporaryError);
+  });
+});

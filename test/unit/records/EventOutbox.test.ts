@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { detailTypes, messageEventId } from '../../../core/events.js';
+import { EventOutbox } from '../../../worker/records/EventOutbox.js';
+import type { MessageRecord, PendingEvent } from '../../../worker/records/MessageRecord.js';
+import { RecordingPublisher } from './fakes.js';
+
+function pending(state: 'submitted' | 'delivered', createdAt: number): PendingEvent {
+  const eventId = messageEventId('m-1', state);
+  return {
+    eventId,
+    detailType: state === 'submitted' ? detailTypes.submitted : detailTypes.delivered,
+    detail: JSON.stringify({ eventId, eventTimestamp: createdAt }),
+    createdAt,
+  };
+}
+
+function recordWith(...events: PendingEvent[]): MessageRecord {
+  return {
+    messageId: 'm-1',
+    subAccount: 'acme',
+    status: 'delivered',
+    parts: [],
+    createdAt: 0,
+    updatedAt: 0,
+    version: 1,
+    pendingEvents: Object.fromEntries(events.map((e) => [e.eventId, e])),
+  };
+}
+
+function setUp(now = 100_000) {
+  const cleared: string[][] = [];
+  const publisher = new RecordingPublisher();
+  const outbox = new EventOutbox({
+    store: {
+      clearPendingEvents: async (_id, ids) => {
+        cleared.push([...ids]);
+      },
+    },
+    publisher,
+    staleAfterMs: 30_000,
+    now: () => now,
+  });
+  return { outbox, publisher, cleared };
+}
+
+describe('EventOutbox', () => {
+  it('publishes the events the caller created and removes them from the record', async () => {
+    const { outbox, publisher, cleared } = setUp();
+    const event = pending('delivered', 99_000);
+    const result = await outbox.settle(recordWith(event), [event.eventId]);
+    await outbox.idle();
+    expect(result).toEqual({ published: [event.eventId], deferred: [] });
+    expect(publisher.detailTypes()).toEqual([detailTypes.delivered]);
+    expect(cleared).toEqual([[event.eventId]]);
+  });
+
+  it('leaves a fresh event another process created to that process', async () => {
+    const { outbox, publisher } = setUp();
+    const event = pending('submitted', 99_000);
+    const result = await outbox.settle(recordWith(event));
+    expect(result.deferred.map((e) => e.eventId)).toEqual([event.eventId]);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('publishes a stale event whose writer died before publishing it', async () => {
+    const { outbox, publisher } = setUp();
+    const event = pending('submitted', 60_000);
+    const result = await outbox.settle(recordWith(event));
+    expect(result.published).toEqual([event.eventId]);
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it('does not publish again what this process already published, nor remove it twice', async () => {
+    const { outbox, publisher, cleared } = setUp();
+    const event = pending('delivered', 99_000);
+    await outbox.settle(recordWith(event), [event.eventId]);
+    const again = await outbox.settle(recordWith(event));
+    await outbox.idle();
+    expect(again.deferred).toEqual([]);
+    expect(publisher.published).toHaveLength(1);
+    expect(cleared).toHaveLength(1);
+  });
+
+  it('rejects when its own event cannot be published, and keeps it pending', async () => {
+    const { outbox, publisher, cleared } = setUp();
+    publisher.failNext();
+    const event = pending('delivered', 99_000);
+    await expect(outbox.settle(recordWith(event), [event.eventId])).rejects.toThrow('publish failed');
+    await outbox.idle();
+    expect(cleared).toEqual([]);
+  });
+});

@@ -1,0 +1,314 @@
+import { describe, expect, it } from 'vitest';
+import { detailTypes } from '../../../core/events.js';
+import { messageIdForIdempotencyKey, sqsMessageAttributes } from '../../../core/messageId.js';
+import { ConcatReferenceCounter } from '../../../worker/encoding/ConcatReferenceCounter.js';
+import { EventOutbox } from '../../../worker/records/EventOutbox.js';
+import { BindPool } from '../../../worker/sending/BindPool.js';
+import { MessageSender, type MessageSenderOptions } from '../../../worker/sending/MessageSender.js';
+import type { SendQueueMessage } from '../../../worker/sending/SendPlanner.js';
+import { SmppResponseTimeoutError } from '../../../worker/smpp/errors.js';
+import { RecordingPublisher } from '../records/fakes.js';
+import { InMemoryMessageStore } from '../records/InMemoryMessageStore.js';
+import { accepted, FakeBind, refused } from './FakeBind.js';
+
+const now = 1_000_000;
+
+function setUp(overrides: Partial<MessageSenderOptions> = {}) {
+  const store = new InMemoryMessageStore();
+  const publisher = new RecordingPublisher();
+  const outbox = new EventOutbox({ store, publisher, now: () => now });
+  const pool = new BindPool({ subAccount: 'acme' });
+  const bind = new FakeBind('b1');
+  pool.add(bind);
+  const sender = new MessageSender({
+    subAccount: { id: 'acme', maxParts: 5, respIdFormat: 'text' },
+    store,
+    outbox,
+    pool,
+    workerId: 'worker-1',
+    retryInitialMs: 1,
+    retryMaxMs: 2,
+    lateResponseGraceMs: 5,
+    concatReferences: new ConcatReferenceCounter({ startReference: () => 17 }),
+    now: () => now,
+    ...overrides,
+  });
+  return { store, publisher, outbox, pool, bind, sender };
+}
+
+let sqsCounter = 0;
+function message(body: unknown, extra: Partial<SendQueueMessage> = {}): SendQueueMessage {
+  sqsCounter += 1;
+  return {
+    sqsMessageId: `sqs-${sqsCounter}`,
+    queueUrl: 'https://sqs/acme',
+    body: JSON.stringify(body),
+    attributes: {},
+    receiveCount: 1,
+    ...extra,
+  };
+}
+
+const request = { subAccount: 'acme', to: '+6591234567', from: 'ACME', text: 'Your code is 1234' };
+const signal = new AbortController().signal;
+
+describe('MessageSender', () => {
+  it('sends a message, records its SMSC id, publishes SMS Submitted and deletes it', async () => {
+    const { sender, store, publisher, bind } = setUp();
+    const disposition = await sender.handle(message({ ...request, idempotencyKey: 'k-1' }), signal);
+    expect(disposition).toEqual({ action: 'delete', outcome: 'submitted' });
+    const record = store.messages.get(messageIdForIdempotencyKey('acme', 'k-1'));
+    expect(record).toMatchObject({
+      status: 'submitted',
+      parts: [{ smscMessageId: 'b1-1', status: 'submitted' }],
+    });
+    expect(publisher.detailTypes()).toEqual([detailTypes.submitted]);
+    expect(bind.submitted[0]).toMatchObject({
+      sourceAddr: 'ACME',
+      sourceAddrTon: 5,
+      destinationAddr: '6591234567',
+      registeredDelivery: 1,
+    });
+  });
+
+  it('splits a long text into parts sharing one concatenation reference', async () => {
+    const { sender, bind } = setUp();
+    await sender.handle(message({ ...request, text: 'x'.repeat(300), validityPeriod: 3600 }), signal);
+    expect(bind.submitted).toHaveLength(2);
+    expect(bind.submitted.map((p) => [...p.shortMessage.subarray(0, 6)])).toEqual([
+      [5, 0, 3, 17, 2, 1],
+      [5, 0, 3, 17, 2, 2],
+    ]);
+    expect(bind.submitted[0]?.validityPeriod).toBe('000000010000000R');
+  });
+
+  it('records an invalid body as failed with a validation event and deletes it, without sending', async () => {
+    const { sender, store, publisher, bind } = setUp();
+    const disposition = await sender.handle(message({ ...request, to: 'nope' }), signal);
+    expect(disposition).toEqual({ action: 'delete', outcome: 'invalid' });
+    expect([...store.messages.values()][0]).toMatchObject({ status: 'failed', reason: 'validation' });
+    expect(publisher.published[0]?.detail).toMatchObject({ reason: 'validation' });
+    expect(bind.submitted).toEqual([]);
+  });
+
+  it('sends one SMS for the same idempotency key twice, even at the same moment', async () => {
+    const { sender, bind, publisher } = setUp();
+    const body = { ...request, idempotencyKey: 'once' };
+    const results = await Promise.all([
+      sender.handle(message(body), signal),
+      sender.handle(message(body), signal),
+    ]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(['duplicate', 'submitted']);
+    expect(results.every((r) => r.action === 'delete')).toBe(true);
+    expect(bind.submitted).toHaveLength(1);
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it('records a final refusal as rejected and deletes the message', async () => {
+    const { sender, bind, store } = setUp();
+    bind.answers.push(refused(0x0b, 'ESME_RINVDSTADR', false));
+    expect(await sender.handle(message(request), signal)).toEqual({ action: 'delete', outcome: 'failed' });
+    expect([...store.messages.values()][0]).toMatchObject({
+      status: 'rejected',
+      errorCode: 'ESME_RINVDSTADR',
+    });
+  });
+
+  it('leaves a message whose part keeps being refused for a later delivery, then fails it on the last', async () => {
+    const { sender, bind, store } = setUp({ maxReceiveCount: 2 });
+    bind.fallback = () => refused(0x14, 'ESME_RMSGQFUL', true);
+    const body = { ...request, idempotencyKey: 'busy-smsc' };
+    const first = await sender.handle(message(body), signal);
+    expect(first).toMatchObject({ action: 'retry', outcome: 'waiting' });
+    expect(first.action === 'retry' && first.delaySeconds).toBeGreaterThan(0);
+    const id = messageIdForIdempotencyKey('acme', 'busy-smsc');
+    expect(store.messages.get(id)).toMatchObject({ status: 'submitting', claimExpiresAtMs: 0 });
+    const last = await sender.handle(message(body, { receiveCount: 2 }), signal);
+    expect(last).toEqual({ action: 'delete', outcome: 'failed' });
+    expect(store.messages.get(id)).toMatchObject({
+      status: 'failed',
+      errorCode: 'ESME_RMSGQFUL',
+      attempts: 2,
+    });
+  });
+
+  it('leaves the message for later when no bind is up, without failing it', async () => {
+    const { sender, bind, store } = setUp();
+    bind.status = 'connecting';
+    expect(await sender.handle(message(request), signal)).toEqual({
+      action: 'retry',
+      delaySeconds: 5,
+      outcome: 'waiting',
+    });
+    expect([...store.messages.values()][0]?.status).toBe('submitting');
+  });
+
+  it('says busy while another attempt holds the claim', async () => {
+    const { sender, store } = setUp();
+    const body = { ...request, idempotencyKey: 'held' };
+    const id = messageIdForIdempotencyKey('acme', 'held');
+    await store.claim({
+      messageId: id,
+      initial: {
+        messageId: id,
+        subAccount: 'acme',
+        status: 'submitting',
+        parts: [],
+        createdAt: 0,
+        updatedAt: 0,
+        pendingEvents: {},
+        version: 0,
+      },
+      claimToken: 'other',
+      claimOwner: 'worker-2',
+      now,
+      claimTtlMs: 60_000,
+    });
+    const disposition = await sender.handle(message(body), signal);
+    expect(disposition).toMatchObject({ action: 'retry', outcome: 'busy' });
+    expect(disposition.action === 'retry' && disposition.delaySeconds).toBeGreaterThanOrEqual(60);
+  });
+
+  it('resends the parts of a message a dead worker left in submitting (at-least-once), naming the doubt', async () => {
+    const { sender, store, bind } = setUp();
+    const body = { ...request, idempotencyKey: 'orphan' };
+    const id = messageIdForIdempotencyKey('acme', 'orphan');
+    await store.claim({
+      messageId: id,
+      initial: {
+        messageId: id,
+        subAccount: 'acme',
+        status: 'submitting',
+        parts: [{ partNumber: 1, status: 'submitting' }],
+        createdAt: 0,
+        updatedAt: 0,
+        pendingEvents: {},
+        version: 0,
+      },
+      claimToken: 'dead',
+      claimOwner: 'worker-dead',
+      now: now - 120_000,
+      claimTtlMs: 60_000,
+    });
+    expect(await sender.handle(message(body, { receiveCount: 2 }), signal)).toEqual({
+      action: 'delete',
+      outcome: 'submitted',
+    });
+    expect(bind.submitted).toHaveLength(1);
+    const record = store.messages.get(id);
+    expect(record).toMatchObject({ status: 'submitted', inDoubt: true, parts: [{ inDoubt: true }] });
+    expect(record?.inDoubtReasons?.[0]).toMatch(/worker-dead ended without recording its outcome/);
+  });
+
+  it('does not resend a dead worker’s message under at-most-once: unknown, with the reason', async () => {
+    const { sender, store, bind, publisher } = setUp({ inDoubtPolicy: 'at-most-once' });
+    const body = { ...request, idempotencyKey: 'orphan-2' };
+    const id = messageIdForIdempotencyKey('acme', 'orphan-2');
+    await store.claim({
+      messageId: id,
+      initial: {
+        messageId: id,
+        subAccount: 'acme',
+        status: 'submitting',
+        parts: [{ partNumber: 1, status: 'submitting' }],
+        createdAt: 0,
+        updatedAt: 0,
+        pendingEvents: {},
+        version: 0,
+      },
+      claimToken: 'dead',
+      claimOwner: 'worker-dead',
+      now: now - 120_000,
+      claimTtlMs: 60_000,
+    });
+    expect(await sender.handle(message(body, { receiveCount: 2 }), signal)).toEqual({
+      action: 'delete',
+      outcome: 'failed',
+    });
+    expect(bind.submitted).toEqual([]);
+    expect(store.messages.get(id)).toMatchObject({ status: 'unknown', inDoubt: true, errorCode: 'IN_DOUBT' });
+    expect(publisher.published[0]?.detail).toMatchObject({ reason: 'unknown' });
+  });
+
+  it('records a late resp that comes while the attempt is still going as the part’s id', async () => {
+    const { sender, store, bind } = setUp({ inDoubtPolicy: 'at-most-once' });
+    bind.answers.push(
+      new SmppResponseTimeoutError({ command: 'submit_sm', sequenceNumber: 3, timeoutMs: 10 }),
+    );
+    setTimeout(
+      () => bind.emit('lateSubmitResponse', { sequenceNumber: 3, commandStatus: 0, messageId: 'late-1' }),
+      1,
+    );
+    const result = await sender.handle(message({ ...request, idempotencyKey: 'late' }), signal);
+    expect(result.outcome).toBe('submitted');
+    expect(store.messages.get(messageIdForIdempotencyKey('acme', 'late'))?.parts[0]).toMatchObject({
+      smscMessageId: 'late-1',
+      status: 'submitted',
+    });
+  });
+
+  it('attaches a late resp that comes after the message was recorded', async () => {
+    const { sender, store, bind } = setUp({ inDoubtPolicy: 'at-least-once', lateResponseGraceMs: 1 });
+    bind.answers.push(
+      new SmppResponseTimeoutError({ command: 'submit_sm', sequenceNumber: 4, timeoutMs: 10 }),
+      accepted('resent'),
+    );
+    await sender.handle(message({ ...request, idempotencyKey: 'late-2' }), signal);
+    bind.emit('lateSubmitResponse', { sequenceNumber: 4, commandStatus: 0, messageId: 'first-copy' });
+    await sender.idle();
+    const part = store.messages.get(messageIdForIdempotencyKey('acme', 'late-2'))?.parts[0];
+    expect(part).toMatchObject({
+      smscMessageId: 'resent',
+      extraSmscMessageIds: ['first-copy'],
+      inDoubt: true,
+    });
+  });
+
+  it('publishes the event of a record whose writer died after writing it, then deletes', async () => {
+    const { sender, store, publisher } = setUp();
+    const body = { ...request, idempotencyKey: 'crash' };
+    await sender.handle(message(body), signal);
+    const id = messageIdForIdempotencyKey('acme', 'crash');
+    const record = store.messages.get(id);
+    // As if the event had never gone out: put it back as pending, in a process that never saw it.
+    const [event] = publisher.published;
+    if (!record || !event) throw new Error('expected a record and an event');
+    store.messages.set(id, {
+      ...record,
+      pendingEvents: {
+        [event.detail.eventId]: {
+          eventId: event.detail.eventId,
+          detailType: event.detailType,
+          detail: JSON.stringify(event.detail),
+          createdAt: now - 60_000,
+        },
+      },
+    });
+    publisher.published.length = 0;
+    publisher.forget();
+    expect(await sender.handle(message(body), signal)).toEqual({ action: 'delete', outcome: 'duplicate' });
+    expect(publisher.detailTypes()).toEqual([detailTypes.submitted]);
+  });
+
+  it('lets the SQS message come back when the record cannot be written', async () => {
+    const { sender, store } = setUp();
+    store.failNext('recordSubmission');
+    await expect(sender.handle(message(request), signal)).rejects.toThrow(/recordSubmission/);
+  });
+
+  it('names a bad option, and a processing limit that could outlive the claim', () => {
+    expect(() => setUp({ maxSubmitAttempts: 0 })).toThrow(/maxSubmitAttempts/);
+    expect(() => setUp({ maxProcessingMs: 70_000, claimTtlMs: 60_000 })).toThrow(/claimTtlMs/);
+  });
+});
+
+describe('MessageSender with a pool that carries an SQS message id attribute', () => {
+  it('uses the API’s message id from the attribute', async () => {
+    const { sender, store } = setUp();
+    await sender.handle(
+      message(request, { attributes: { [sqsMessageAttributes.messageId]: 'api-1' } }),
+      signal,
+    );
+    expect(store.messages.get('api-1')?.status).toBe('submitted');
+  });
+});
