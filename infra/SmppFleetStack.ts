@@ -15,9 +15,9 @@ import { SendQueues } from './constructs/SendQueues.js';
 import { SmppPasswords } from './constructs/SmppPasswords.js';
 import { Tables } from './constructs/Tables.js';
 import { WorkerService } from './constructs/WorkerService.js';
-import { withPasswordSources } from './deployedFleetConfig.js';
 import type { DeploymentOptions } from './deploymentOptions.js';
 import type { LoadedFleetConfig } from './loadFleetConfig.js';
+import { withPasswordSources } from './withPasswordSources.js';
 
 export interface SmppFleetStackProps extends StackProps {
   readonly fleetConfig: LoadedFleetConfig;

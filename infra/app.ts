@@ -4,13 +4,12 @@
  * A bad option or config stops synth with every problem named, and no stack trace.
  */
 import { createFleetApp } from './createFleetApp.js';
-import { DeploymentOptionsError } from './deploymentOptions.js';
-import { FleetConfigFileError } from './loadFleetConfig.js';
+import { StackInputError } from './errors.js';
 
 try {
   createFleetApp().app.synth();
 } catch (error) {
-  if (error instanceof FleetConfigFileError || error instanceof DeploymentOptionsError) {
+  if (error instanceof StackInputError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }

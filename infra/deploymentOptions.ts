@@ -9,6 +9,7 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { defaultResourcePrefix } from '../core/tableKeys.js';
+import { DeploymentOptionsError } from './errors.js';
 
 /** Where the fleet config file path comes from when the `fleetConfig` context key is not set. */
 export const fleetConfigPathEnv = 'SMPP_FLEET_CONFIG';
@@ -50,8 +51,11 @@ export const deploymentOptionsSchema = z.strictObject({
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** Mask phone numbers in worker logs to their last 4 digits. */
   maskPhoneNumbers: bool.default(true),
-  /** Availability zones, and so NAT gateways and Elastic IPs (one per zone). */
-  maxAzs: int(1, 3).default(2),
+  /**
+   * Availability zones, and so NAT gateways and Elastic IPs (one per zone). The stack is environment-agnostic
+   * (synth needs no credentials), and such a stack can place subnets in two zones.
+   */
+  maxAzs: int(1, 2).default(2),
   /**
    * Elastic IPs you already own (allocation ids `eipalloc-…`, one per zone, comma-separated), e.g. ones 8x8
    * has whitelisted already. Default: the stack allocates them (and keeps them if the stack is deleted).
@@ -95,10 +99,6 @@ export const deploymentOptionsSchema = z.strictObject({
 export type DeploymentOptions = z.output<typeof deploymentOptionsSchema>;
 export type DeploymentOptionsInput = z.input<typeof deploymentOptionsSchema>;
 export const deploymentOptionKeys = Object.keys(deploymentOptionsSchema.shape) as (keyof DeploymentOptions)[];
-
-export class DeploymentOptionsError extends Error {
-  override readonly name = 'DeploymentOptionsError';
-}
 
 /**
  * Reads every option from CDK context; `fleetConfig` falls back to $SMPP_FLEET_CONFIG. Throws

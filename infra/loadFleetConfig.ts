@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type FleetConfig, parseFleetConfig } from '../core/fleetConfig.js';
+import { FleetConfigFileError } from './errors.js';
 
 export interface LoadedFleetConfig {
   /** Where it was read from (absolute). */
@@ -17,10 +18,6 @@ export interface LoadedFleetConfig {
    * parse again: it carries both `region` and `host`).
    */
   readonly input: Readonly<Record<string, unknown>>;
-}
-
-export class FleetConfigFileError extends Error {
-  override readonly name = 'FleetConfigFileError';
 }
 
 export function loadFleetConfig(path: string, cwd: string = process.cwd()): LoadedFleetConfig {

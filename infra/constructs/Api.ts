@@ -20,10 +20,11 @@ import { type ApiEnvName, apiEnv } from '../../core/apiEnv.js';
 import { type ApiRouteId, apiRequestModels } from '../../core/openApi.js';
 import { type ApiRoute, apiRoutes } from '../../lambdas/routes.js';
 import type { ApiAuthorization } from '../deploymentOptions.js';
-import { toApiGatewaySchema } from './apiGatewaySchema.js';
+import { StackLimitError } from '../errors.js';
 import { FleetFunction } from './FleetFunction.js';
 import type { SendQueues } from './SendQueues.js';
 import type { Tables } from './Tables.js';
+import { toApiGatewaySchema } from './toApiGatewaySchema.js';
 
 export interface ApiProps {
   readonly tables: Tables;
@@ -323,7 +324,7 @@ function checkEnvironmentSize(
     bytes += Buffer.byteLength(name) + estimatedLength(stack.resolve(value));
   }
   if (bytes > lambdaEnvironmentLimitBytes) {
-    throw new Error(
+    throw new StackLimitError(
       `the ${route.id} function's environment would be about ${bytes} bytes, over Lambda's 4 KB limit ` +
         '(FLEET_CONFIG and SEND_QUEUE_URLS grow with every sub-account). Shorten sub-account entries or ' +
         'move the handler config to SSM Parameter Store / AppConfig.',

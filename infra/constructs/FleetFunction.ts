@@ -13,13 +13,12 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { repoPath, repoRoot } from '../paths.js';
-import { metricNamespace } from './metricNames.js';
 
 export interface FleetFunctionProps {
   /** The handler's source, relative to the repository root (it exports `handler`). */
   readonly entry: string;
   readonly description: string;
-  /** Added to the defaults (source maps on, Powertools service name and metrics namespace). */
+  /** Added to NODE_OPTIONS=--enable-source-maps (stack traces point at the TypeScript lines). */
   readonly environment?: Readonly<Record<string, string>>;
   /** @default 30 days */
   readonly logRetention?: logs.RetentionDays;
@@ -58,8 +57,6 @@ export class FleetFunction extends NodejsFunction {
       depsLockFilePath: repoPath('package-lock.json'),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: id,
-        POWERTOOLS_METRICS_NAMESPACE: metricNamespace,
         ...props.environment,
       },
       bundling: {

@@ -14,6 +14,7 @@ import { RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { StackLimitError } from '../errors.js';
 
 export interface NetworkProps {
   /** Ports the workers bind to at the SMSC (from the fleet config: 2776 TLS, 2775 plain by default). */
@@ -41,7 +42,7 @@ export class Network extends Construct {
     const publicIps: string[] = [];
     if (props.natEipAllocationIds !== undefined && props.natEipAllocationIds.length > 0) {
       if (props.natEipAllocationIds.length !== zoneCount) {
-        throw new Error(
+        throw new StackLimitError(
           `natEipAllocationIds has ${props.natEipAllocationIds.length} allocation ids; give exactly one per ` +
             `availability zone (${zoneCount}), or change maxAzs`,
         );

@@ -2,6 +2,8 @@
  * The stack as `npx cdk synth` makes it from fleet.config.example.json (one sub-account whose password
  * secret the stack creates, one that references an existing secret by name), synthesised once.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiEnv } from '../../core/apiEnv.js';
@@ -316,6 +318,30 @@ describe('worker service', () => {
     });
   });
 
+  it('builds the arm64 image from the Dockerfile with only what the worker needs in the build context', () => {
+    const manifest = JSON.parse(readFileSync(join(synth.outdir, 'SmppFleet.assets.json'), 'utf8')) as {
+      dockerImages: Record<string, { source: { directory: string; dockerFile: string; platform: string } }>;
+    };
+    const images = Object.values(manifest.dockerImages);
+    expect(images).toHaveLength(1);
+    const [image] = images;
+    expect(image?.source).toMatchObject({ dockerFile: 'Dockerfile', platform: 'linux/arm64' });
+    expect(readdirSync(join(synth.outdir, image?.source.directory ?? '')).sort()).toEqual(
+      [
+        '.dockerignore',
+        'Dockerfile',
+        'core',
+        'package-lock.json',
+        'package.json',
+        'tsconfig.json',
+        'worker',
+      ].sort(),
+    );
+    synth.template?.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+    });
+  });
+
   it('logs to CloudWatch Logs with a retention', () => {
     const logConfiguration = workerContainer().LogConfiguration as {
       LogDriver: string;
@@ -497,7 +523,7 @@ describe('API', () => {
         (candidate) => props(fn).Description === `smpp-fleet API: ${candidate.method} ${candidate.path}`,
       );
       expect(route, id).toBeDefined();
-      const ours = env.filter((name) => !name.startsWith('POWERTOOLS_') && name !== 'NODE_OPTIONS');
+      const ours = env.filter((name) => name !== 'NODE_OPTIONS');
       expect(
         ours.filter((name) => !known.has(name)),
         id,

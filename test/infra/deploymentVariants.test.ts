@@ -7,8 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetApp } from '../../infra/createFleetApp.js';
-import { DeploymentOptionsError } from '../../infra/deploymentOptions.js';
-import { FleetConfigFileError } from '../../infra/loadFleetConfig.js';
+import { DeploymentOptionsError, FleetConfigFileError, StackLimitError } from '../../infra/errors.js';
 import { repoRoot } from '../../infra/paths.js';
 import {
   type CfnTemplate,
@@ -183,6 +182,7 @@ describe('bad input stops synth with the reason', () => {
     }));
     const synth = synthFleet({ fleetConfig: { subAccounts } });
     try {
+      expect(synth.error).toBeInstanceOf(StackLimitError);
       expect(synth.error?.message).toMatch(/postMessage function's environment would be about \d+ bytes/);
     } finally {
       synth.cleanup();
