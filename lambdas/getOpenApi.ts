@@ -1,9 +1,11 @@
 /** GET /openapi.json: the API's OpenAPI 3 document, generated from core's schemas (core/openApi.ts). */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { apiOperations, openApiDocument } from '../core/openApi.js';
-import { ApiResources } from './shared/ApiResources.js';
+import type { ApiResources } from './shared/ApiResources.js';
+import { readPublicBaseUrl } from './shared/apiConfig.js';
 import { type ApiHandler, type ApiRuntime, createApiHandler, lazyApiHandler } from './shared/apiHandler.js';
 import { baseUrlOf, jsonResponse } from './shared/http.js';
+import { createApiRuntime } from './shared/observability.js';
 
 export interface GetOpenApiDeps {
   runtime: ApiRuntime;
@@ -26,6 +28,10 @@ export function getOpenApiDeps(resources: ApiResources): GetOpenApiDeps {
   return { runtime: resources.runtime, publicBaseUrl: resources.publicBaseUrl };
 }
 
+// Built without ApiResources, so this function's bundle carries no AWS SDK client.
 export const handler: ApiHandler = lazyApiHandler(() =>
-  createGetOpenApiHandler(getOpenApiDeps(new ApiResources(process.env))),
+  createGetOpenApiHandler({
+    runtime: createApiRuntime(process.env),
+    publicBaseUrl: readPublicBaseUrl(process.env),
+  }),
 );

@@ -11,7 +11,6 @@ import {
   readAwsClientSettings,
   readIdempotencyTable,
   readMessagesTable,
-  readObservabilityConfig,
   readPublicBaseUrl,
   readSubAccountRoutes,
   type SubAccountRoute,
@@ -20,7 +19,7 @@ import type { ApiRuntime } from './apiHandler.js';
 import { DynamoDbMessageStore } from './DynamoDbMessageStore.js';
 import { DynamoDbSendIdempotencyStore } from './DynamoDbSendIdempotencyStore.js';
 import type { MessageStore } from './MessageStore.js';
-import { createApiLogger, createApiMetrics } from './observability.js';
+import { createApiRuntime } from './observability.js';
 import type { SendQueue } from './SendQueue.js';
 import { SqsSendQueue } from './SqsSendQueue.js';
 
@@ -44,10 +43,7 @@ export class ApiResources {
   }
 
   get runtime(): ApiRuntime {
-    return this.#once('runtime', () => {
-      const config = readObservabilityConfig(this.env);
-      return { logger: createApiLogger(config), metrics: createApiMetrics(config) };
-    });
+    return this.#once('runtime', () => createApiRuntime(this.env));
   }
 
   get dynamodb(): DynamoDBClient {

@@ -5,7 +5,8 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ObservabilityConfig } from './apiConfig.js';
+import { type Env, type ObservabilityConfig, readObservabilityConfig } from './apiConfig.js';
+import type { ApiRuntime } from './apiHandler.js';
 
 export const apiServiceName = 'smpp-fleet-api';
 export const metricsNamespace = 'SmppFleet';
@@ -88,4 +89,10 @@ const noMetrics: ApiMetrics = { count: () => {}, flush: () => {} };
 export function createApiMetrics(config: ObservabilityConfig): ApiMetrics {
   if (config.metricsDisabled) return noMetrics;
   return new PowertoolsApiMetrics(new Metrics({ namespace: metricsNamespace, serviceName: apiServiceName }));
+}
+
+/** The Logger and metrics of one container, from its environment. */
+export function createApiRuntime(env: Env): ApiRuntime {
+  const config = readObservabilityConfig(env);
+  return { logger: createApiLogger(config), metrics: createApiMetrics(config) };
 }
