@@ -163,6 +163,31 @@ export class Api extends Construct {
       },
     });
 
+    // Everything API Gateway answers by itself is JSON with a `code` too, like the handlers' answers.
+    const gatewayError = (message: string, code: string) =>
+      `{"error":${message},"code":"${code}","requestId":"$context.requestId"}`;
+    this.restApi.addGatewayResponse('Default4xx', {
+      type: apigateway.ResponseType.DEFAULT_4XX,
+      templates: { 'application/json': gatewayError('$context.error.messageString', 'invalid_request') },
+    });
+    this.restApi.addGatewayResponse('Default5xx', {
+      type: apigateway.ResponseType.DEFAULT_5XX,
+      templates: { 'application/json': gatewayError('$context.error.messageString', 'internal_error') },
+    });
+    // Both an unsigned request and an unknown method or path get this one; 403 stays, the text says both.
+    this.restApi.addGatewayResponse('MissingAuthenticationToken', {
+      type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+      statusCode: '403',
+      templates: {
+        'application/json': gatewayError(
+          JSON.stringify(
+            `No credentials, or no such route: ${authorization === 'iam' ? 'sign requests with SigV4' : 'send x-api-key'}; routes are ${(props.routes ?? apiRoutes).map((route) => `${route.method} ${route.path}`).join(', ')}`,
+          ),
+          'not_found',
+        ),
+      },
+    });
+
     const environmentValues: Partial<Record<ApiEnvName, string>> = {
       [apiEnv.fleetConfig]: props.fleetConfigJson,
       [apiEnv.messagesTable]: props.tables.byId.messages.tableName,

@@ -492,6 +492,35 @@ describe('API', () => {
     for (const method of methods) expect(method.RequestValidatorId).toBeDefined();
   });
 
+  it('answers in JSON with a code whatever API Gateway rejects by itself', () => {
+    const responses = Object.fromEntries(
+      resourcesOfType(template, 'AWS::ApiGateway::GatewayResponse').map(([, response]) => [
+        props(response).ResponseType,
+        props(response),
+      ]),
+    );
+    for (const type of [
+      'BAD_REQUEST_BODY',
+      'BAD_REQUEST_PARAMETERS',
+      'MISSING_AUTHENTICATION_TOKEN',
+      'DEFAULT_4XX',
+      'DEFAULT_5XX',
+    ]) {
+      const template = (responses[type]?.ResponseTemplates as Record<string, string> | undefined)?.[
+        'application/json'
+      ];
+      expect(template, type).toMatch(/"code":"[a-z_]+"/);
+      // Placeholders aside, the template is JSON: messageString is quoted by API Gateway, the others are not.
+      const filled = (template ?? '')
+        .replaceAll('$context.error.messageString', '"message"')
+        .replaceAll(/\$context\.[\w.]+/g, 'value');
+      expect(() => JSON.parse(filled), type).not.toThrow();
+    }
+    expect(responses.BAD_REQUEST_BODY?.ResponseTemplates).toMatchObject({
+      'application/json': expect.stringContaining('$context.error.validationErrorString'),
+    });
+  });
+
   it('logs access and execution (without bodies), throttles, and outputs the URL', () => {
     synth.template?.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
