@@ -165,6 +165,20 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
     return this.#stopping;
   }
 
+  /**
+   * Drops the bind at once, without unbinding or waiting (its lease is lost: another worker may bind the
+   * slot any moment). Queued parts fail not in doubt; parts awaiting their resp fail in doubt. No reconnect.
+   */
+  abort(reason: string): void {
+    this.#stopping ??= Promise.resolve();
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    this.#failQueued(reason);
+    const connection = this.#connection;
+    if (connection) connection.destroy(reason);
+    this.#setStatus('closed', reason);
+  }
+
   /** Submits one part; waits for a window slot and a rate grant, retries ESME_RTHROTTLED itself. */
   submit(request: SubmitSmRequest): Promise<SubmitSmOutcome> {
     if (this.#status !== 'bound' || this.#stopping) {

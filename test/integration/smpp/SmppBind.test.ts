@@ -303,6 +303,32 @@ describe('SmppBind against the 8x8 simulator', () => {
   });
 });
 
+describe('SmppBind.abort', () => {
+  it('drops the connection at once and fails waiting parts, in doubt where they were sent', async () => {
+    const { sim, ports } = await simulator({ faults: { latencyMs: 300 } });
+    const bind = track(await startBound(bindTo(ports.port)));
+    const pending = Array.from({ length: 5 }, (_, i) =>
+      bind.submit(textPart('6591000009', `abort ${i}`)).catch((error: unknown) => error),
+    );
+    await nextEvent(sim, 'submit');
+    bind.abort('lease lost');
+    const results = await withTimeout(Promise.all(pending), 'every part to fail');
+    for (const result of results) expect(result).toBeInstanceOf(SmppError);
+    expect(results.some((r) => (r as SmppError).inDoubt)).toBe(true);
+    expect(bind.status).toBe('closed');
+    await withTimeout(
+      (async () => {
+        while (sim.stats().accounts[systemId]?.binds.current !== 0)
+          await new Promise((r) => setTimeout(r, 10));
+      })(),
+      'the SMSC to see the bind gone',
+    );
+    await expect(bind.submit(textPart('6591000009', 'after abort'))).rejects.toBeInstanceOf(
+      SmppNotBoundError,
+    );
+  });
+});
+
 describe('SmppBind against a misbehaving SMSC', () => {
   /** A bare TCP server that accepts each bind and then writes `garbage` on the same connection. */
   async function rogueSmsc(garbage: Buffer): Promise<{ port: number; connections: EventEmitter }> {
