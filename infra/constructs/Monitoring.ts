@@ -23,7 +23,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { SubAccountConfig } from '../../core/fleetConfig.js';
-import { metricDimensions, metricNames, metricNamespace, receiptOutcomes } from './metricNames.js';
+import { metricDimensions, metricNames, metricNamespace, receiptOutcomes } from '../../core/metrics.js';
 import type { SendQueues } from './SendQueues.js';
 
 export interface MonitoringProps {

@@ -21,7 +21,7 @@ import {
   workerEnv,
 } from '../../core/tableKeys.js';
 import { formatFinding, runCfnLint } from '../../infra/cfnLint.js';
-import { metricNames, metricNamespace } from '../../infra/constructs/metricNames.js';
+import { metricNames, metricNamespace } from '../../core/metrics.js';
 import { apiRoutes } from '../../lambdas/routes.js';
 import {
   type CfnResource,

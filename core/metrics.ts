@@ -1,7 +1,7 @@
 /**
  * The fleet's custom CloudWatch metrics: what the worker publishes (CloudWatch embedded metric format on
  * stdout, which the awslogs driver ships to CloudWatch Logs, where it is extracted) and what the alarms and
- * the dashboard read. Shared data, to move into core/ so the worker imports the same constants.
+ * the dashboard read: one list, so the stack and the worker cannot drift.
  */
 
 export const metricNamespace = 'SmppFleet';

@@ -1,0 +1,291 @@
+/**
+ * One worker process, wired: leases decide which bind slots this process holds; each held slot is an
+ * SmppBind in its sub-account's BindPool; a sub-account's SQS consumer runs while this process holds at
+ * least one of its binds; every bind hands deliver_sm to its sub-account's ReceiptRecorder.
+ *
+ *   lease acquired  → create the bind, add it to the pool, start it (and the consumer)
+ *   lease releasing → take it out of the pool, unbind (drain), then let the lease go
+ *   lease lost      → take it out of the pool and drop it at once: another worker may bind the slot soon
+ *
+ * stop() is the SIGTERM path (ECS allows 120 s): stop taking slots, stop consuming (in-flight messages are
+ * finished or returned), unbind every bind after its outstanding resps, finish receipts and events, release
+ * the leases so a replacement binds at once, remove this worker's presence.
+ */
+import { readFileSync } from 'node:fs';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SubAccountConfig } from '../core/fleetConfig.js';
+import { ConcatReferenceCounter } from './encoding/ConcatReferenceCounter.js';
+import { DynamoDbLeaseStore } from './leases/DynamoDbLeaseStore.js';
+import { LeaseGuardedBind } from './leases/LeaseGuardedBind.js';
+import { LeaseManager } from './leases/LeaseManager.js';
+import { ReceiptRecorder } from './receipts/ReceiptRecorder.js';
+import { DynamoDbMessageStore } from './records/DynamoDbMessageStore.js';
+import { EventBridgePublisher } from './records/EventBridgePublisher.js';
+import { EventOutbox } from './records/EventOutbox.js';
+import { errorAttributes, type WorkerLog } from './records/WorkerLog.js';
+import type { HealthReport } from './runtime/HealthServer.js';
+import { passwordProvider } from './runtime/passwordProvider.js';
+import type { WorkerSettings } from './runtime/workerSettings.js';
+import { BindPool } from './sending/BindPool.js';
+import { MessageSender } from './sending/MessageSender.js';
+import { SqsSendConsumer } from './sending/SqsSendConsumer.js';
+import { SmppBind } from './smpp/SmppBind.js';
+
+export interface FleetWorkerClients {
+  dynamo: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  eventBridge: EventBridgeClient;
+  secretsManager: SecretsManagerClient;
+}
+
+export interface FleetWorkerOptions {
+  settings: WorkerSettings;
+  clients: FleetWorkerClients;
+  /** Where `{ env }` password sources are read. */
+  env: NodeJS.ProcessEnv;
+  logger: WorkerLog;
+  /** Seconds of sending the bound binds can do that a consumer may hold in messages. @default 4 */
+  prefetchSeconds?: number;
+  /** Told of every receipt that moved a part to a final state (for metrics). */
+  onFinalReceipt?: (subAccount: string, state: string) => void;
+}
+
+interface SubAccountRuntime {
+  config: SubAccountConfig;
+  pool: BindPool;
+  sender: MessageSender;
+  consumer: SqsSendConsumer;
+  recorder: ReceiptRecorder;
+  /** Held slots: the bind, and the lease-guarded view of it the pool submits through. */
+  binds: Map<number, { bind: SmppBind; pooled: LeaseGuardedBind | undefined }>;
+}
+
+export type FleetWorkerStatus = 'idle' | 'running' | 'stopping' | 'stopped';
+
+export class FleetWorker {
+  readonly #options: FleetWorkerOptions;
+  readonly #log: WorkerLog;
+  readonly #leases: LeaseManager;
+  readonly #publisher: EventBridgePublisher;
+  readonly #subAccounts = new Map<string, SubAccountRuntime>();
+  #status: FleetWorkerStatus = 'idle';
+  #stopping: Promise<void> | undefined;
+  #lastLeaseError = Number.NEGATIVE_INFINITY;
+
+  constructor(options: FleetWorkerOptions) {
+    this.#options = options;
+    const { settings, clients, logger } = options;
+    this.#log = logger;
+    const store = new DynamoDbMessageStore({
+      client: clients.dynamo,
+      tables: { messages: settings.messagesTable, correlation: settings.correlationTable },
+    });
+    this.#publisher = new EventBridgePublisher({
+      client: clients.eventBridge,
+      eventBusName: settings.eventBusName,
+      logger,
+    });
+    const outbox = new EventOutbox({ store, publisher: this.#publisher, logger });
+    const concatReferences = new ConcatReferenceCounter();
+    for (const config of settings.fleet.subAccounts) {
+      const pool = new BindPool({ subAccount: config.id });
+      const sender = new MessageSender({
+        workerId: settings.workerId,
+        inDoubtPolicy: settings.fleet.inDoubtPolicy,
+        subAccount: { id: config.id, maxParts: config.maxParts, respIdFormat: config.respIdFormat },
+        store,
+        outbox,
+        pool,
+        concatReferences,
+        logger,
+      });
+      const prefetchSeconds = options.prefetchSeconds ?? 4;
+      const consumer = new SqsSendConsumer({
+        sqs: clients.sqs,
+        queueUrl: settings.sendQueueUrls[config.id] ?? '',
+        handleMessage: (message, signal) => sender.handle(message, signal),
+        maxInFlight: () => Math.floor(pool.capacityPerSecond() * prefetchSeconds),
+        logger,
+      });
+      const recorder = new ReceiptRecorder({
+        subAccount: config.id,
+        receiptIdFormat: config.receiptIdFormat,
+        store,
+        outbox,
+        publisher: this.#publisher,
+        logger,
+      });
+      pool.on('change', () => consumer.wake());
+      recorder.on('handled', ({ outcome, receiptState }) => {
+        if (
+          outcome === 'applied' &&
+          receiptState !== undefined &&
+          receiptState !== 'enroute' &&
+          receiptState !== 'accepted'
+        ) {
+          options.onFinalReceipt?.(config.id, receiptState);
+        }
+      });
+      this.#subAccounts.set(config.id, { config, pool, sender, consumer, recorder, binds: new Map() });
+    }
+    this.#leases = new LeaseManager({
+      workerId: settings.workerId,
+      subAccounts: settings.fleet.subAccounts.map((account) => ({
+        id: account.id,
+        bindCap: account.bindCap,
+      })),
+      store: new DynamoDbLeaseStore({ client: clients.dynamo, tableName: settings.leasesTable }),
+      leasePeriodMs: settings.fleet.leasePeriodMs,
+      ...(settings.fleet.heartbeatMs === undefined ? {} : { heartbeatMs: settings.fleet.heartbeatMs }),
+    });
+    this.#leases.on('acquired', ({ subAccount, slot, fence }) => this.#bindSlot(subAccount, slot, fence));
+    this.#leases.on('lost', ({ subAccount, slot, reason }) => this.#dropSlot(subAccount, slot, reason));
+    this.#leases.on('releasing', ({ subAccount, slot, unbound }) => {
+      void this.#unbindSlot(subAccount, slot).finally(unbound);
+    });
+    this.#leases.on('storeError', ({ operation, error }) => {
+      this.#lastLeaseError = Date.now();
+      this.#log.warn('lease store call failed', { operation, ...errorAttributes(error) });
+    });
+  }
+
+  get status(): FleetWorkerStatus {
+    return this.#status;
+  }
+
+  start(): void {
+    if (this.#status !== 'idle') return;
+    this.#status = 'running';
+    this.#leases.start();
+    this.#log.info('worker started', {
+      workerId: this.#options.settings.workerId,
+      subAccounts: [...this.#subAccounts.keys()],
+    });
+  }
+
+  /** The graceful SIGTERM path; safe to call twice. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#shutdown();
+    return this.#stopping;
+  }
+
+  /** Healthy while it can keep its promises: leases renewing (bound, or standing by with no slot). */
+  health(): HealthReport {
+    const leasePeriod = this.#options.settings.fleet.leasePeriodMs;
+    const leasesCurrent = Date.now() - this.#lastLeaseError > leasePeriod || this.#leases.leases().length > 0;
+    const binds = [...this.#subAccounts.values()].flatMap((runtime) =>
+      [...runtime.binds.values()].map(({ bind }) => ({ name: bind.name, status: bind.status })),
+    );
+    return {
+      healthy: this.#status === 'running' && leasesCurrent,
+      status: this.#status,
+      workerId: this.#options.settings.workerId,
+      leases: this.#leases
+        .leases()
+        .map(({ subAccount, slot, fence, state }) => ({ subAccount, slot, fence, state })),
+      binds,
+    };
+  }
+
+  /** Per sub-account, every bind this worker holds, for metrics (an empty list when it holds none). */
+  metricsSample(): Map<string, Array<ReturnType<SmppBind['snapshot']>>> {
+    const sample = new Map<string, Array<ReturnType<SmppBind['snapshot']>>>();
+    for (const [id, runtime] of this.#subAccounts) {
+      sample.set(
+        id,
+        [...runtime.binds.values()].map(({ bind }) => bind.snapshot()),
+      );
+    }
+    return sample;
+  }
+
+  /** What a status page shows of this worker's binds. */
+  bindSnapshots() {
+    return [...this.#subAccounts.values()].flatMap((runtime) =>
+      [...runtime.binds.values()].map(({ bind }) => bind.snapshot()),
+    );
+  }
+
+  #bindSlot(subAccount: string, slot: number, fence: number): void {
+    const runtime = this.#subAccounts.get(subAccount);
+    if (!runtime || this.#status !== 'running') return;
+    const { config } = runtime;
+    const password = passwordProvider(config.password, {
+      secretsManager: this.#options.clients.secretsManager,
+      env: this.#options.env,
+    });
+    const caPem = config.caCertificatePem ? readFileSync(config.caCertificatePem, 'utf8') : undefined;
+    const bind = new SmppBind({
+      name: `${subAccount}#${slot}`,
+      endpoint: { host: config.host, port: config.port, tls: config.tls, ...(caPem ? { caPem } : {}) },
+      credentials: async () => ({ systemId: config.systemId, password: await password() }),
+      bindMode: config.bindMode,
+      window: config.window,
+      submitsPerSecond: config.submitsPerSecond,
+      enquireLinkIntervalMs: config.enquireLinkIntervalMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      onDeliverSm: runtime.recorder.onDeliverSm,
+    });
+    bind.on('status', (change) => this.#log.info('bind status', { bind: bind.name, fence, ...change }));
+    bind.on('bindRejected', (info) =>
+      this.#log.warn('bind rejected by the SMSC', { bind: bind.name, ...info }),
+    );
+    // A receiver bind only takes receipts; the pool never submits on it.
+    const pooled =
+      config.bindMode === 'receiver'
+        ? undefined
+        : new LeaseGuardedBind(bind, () => this.#leases.holds(subAccount, slot));
+    runtime.binds.set(slot, { bind, pooled });
+    if (pooled) runtime.pool.add(pooled);
+    bind.start();
+    runtime.consumer.start();
+  }
+
+  #detach(subAccount: string, slot: number): SmppBind | undefined {
+    const runtime = this.#subAccounts.get(subAccount);
+    const held = runtime?.binds.get(slot);
+    if (!runtime || !held) return undefined;
+    runtime.binds.delete(slot);
+    if (held.pooled) runtime.pool.remove(held.pooled);
+    if (runtime.binds.size === 0) void runtime.consumer.stop();
+    return held.bind;
+  }
+
+  #dropSlot(subAccount: string, slot: number, reason: string): void {
+    const bind = this.#detach(subAccount, slot);
+    if (!bind) return;
+    this.#log.warn('lease lost: dropping the bind at once', { bind: bind.name, reason });
+    bind.abort(`lease lost (${reason})`);
+  }
+
+  async #unbindSlot(subAccount: string, slot: number): Promise<void> {
+    const bind = this.#detach(subAccount, slot);
+    if (bind) await bind.stop();
+  }
+
+  async #shutdown(): Promise<void> {
+    if (this.#status === 'idle') {
+      this.#status = 'stopped';
+      return;
+    }
+    this.#status = 'stopping';
+    this.#log.info('worker stopping: draining');
+    await this.#leases.stop();
+    const runtimes = [...this.#subAccounts.values()];
+    await Promise.all(runtimes.map((runtime) => runtime.consumer.stop()));
+    await Promise.all(
+      runtimes.flatMap((runtime) =>
+        [...runtime.binds.keys()].map((slot) => this.#unbindSlot(runtime.config.id, slot)),
+      ),
+    );
+    await Promise.all(runtimes.map((runtime) => runtime.recorder.stop()));
+    await Promise.all(runtimes.map((runtime) => runtime.sender.idle()));
+    await this.#publisher.stop();
+    await this.#leases.releaseAll();
+    this.#status = 'stopped';
+    this.#log.info('worker stopped');
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The worker process (the ECS container's entry, and `npm start`'s workers): reads its settings once,
+ * builds the SDK clients once, runs a FleetWorker and its health endpoint, and turns SIGTERM/SIGINT into
+ * a graceful stop that ends with exit 0 (ECS gives 120 s).
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { metricNamespace } from '../core/metrics.js';
+import { workerEnv } from '../core/tableKeys.js';
+import { FleetWorker } from './FleetWorker.js';
+import type { WorkerLog } from './records/WorkerLog.js';
+import { FleetMetrics } from './runtime/FleetMetrics.js';
+import { HealthServer } from './runtime/HealthServer.js';
+import { readWorkerSettings, WorkerSettingsError } from './runtime/workerSettings.js';
+
+const serviceName = 'smpp-fleet-worker';
+
+async function main(): Promise<void> {
+  const logger = new Logger({ serviceName, logLevel: (process.env[workerEnv.logLevel] ?? 'INFO') as 'INFO' });
+  let settings: ReturnType<typeof readWorkerSettings>;
+  try {
+    settings = readWorkerSettings(process.env);
+  } catch (error) {
+    if (error instanceof WorkerSettingsError) {
+      logger.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  logger.appendKeys({ workerId: settings.workerId });
+
+  const metrics = new FleetMetrics(new Metrics({ namespace: metricNamespace, serviceName }));
+  const log: WorkerLog = {
+    debug: (message, attributes) => logger.debug(message, attributes ?? {}),
+    info: (message, attributes) => logger.info(message, attributes ?? {}),
+    warn: (message, attributes) => logger.warn(message, attributes ?? {}),
+    error: (message, attributes) => {
+      metrics.workerError();
+      logger.error(message, attributes ?? {});
+    },
+  };
+
+  // SDK clients are built once; endpoint and region come from AWS_ENDPOINT_URL / AWS_REGION when set.
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const worker = new FleetWorker({
+    settings,
+    clients: {
+      dynamo,
+      sqs: new SQSClient({}),
+      eventBridge: new EventBridgeClient({}),
+      secretsManager: new SecretsManagerClient({}),
+    },
+    env: process.env,
+    logger: log,
+    onFinalReceipt: (subAccount, state) => metrics.receipt(subAccount, state),
+  });
+  const sample = () => worker.metricsSample();
+  const health = new HealthServer(() => worker.health());
+  const healthPort = await health.listen(settings.healthPort);
+  logger.info('health endpoint listening', { url: `http://127.0.0.1:${healthPort}/health` });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('signal received: stopping gracefully', { signal });
+    await worker.stop();
+    metrics.stop(sample);
+    await health.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
+  worker.start();
+  metrics.start(sample);
+}
+
+main().catch((error: unknown) => {
+  console.error(JSON.stringify({ level: 'ERROR', message: 'worker crashed', error: String(error) }));
+  process.exit(1);
+});
