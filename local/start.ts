@@ -1,78 +1,179 @@
 /**
- * `npm start`: runs the fleet's local parts on one machine. Today that is the 8x8 simulator with a demo
- * bind that sends one message and prints its receipt; the AWS emulator, the API and the workers join it
- * as they land (issue 6).
+ * `npm start`: the whole fleet on one machine, the way it runs in AWS but with local parts —
+ * the AWS emulator (installed on first use) with the resources the stack defines, the 8x8 simulator,
+ * the API on http://localhost:3000 (PORT overrides), and two worker processes sharing the bind leases.
+ * Ctrl-C (or SIGTERM) stops everything and leaves no process behind.
+ *
+ * FLEET_CONFIG=<file> runs the same fleet against another config (a real 8x8 sub-account, another SMSC);
+ * the simulator then serves only the sub-accounts that point at it (127.0.0.1/localhost on SMSC_PORT).
  */
-
-import { destinationAddressOf, sourceAddressOf } from '../worker/encoding/addresses.js';
-import { segmentText } from '../worker/encoding/segmentText.js';
-import { classifyDeliverSm } from '../worker/receipts/classifyDeliverSm.js';
-import { SmppBind } from '../worker/smpp/SmppBind.js';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { type FleetConfig, parseFleetConfig } from '../core/fleetConfig.js';
+import { workerEnv } from '../core/tableKeys.js';
+import { clientConfig, startAwsEmulator } from './aws/AwsEmulator.js';
+import { createFleetResources } from './aws/createFleetResources.js';
+import { repoRoot } from './aws/ensureEmulator.js';
+import { startHttpApi } from './httpApi/startHttpApi.js';
 import { SmscSimulator } from './smsc-simulator/SmscSimulator.js';
 
+const apiPort = Number(process.env.PORT ?? 3000);
 const smscPort = Number(process.env.SMSC_PORT ?? 2775);
+const configPath = process.env.FLEET_CONFIG ?? `${repoRoot}/local/fleet.local.json`;
+/** The simulator's password for every account it serves; workers get it through the env var their config names. */
+const simulatorPassword = 'local-pw';
+
+const say = (line: string) => console.log(`[start] ${line}`);
+
+function simulatedAccounts(config: FleetConfig) {
+  return config.subAccounts.filter(
+    (account) => (account.host === '127.0.0.1' || account.host === 'localhost') && account.port === smscPort,
+  );
+}
+
+function spawnWorker(name: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => `[${name}] ${summariseLogLine(line)}`)
+      .join('\n');
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const text = prefix(chunk);
+    if (text) console.log(text);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => console.error(prefix(chunk)));
+  return child;
+}
+
+/** Worker logs are JSON (for CloudWatch); locally show level and message, and skip metric lines. */
+function summariseLogLine(line: string): string {
+  try {
+    const entry = JSON.parse(line) as {
+      level?: string;
+      message?: string;
+      _aws?: unknown;
+      bind?: string;
+      to?: string;
+    };
+    if (entry._aws) return '';
+    const detail = [entry.bind, entry.to].filter(Boolean).join(' → ');
+    return `${entry.level ?? ''} ${entry.message ?? line}${detail ? ` (${detail})` : ''}`;
+  } catch {
+    return line;
+  }
+}
 
 async function main(): Promise<void> {
-  const simulator = new SmscSimulator({
-    accounts: [{ systemId: 'demo', password: 'demo1234' }],
-    port: smscPort,
-    tls: { port: smscPort + 1 },
-  });
-  const { port, tlsPort } = await simulator.start();
-  console.log(`8x8 simulator listening: plain 127.0.0.1:${port}, TLS 127.0.0.1:${tlsPort} (system_id demo)`);
+  const config = parseFleetConfig(JSON.parse(readFileSync(configPath, 'utf8')));
+  say(`fleet config: ${configPath} (${config.subAccounts.map((a) => a.id).join(', ')})`);
 
-  const bind = new SmppBind({
-    name: 'demo#0',
-    endpoint: { host: '127.0.0.1', port, tls: false },
-    credentials: { systemId: 'demo', password: 'demo1234' },
-    bindMode: 'transceiver',
-    onDeliverSm: async (deliverSm) => {
-      const event = classifyDeliverSm(deliverSm, { receiptIdFormat: 'text' });
-      if (event.kind === 'receipt')
-        console.log(`receipt: ${event.receipt.smscMessageId} → ${event.receipt.state}`);
-      else console.log(`deliver_sm: ${event.kind}`);
-      return 0;
+  say('starting the AWS emulator (the first run installs it into .venv; that takes a minute)…');
+  const emulator = await startAwsEmulator({ log: (line) => say(line) });
+  const aws = clientConfig(emulator.endpoint);
+  const resources = await createFleetResources(
+    {
+      dynamodb: new DynamoDBClient(aws),
+      sqs: new SQSClient(aws),
+      eventBridge: new EventBridgeClient(aws),
+      secretsManager: new SecretsManagerClient(aws),
     },
-  });
-  bind.on('status', (change) => console.log(`bind ${change.from} -> ${change.to} (${change.reason})`));
-  const bound = new Promise<void>((resolve) =>
-    bind.on('status', (change) => {
-      if (change.to === 'bound') resolve();
-    }),
+    config,
   );
-  bind.start();
-  await bound;
+  say(`AWS emulator at ${emulator.endpoint}: tables, queues + DLQs, event bus, example subscriber created`);
 
-  const from = sourceAddressOf('DEMO');
-  const to = destinationAddressOf('+6591234567');
-  const text = segmentText('Hello from smpp-fleet 👋', { maxParts: 10, concatReference: 1 });
-  for (const part of text.parts) {
-    const outcome = await bind.submit({
-      sourceAddr: from.addr,
-      sourceAddrTon: from.ton,
-      sourceAddrNpi: from.npi,
-      destinationAddr: to.addr,
-      destAddrTon: to.ton,
-      destAddrNpi: to.npi,
-      esmClass: part.esmClass,
-      dataCoding: part.dataCoding,
-      shortMessage: part.shortMessage,
-      registeredDelivery: 1,
+  const accounts = simulatedAccounts(config);
+  let simulator: SmscSimulator | undefined;
+  if (accounts.length > 0) {
+    simulator = new SmscSimulator({
+      accounts: accounts.map((a) => ({ systemId: a.systemId, password: simulatorPassword, maxBinds: 4 })),
+      port: smscPort,
+      tls: { port: smscPort + 1 },
+      outcomeRules: [
+        { prefix: '999', outcome: 'undeliverable' },
+        { prefix: '998', outcome: 'rejected' },
+      ],
     });
-    console.log(`submitted part ${part.partNumber}/${part.totalParts}:`, outcome);
+    const ports = await simulator.start();
+    say(
+      `8x8 simulator on 127.0.0.1:${ports.port} (TLS ${ports.tlsPort}) for ${accounts.map((a) => a.systemId).join(', ')}`,
+    );
   }
-  console.log('Ctrl-C stops everything.');
 
+  const sharedEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...resources.env,
+    [workerEnv.fleetConfig]: JSON.stringify(config),
+    [workerEnv.awsEndpointUrl]: emulator.endpoint,
+    [workerEnv.awsRegion]: aws.region,
+    AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
+    [workerEnv.maskPhoneNumbers]: 'false',
+  };
+  for (const account of accounts) {
+    if ('env' in account.password) sharedEnv[account.password.env] = simulatorPassword;
+  }
+
+  const api = await startHttpApi({
+    port: apiPort,
+    host: '127.0.0.1',
+    env: sharedEnv as Record<string, string>,
+  });
+  say(`API on ${api.url.replace('127.0.0.1', 'localhost')}`);
+
+  const workers = ['worker-1', 'worker-2'].map((name) =>
+    spawnWorker(name, { ...sharedEnv, [workerEnv.workerId]: name, [workerEnv.healthPort]: '0' }),
+  );
+
+  const first = config.subAccounts[0]?.id ?? 'demo';
+  const base = `http://localhost:${api.port}`;
+  console.log(`
+Ready. Send a message:
+
+  curl -s -X POST ${base}/messages -H 'content-type: application/json' \\
+    -d '{"subAccount":"${first}","to":"+6591234567","from":"DEMO","text":"Hello from smpp-fleet"}'
+
+then follow it (the answer's statusUrl):  curl -s ${base}/messages/<messageId>
+Destinations starting +999 end undeliverable, +998 rejected. The OpenAPI document: ${base}/openapi.json
+Ctrl-C stops everything.
+`);
+
+  let stopping = false;
   const stop = async () => {
-    await bind.stop();
-    await simulator.stop();
+    if (stopping) return;
+    stopping = true;
+    say('stopping: workers drain and unbind…');
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.exitCode !== null) return resolve();
+            worker.once('exit', () => resolve());
+            worker.kill('SIGTERM');
+          }),
+      ),
+    );
+    await api.stop();
+    await simulator?.stop();
+    await emulator.stop();
+    say('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error('[start] could not start the fleet:', error instanceof Error ? error.message : error);
   process.exit(1);
 });
