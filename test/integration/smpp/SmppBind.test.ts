@@ -329,6 +329,48 @@ describe('SmppBind.abort', () => {
   });
 });
 
+describe('SmppBind answering the SMSC', () => {
+  it("answers the SMSC's own enquire_link with an enquire_link_resp of the same sequence number", async () => {
+    const answered = new EventEmitter();
+    const sockets = new Set<Socket>();
+    const server: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      let bound = false;
+      socket.on('data', (bytes) => {
+        const pdu = parsePdu(bytes);
+        if (!bound) {
+          bound = true;
+          socket.write(pdu.response({ system_id: 'smsc' }).toBuffer());
+          socket.write(newPdu('enquire_link', { sequence_number: 77 }).toBuffer());
+        } else {
+          answered.emit('pdu', pdu);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          server.close(() => resolve());
+        }),
+    );
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const response = nextEvent<{ command: string; sequence_number: number; command_status: number }>(
+      answered,
+      'pdu',
+    );
+    await startBound(track(bindTo(port)));
+    expect(await response).toMatchObject({
+      command: 'enquire_link_resp',
+      sequence_number: 77,
+      command_status: 0,
+    });
+  });
+});
+
 describe('SmppBind against a misbehaving SMSC', () => {
   /** A bare TCP server that accepts each bind and then writes `garbage` on the same connection. */
   async function rogueSmsc(garbage: Buffer): Promise<{ port: number; connections: EventEmitter }> {
