@@ -52,7 +52,12 @@ function readFleetConfigText(value: string): string {
 export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    throw new WorkerSettingsError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`));
+    throw new WorkerSettingsError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0]);
+        return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
+      }),
+    );
   }
   const vars = parsed.data as Record<string, string | number | undefined>;
   const text = (name: string) => String(vars[name]);
