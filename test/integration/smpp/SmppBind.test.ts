@@ -329,35 +329,52 @@ describe('SmppBind.abort', () => {
   });
 });
 
+/**
+ * A bare TCP "SMSC" for behaviour the simulator does not do: it accepts the bind, then `afterBind` says
+ * what the connection does next; `onPdu` sees every later PDU from the client. Closed after each test.
+ */
+async function bareSmsc(options: {
+  afterBind: (socket: Socket) => void;
+  onPdu?: (pdu: ReturnType<typeof parsePdu>) => void;
+}): Promise<{ port: number; connections: EventEmitter }> {
+  const connections = new EventEmitter();
+  const sockets = new Set<Socket>();
+  let count = 0;
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    connections.emit('connection', ++count);
+    socket.on('error', () => {});
+    let bound = false;
+    socket.on('data', (bytes) => {
+      const pdu = parsePdu(bytes);
+      if (bound) {
+        options.onPdu?.(pdu);
+        return;
+      }
+      bound = true;
+      socket.write(pdu.response({ system_id: 'smsc' }).toBuffer());
+      options.afterBind(socket);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  const address = server.address();
+  return { port: typeof address === 'object' && address ? address.port : 0, connections };
+}
+
 describe('SmppBind answering the SMSC', () => {
   it("answers the SMSC's own enquire_link with an enquire_link_resp of the same sequence number", async () => {
     const answered = new EventEmitter();
-    const sockets = new Set<Socket>();
-    const server: Server = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      let bound = false;
-      socket.on('data', (bytes) => {
-        const pdu = parsePdu(bytes);
-        if (!bound) {
-          bound = true;
-          socket.write(pdu.response({ system_id: 'smsc' }).toBuffer());
-          socket.write(newPdu('enquire_link', { sequence_number: 77 }).toBuffer());
-        } else {
-          answered.emit('pdu', pdu);
-        }
-      });
+    const { port } = await bareSmsc({
+      afterBind: (socket) => socket.write(newPdu('enquire_link', { sequence_number: 77 }).toBuffer()),
+      onPdu: (pdu) => answered.emit('pdu', pdu),
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          for (const socket of sockets) socket.destroy();
-          server.close(() => resolve());
-        }),
-    );
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
     const response = nextEvent<{ command: string; sequence_number: number; command_status: number }>(
       answered,
       'pdu',
@@ -372,32 +389,6 @@ describe('SmppBind answering the SMSC', () => {
 });
 
 describe('SmppBind against a misbehaving SMSC', () => {
-  /** A bare TCP server that accepts each bind and then writes `garbage` on the same connection. */
-  async function rogueSmsc(garbage: Buffer): Promise<{ port: number; connections: EventEmitter }> {
-    const connections = new EventEmitter();
-    const sockets = new Set<Socket>();
-    let count = 0;
-    const server: Server = createServer((socket) => {
-      sockets.add(socket);
-      connections.emit('connection', ++count);
-      socket.on('error', () => {});
-      socket.once('data', (bytes) => {
-        socket.write(parsePdu(bytes).response({ system_id: 'rogue' }).toBuffer());
-        socket.write(garbage);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          for (const socket of sockets) socket.destroy();
-          server.close(() => resolve());
-        }),
-    );
-    const address = server.address();
-    return { port: typeof address === 'object' && address ? address.port : 0, connections };
-  }
-
   it.each([
     [
       'a malformed frame',
@@ -406,7 +397,7 @@ describe('SmppBind against a misbehaving SMSC', () => {
     ['a generic_nack', newPdu('generic_nack', { sequence_number: 99, command_status: 0x03 }).toBuffer()],
     ['an unknown command', Buffer.from([0, 0, 0, 16, 0x00, 0x00, 0x0f, 0xff, 0, 0, 0, 0, 0, 0, 0, 7])],
   ])('closes the connection after %s and connects again, without crashing', async (_label, garbage) => {
-    const rogue = await rogueSmsc(garbage);
+    const rogue = await bareSmsc({ afterBind: (socket) => socket.write(garbage) });
     const bind = track(bindTo(rogue.port, { reconnectInitialMs: 20, reconnectMaxMs: 50 }));
     const closed = nextEvent<{ to: string; reason: string }>(bind, 'status', (c) => c.to === 'closed');
     const reconnected = nextEvent<number>(rogue.connections, 'connection', (n) => n === 2, 5000);
