@@ -104,6 +104,18 @@ export class EventOutbox {
     return { published, deferred };
   }
 
+  /**
+   * Publishes events that are not (and will not be) kept on a record: the sending path publishes its
+   * events just before the write that records their state. Rejects if any could not be published.
+   */
+  async publish(events: readonly PendingEvent[]): Promise<void> {
+    const results = await Promise.allSettled(
+      events.map((event) => this.#publisher.publish(fromPendingEvent(event))),
+    );
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+  }
+
   /** Resolves when every background removal has finished. */
   async idle(): Promise<void> {
     while (this.#clearing.size > 0) await Promise.allSettled([...this.#clearing]);

@@ -24,7 +24,10 @@ export type ClaimedFrom =
   | 'none'
   /** Recorded by the API, never handed to a worker. */
   | 'accepted'
-  /** A previous attempt stopped cleanly and recorded what it sent: parts with an SMSC id are done. */
+  /**
+   * A previous attempt stopped cleanly and recorded what it sent (parts with an SMSC id are done), or this
+   * attempt's own earlier claim call, whose answer was lost, had already taken it.
+   */
   | 'released'
   /** A previous attempt's claim ran out without a record of its outcome: it may have sent any part. */
   | 'expired';
@@ -48,6 +51,13 @@ export interface RecordedChange {
   created: PendingEvent[];
 }
 
+/**
+ * Publishes events before the write that records their state (the sending path's way, see
+ * docs/delivery-guarantees.md): the write happens only once the events are out, so a record that says a
+ * state implies its event was published. Rejecting cancels the write.
+ */
+export type PublishBeforeWrite = (events: readonly PendingEvent[]) => Promise<void>;
+
 export interface RecordSubmissionInput {
   /** The record as claimed by this attempt (its version is the write's condition). */
   base: MessageRecord;
@@ -60,6 +70,7 @@ export interface RecordSubmissionInput {
   /** Parts newly accepted by 8x8 in this attempt: a SUBMIT correlation item is written for each. */
   accepted: readonly AcceptedPart[];
   now: number;
+  publish: PublishBeforeWrite;
 }
 
 export type ValidationFailureResult =
@@ -101,17 +112,25 @@ export interface MessageStore {
   /**
    * Claims the message for sending. Creates it (from `initial`) when absent; takes over `accepted`,
    * a released `submitting`, or a `submitting` whose claim expired; reports `done` for submitted and final
-   * records and `busy` while another attempt's claim is live.
+   * records and `busy` while another attempt's claim is live. Repeating a claim with the same token (after
+   * a failed call) is safe: it finds its own claim and takes it again.
    */
   claim(input: ClaimInput): Promise<ClaimResult>;
   /**
-   * Writes the attempt's outcome, conditional on still holding the claim, with a SUBMIT item per newly
-   * accepted part, in one transaction. An early receipt kept for one of those ids is applied to its part
-   * and removed in the same transaction. Throws ClaimLostError if the claim is no longer this attempt's.
+   * Writes the attempt's outcome, conditional on still holding the claim, after a SUBMIT item per newly
+   * accepted part. An early receipt kept for one of those ids is applied to its part in the same write.
+   * The events the write creates are published (`publish`) just before it. Throws ClaimLostError if the
+   * claim is no longer this attempt's.
    */
   recordSubmission(input: RecordSubmissionInput): Promise<RecordedChange>;
-  /** Creates a `failed` record for a request that failed validation, unless a record already exists. */
-  recordValidationFailure(record: MessageRecord): Promise<ValidationFailureResult>;
+  /**
+   * Creates a `failed` record for a request that failed validation, unless a record already exists; its
+   * pending events are handed to `publish` first and not kept on the record.
+   */
+  recordValidationFailure(
+    record: MessageRecord,
+    publish: PublishBeforeWrite,
+  ): Promise<ValidationFailureResult>;
   /**
    * A submit_sm_resp that came after the part was given up on or resent: adds its id to the part
    * (as its SMSC id if it had none, else as an extra id) with a SUBMIT item, applying any early receipt.
@@ -121,6 +140,7 @@ export interface MessageStore {
     subAccount: string;
     part: AcceptedPart;
     now: number;
+    publish: PublishBeforeWrite;
   }): Promise<RecordedChange | undefined>;
   /** Correlates a receipt by its normalised id and applies it, or keeps it as an early receipt. */
   applyReceipt(input: ApplyReceiptInput): Promise<ApplyReceiptResult>;

@@ -28,7 +28,7 @@ import type { SmscIdFormat } from '../receipts/smscMessageId.js';
 import { normaliseSmscMessageId } from '../receipts/smscMessageId.js';
 import type { EventOutbox } from '../records/EventOutbox.js';
 import { ClaimLostError } from '../records/errors.js';
-import type { MessageRecord } from '../records/MessageRecord.js';
+import type { MessageRecord, PendingEvent } from '../records/MessageRecord.js';
 import type { AcceptedPart, MessageStore } from '../records/MessageStore.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../records/WorkerLog.js';
 import { exponentialBackoff } from '../smpp/backoff.js';
@@ -90,6 +90,8 @@ export const messageSenderOptionsSchema = z.object({
   lateResponseGraceMs: z.int().min(0).default(1_000),
   /** Delay before the SQS message comes back when no bind was up. */
   noBindRetrySeconds: z.int().min(0).max(43_200).default(5),
+  /** Tries of the write that records sent parts (the parts are out: giving up means resending them). */
+  recordAttempts: z.int().min(1).max(20).default(5),
   /** Delay before the SQS message comes back when a pending event belongs to another live worker. */
   deferredEventRetrySeconds: z.int().min(0).max(43_200).default(10),
 });
@@ -98,7 +100,7 @@ export type MessageSenderOptions = z.input<typeof messageSenderOptionsSchema> & 
   /** The sub-account whose queue this sender serves. */
   subAccount: { id: string; maxParts: number; respIdFormat: SmscIdFormat };
   store: MessageStore;
-  outbox: Pick<EventOutbox, 'settle'>;
+  outbox: Pick<EventOutbox, 'settle' | 'publish'>;
   pool: Pick<BindPool, 'submit'>;
   concatReferences?: ConcatReferenceCounter;
   /** Epoch ms. @default Date.now */
@@ -134,7 +136,7 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
   readonly #subAccount: MessageSenderOptions['subAccount'];
   readonly #maxParts: number;
   readonly #store: MessageStore;
-  readonly #outbox: Pick<EventOutbox, 'settle'>;
+  readonly #outbox: Pick<EventOutbox, 'settle' | 'publish'>;
   readonly #pool: Pick<BindPool, 'submit'>;
   readonly #references: ConcatReferenceCounter;
   readonly #now: () => number;
@@ -181,6 +183,9 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     }
   }
 
+  /** The sending path publishes its events just before the write that records them (see the store). */
+  readonly #publishFirst = (events: readonly PendingEvent[]): Promise<void> => this.#outbox.publish(events);
+
   /** Handles one delivery of an SQS message. `signal` aborts when the worker stops: retries end early. */
   async handle(message: SendQueueMessage, signal: AbortSignal): Promise<MessageDisposition> {
     const started = performance.now();
@@ -221,16 +226,12 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
 
   async #recordInvalid(plan: Extract<SendPlan, { kind: 'invalid' }>): Promise<MessageDisposition> {
     const record = validationFailureRecord(plan, this.#subAccount.id, this.#now());
-    const result = await this.#store.recordValidationFailure(record);
+    const result = await this.#store.recordValidationFailure(record, this.#publishFirst);
     if (result.kind === 'exists') return this.#finishExisting(result.record);
     this.#log.info('invalid send request recorded as failed', {
       messageId: plan.messageId,
       fields: plan.errors.map((error) => error.field),
     });
-    await this.#outbox.settle(
-      result.record,
-      result.created.map((event) => event.eventId),
-    );
     return { action: 'delete', outcome: 'invalid' };
   }
 
@@ -242,14 +243,17 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
   ): Promise<MessageDisposition> {
     const startedAt = this.#now();
     const claimToken = randomUUID();
-    const claim = await this.#store.claim({
-      messageId: plan.messageId,
-      initial: initialRecord(plan, this.#references.next(plan.destination.addr), startedAt),
-      claimToken,
-      claimOwner: this.#options.workerId,
-      now: startedAt,
-      claimTtlMs: this.#options.claimTtlMs,
-    });
+    // Retried with the same token: a claim whose answer was lost is found and taken again.
+    const claim = await this.#recordWithRetries(plan.messageId, () =>
+      this.#store.claim({
+        messageId: plan.messageId,
+        initial: initialRecord(plan, this.#references.next(plan.destination.addr), startedAt),
+        claimToken,
+        claimOwner: this.#options.workerId,
+        now: startedAt,
+        claimTtlMs: this.#options.claimTtlMs,
+      }),
+    );
     if (claim.kind === 'done') {
       if (claim.record.requestHash !== undefined && claim.record.requestHash !== plan.requestHash) {
         this.#log.warn(
@@ -332,20 +336,23 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     }
     let recorded: Awaited<ReturnType<MessageStore['recordSubmission']>>;
     try {
-      recorded = await this.#store.recordSubmission({
-        base,
-        claimToken,
-        accepted,
-        now: this.#now(),
-        settle: (current) => {
-          const settled = settleSubmission(current, attempts, {
-            now: this.#now(),
-            lastReceive,
-            ...(messageDoubt === undefined ? {} : { messageDoubt }),
-          });
-          return { record: withLateIds(settled.record, lateExtras), created: settled.created };
-        },
-      });
+      recorded = await this.#recordWithRetries(plan.messageId, () =>
+        this.#store.recordSubmission({
+          base,
+          claimToken,
+          accepted,
+          now: this.#now(),
+          publish: this.#publishFirst,
+          settle: (current) => {
+            const settled = settleSubmission(current, attempts, {
+              now: this.#now(),
+              lastReceive,
+              ...(messageDoubt === undefined ? {} : { messageDoubt }),
+            });
+            return { record: withLateIds(settled.record, lateExtras), created: settled.created };
+          },
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ClaimLostError)) throw error;
       // Another attempt took the message over while this one ran too long: what this one learnt still
@@ -358,10 +365,6 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
       return { action: 'retry', delaySeconds: this.#options.noBindRetrySeconds, outcome: 'busy' };
     }
 
-    await this.#outbox.settle(
-      recorded.record,
-      recorded.created.map((event) => event.eventId),
-    );
     const status = recorded.record.status;
     if (status === 'submitted' || status === 'delivered') return { action: 'delete', outcome: 'submitted' };
     if (isFinalState(status)) return { action: 'delete', outcome: 'failed' };
@@ -431,6 +434,27 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     );
   }
 
+  /**
+   * A claim or record write that failed is retried for a while: after the submits, losing the record would
+   * make the next delivery resend the parts (in doubt); before them, a claim taken but unanswered would
+   * keep the message busy until it expired. A lost claim is final and not retried.
+   */
+  async #recordWithRetries<T>(messageId: string, write: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await write();
+      } catch (error) {
+        if (error instanceof ClaimLostError || attempt + 1 >= this.#options.recordAttempts) throw error;
+        this.#log.warn('recording the submission failed; retrying', {
+          messageId,
+          attempt,
+          ...errorAttributes(error),
+        });
+        await new Promise((resolve) => setTimeout(resolve, this.#backoff(attempt) * 4));
+      }
+    }
+  }
+
   #onLateResponse(messageId: string, partNumber: number, late: SubmitSmOutcome, active: Active): void {
     this.emit('lateResponse', { messageId, partNumber, accepted: late.accepted });
     if (!late.accepted) return;
@@ -454,13 +478,10 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
         subAccount: this.#subAccount.id,
         part,
         now: this.#now(),
+        publish: this.#publishFirst,
       });
-      if (change !== undefined && change.created.length > 0) {
-        await this.#outbox.settle(
-          change.record,
-          change.created.map((event) => event.eventId),
-        );
-      }
+      if (change !== undefined)
+        this.#log.debug('late SMSC id recorded', { messageId, partNumber: part.partNumber });
     })()
       .catch((error: unknown) => {
         this.#log.error('could not record a late SMSC id', {

@@ -33,7 +33,8 @@ export const sqsSendConsumerOptionsSchema = z
     heartbeatIntervalSeconds: z.int().min(1).default(15),
     /** Abort a delete/visibility batch call after this. */
     requestTimeoutMs: z.int().min(100).default(5_000),
-    batchLingerMs: z.int().min(0).max(1_000).default(10),
+    // A delete can wait: the message stays invisible for the visibility timeout. Longer means fuller batches.
+    batchLingerMs: z.int().min(0).max(1_000).default(50),
     /** How often a consumer with no room looks again (capacity also rises when a bind comes up). */
     roomCheckMs: z.int().min(10).default(250),
     /** Visibility for a message whose handler threw (a store or publish failure). */

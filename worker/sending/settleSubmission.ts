@@ -6,6 +6,7 @@
 import { isFinalState, nextState } from '../../core/messageState.js';
 import type { MessageRecord, PartRecord } from '../records/MessageRecord.js';
 import type { RecordedChange } from '../records/MessageStore.js';
+import { stateChangeEvent, toPendingEvent } from '../records/messageEvents.js';
 import { rollUp } from '../records/recordTransitions.js';
 import { describeCommandStatus } from '../smpp/commandStatus.js';
 import type { PartAttempt } from './PartOutcome.js';
@@ -129,6 +130,22 @@ export function settleSubmission(
   }
 
   const rolled = rollUp(record, now);
-  const done = !waiting || isFinalState(rolled.record.status) || rolled.record.status === 'submitted';
-  return { record: rolled.record, created: rolled.events, done };
+  let created = rolled.events;
+  let settled = rolled.record;
+  // A receipt can be recorded before the submission is (it applies to the part as soon as the SUBMIT item
+  // exists). The message then went straight to its outcome; it was still submitted first, and says so.
+  if (settled.submittedAt === undefined && settled.parts.every((part) => part.smscMessageId !== undefined)) {
+    // It was submitted before its outcome was recorded.
+    settled = { ...settled, submittedAt: Math.min(now, settled.finalAt ?? now) };
+    if (settled.status !== 'submitted') {
+      const event = stateChangeEvent(settled, 'submitted', settled.submittedAt ?? now);
+      if (event !== undefined) {
+        const pending = toPendingEvent(event, now);
+        settled = { ...settled, pendingEvents: { ...settled.pendingEvents, [pending.eventId]: pending } };
+        created = [pending, ...created];
+      }
+    }
+  }
+  const done = !waiting || isFinalState(settled.status) || settled.status === 'submitted';
+  return { record: settled, created, done };
 }

@@ -11,7 +11,7 @@ import { createFleetResources, type FleetResources } from '../../../local/aws/cr
 import type { DeliveryReceipt } from '../../../worker/receipts/deliveryReceipt.js';
 import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
 import { ClaimLostError } from '../../../worker/records/errors.js';
-import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
+import type { MessageRecord, PendingEvent } from '../../../worker/records/MessageRecord.js';
 import type { AcceptedPart, ClaimResult } from '../../../worker/records/MessageStore.js';
 import { initialRecord, planSend, validationFailureRecord } from '../../../worker/sending/SendPlanner.js';
 import { settleSubmission } from '../../../worker/sending/settleSubmission.js';
@@ -22,6 +22,11 @@ const subAccount = 'acme';
 let resources: FleetResources;
 let store: DynamoDbMessageStore;
 let counter = 0;
+/** What the sending side published before its writes. */
+const published: PendingEvent[] = [];
+const publish = async (events: readonly PendingEvent[]) => {
+  published.push(...events);
+};
 
 beforeAll(async () => {
   resources = await createFleetResources(
@@ -88,6 +93,7 @@ async function submitAll(record: MessageRecord, token: string, ids: string[]) {
   }));
   return store.recordSubmission({
     base: record,
+    publish,
     claimToken: token,
     accepted,
     now: Date.now(),
@@ -180,6 +186,7 @@ describe('claim', () => {
     const waiting = await claimNew();
     await store.recordSubmission({
       base: waiting.record,
+      publish,
       claimToken: waiting.token,
       accepted: [],
       now: Date.now(),
@@ -229,7 +236,7 @@ describe('recordSubmission and receipts', () => {
     expect(duplicate).toMatchObject({ kind: 'applied', changed: false, created: [] });
   });
 
-  it('keeps a receipt that beats its submit, and the submission applies it and removes it', async () => {
+  it('keeps a receipt that beats its submit, and the submission applies it', async () => {
     const { record, token } = await claimNew();
     const id = `early-${counter}`;
     expect(await store.applyReceipt({ subAccount, receipt: receipt(id), now: Date.now() })).toEqual({
@@ -251,7 +258,12 @@ describe('recordSubmission and receipts', () => {
         ExpressionAttributeValues: { ':pk': submitCorrelationKey(subAccount, id).pk },
       }),
     );
-    expect(items.Items?.map((item) => item.sk)).toEqual(['SUBMIT']);
+    expect(items.Items?.map((item) => item.sk).sort()).toEqual(['RECEIPT', 'SUBMIT']);
+    // A copy of the receipt that comes now finds the SUBMIT and changes nothing.
+    expect(await store.applyReceipt({ subAccount, receipt: receipt(id), now: Date.now() })).toMatchObject({
+      kind: 'applied',
+      changed: false,
+    });
   });
 
   it('applies a receipt exactly once when it races its submission', async () => {
@@ -268,6 +280,7 @@ describe('recordSubmission and receipts', () => {
         Number(
           submission.created.some((e) => e.eventId === messageEventId(record.messageId, 'undeliverable')),
         ) + Number(applied.kind === 'applied' && applied.created.length > 0);
+
       expect(failedEventCreators).toBe(1);
       expect(await store.checkEarlyReceipt(subAccount, id)).toEqual({ kind: 'matched' });
     }
@@ -279,6 +292,7 @@ describe('recordSubmission and receipts', () => {
     // First attempt: part 1 accepted, part 2 could not be sent.
     await store.recordSubmission({
       base: record,
+      publish,
       claimToken: token,
       accepted: [{ partNumber: 1, smscMessageId: firstId, normalisedSmscMessageId: firstId }],
       now: Date.now(),
@@ -314,6 +328,7 @@ describe('recordSubmission and receipts', () => {
     const secondId = `resume2-${counter}`;
     const done = await store.recordSubmission({
       base: resumed.record,
+      publish,
       claimToken: 'resume',
       accepted: [{ partNumber: 2, smscMessageId: secondId, normalisedSmscMessageId: secondId }],
       now: Date.now(),
@@ -361,6 +376,7 @@ describe('recordSubmission and receipts', () => {
       subAccount,
       part: { partNumber: 1, smscMessageId: lateId, normalisedSmscMessageId: lateId },
       now: Date.now(),
+      publish,
     });
     const applied = await store.applyReceipt({ subAccount, receipt: receipt(lateId), now: Date.now() });
     expect(applied).toMatchObject({ kind: 'applied', changed: true });
@@ -384,13 +400,24 @@ describe('validation failures and pending events', () => {
     );
     if (plan.kind !== 'invalid') throw new Error('expected invalid');
     const record = validationFailureRecord(plan, subAccount, Date.now());
-    const first = await store.recordValidationFailure(record);
+    const first = await store.recordValidationFailure(record, publish);
     expect(first.kind).toBe('recorded');
-    const second = await store.recordValidationFailure(record);
+    const second = await store.recordValidationFailure(record, publish);
     expect(second).toMatchObject({ kind: 'exists', record: { status: 'failed', reason: 'validation' } });
 
-    const eventIds = Object.keys(record.pendingEvents);
-    expect(eventIds).toHaveLength(1);
+    // Its event went out before the write, so the record keeps none pending.
+    expect(published.map((e) => e.eventId)).toContain(Object.keys(record.pendingEvents)[0]);
+    expect((await store.getMessage(record.messageId))?.pendingEvents).toEqual({});
+  });
+
+  it('keeps a receipt’s event pending on the record until it is removed', async () => {
+    const { record, token } = await claimNew();
+    const id = `pending-${counter}`;
+    await submitAll(record, token, [id]);
+    const applied = await store.applyReceipt({ subAccount, receipt: receipt(id), now: Date.now() });
+    if (applied.kind !== 'applied') throw new Error('expected applied');
+    const eventIds = applied.created.map((e) => e.eventId);
+    expect(Object.keys((await store.getMessage(record.messageId))?.pendingEvents ?? {})).toEqual(eventIds);
     await store.clearPendingEvents(record.messageId, eventIds);
     expect((await store.getMessage(record.messageId))?.pendingEvents).toEqual({});
   });

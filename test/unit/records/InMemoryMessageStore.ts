@@ -20,6 +20,7 @@ import type {
   ClaimResult,
   EarlyReceiptCheck,
   MessageStore,
+  PublishBeforeWrite,
   RecordedChange,
   RecordSubmissionInput,
   ValidationFailureResult,
@@ -49,10 +50,24 @@ export class InMemoryMessageStore implements MessageStore {
     }
   }
 
+  /** The next claim is applied, but its caller gets an error (an answer lost on the way back). */
+  loseNextClaimAnswer = false;
+
   async claim(input: ClaimInput): Promise<ClaimResult> {
+    const result = await this.#claim(input);
+    if (this.loseNextClaimAnswer) {
+      this.loseNextClaimAnswer = false;
+      throw new MessageStoreError('claim', { cause: new Error('answer lost') });
+    }
+    return result;
+  }
+
+  async #claim(input: ClaimInput): Promise<ClaimResult> {
     this.#enter('claim');
     const old = this.messages.get(input.messageId);
-    const expired = old?.status === 'submitting' && (old.claimExpiresAtMs ?? 0) < input.now;
+    const expired =
+      old?.status === 'submitting' &&
+      ((old.claimExpiresAtMs ?? 0) < input.now || old.claimToken === input.claimToken);
     if (old !== undefined && old.status !== 'accepted' && !expired) {
       if (old.status === 'submitting') {
         return {
@@ -84,7 +99,7 @@ export class InMemoryMessageStore implements MessageStore {
         ? 'none'
         : old.status === 'accepted'
           ? 'accepted'
-          : old.claimExpiresAtMs === 0
+          : old.claimExpiresAtMs === 0 || old.claimToken === input.claimToken
             ? 'released'
             : 'expired';
     return { kind: 'claimed', record, from, ...(old?.claimOwner ? { previousOwner: old.claimOwner } : {}) };
@@ -119,22 +134,26 @@ export class InMemoryMessageStore implements MessageStore {
         expiresAt: correlationExpiresAt(input.now),
       });
     }
-    record = {
-      ...record,
-      version: current.version + 1,
-      pendingEvents: { ...current.pendingEvents, ...Object.fromEntries(created.map((e) => [e.eventId, e])) },
-    };
+    // The sending side publishes before the write; nothing of it stays pending on the record.
+    await input.publish(created);
+    record = { ...record, version: current.version + 1, pendingEvents: current.pendingEvents };
     this.messages.set(record.messageId, clone(record));
     return { record: clone(record), created };
   }
 
-  async recordValidationFailure(record: MessageRecord): Promise<ValidationFailureResult> {
+  async recordValidationFailure(
+    record: MessageRecord,
+    publish: PublishBeforeWrite,
+  ): Promise<ValidationFailureResult> {
     this.#enter('recordValidationFailure');
     const existing = this.messages.get(record.messageId);
     if (existing !== undefined && existing.status !== 'accepted')
       return { kind: 'exists', record: clone(existing) };
-    this.messages.set(record.messageId, clone(record));
-    return { kind: 'recorded', record: clone(record), created: Object.values(record.pendingEvents) };
+    const created = Object.values(record.pendingEvents);
+    await publish(created);
+    const stored = { ...record, pendingEvents: {} };
+    this.messages.set(record.messageId, clone(stored));
+    return { kind: 'recorded', record: clone(stored), created };
   }
 
   async attachLateSmscMessageId(
@@ -156,7 +175,8 @@ export class InMemoryMessageStore implements MessageStore {
           : { ...p, extraSmscMessageIds: [...(p.extraSmscMessageIds ?? []), input.part.smscMessageId] },
     );
     const rolled = rollUp({ ...current, parts }, input.now);
-    const record = { ...rolled.record, version: current.version + 1 };
+    await input.publish(rolled.events);
+    const record = { ...rolled.record, version: current.version + 1, pendingEvents: current.pendingEvents };
     this.messages.set(record.messageId, clone(record));
     this.submits.set(this.#key(input.subAccount, input.part.normalisedSmscMessageId), {
       messageId: input.messageId,

@@ -254,7 +254,9 @@ describe('MessageSender', () => {
       accepted('resent'),
     );
     await sender.handle(message({ ...request, idempotencyKey: 'late-2' }), signal);
+    const late = new Promise((resolve) => sender.once('lateResponse', resolve));
     bind.emit('lateSubmitResponse', { sequenceNumber: 4, commandStatus: 0, messageId: 'first-copy' });
+    await late;
     await sender.idle();
     const part = store.messages.get(messageIdForIdempotencyKey('acme', 'late-2'))?.parts[0];
     expect(part).toMatchObject({
@@ -290,10 +292,25 @@ describe('MessageSender', () => {
     expect(publisher.detailTypes()).toEqual([detailTypes.submitted]);
   });
 
-  it('lets the SQS message come back when the record cannot be written', async () => {
-    const { sender, store } = setUp();
-    store.failNext('recordSubmission');
+  it('retries writing the record of sent parts, rather than resend them later', async () => {
+    const { sender, store, bind } = setUp();
+    store.failNext('recordSubmission', 2);
+    expect(await sender.handle(message(request), signal)).toEqual({ action: 'delete', outcome: 'submitted' });
+    expect(bind.submitted).toHaveLength(1);
+  });
+
+  it('lets the SQS message come back when the record cannot be written at all', async () => {
+    const { sender, store } = setUp({ recordAttempts: 2 });
+    store.failNext('recordSubmission', 2);
     await expect(sender.handle(message(request), signal)).rejects.toThrow(/recordSubmission/);
+  });
+
+  it('retries a claim whose answer was lost with the same token, and is not kept out by itself', async () => {
+    const { sender, store } = setUp();
+    store.loseNextClaimAnswer = true;
+    expect(await sender.handle(message(request), signal)).toEqual({ action: 'delete', outcome: 'submitted' });
+    expect([...store.messages.values()][0]).toMatchObject({ status: 'submitted', attempts: 2 });
+    expect([...store.messages.values()][0]?.inDoubt).toBeUndefined();
   });
 
   it('names a bad option, and a processing limit that could outlive the claim', () => {

@@ -1,0 +1,378 @@
+/**
+ * A one-sub-account worker assembled from the sending, receipt and record pieces, against the AWS emulator
+ * and the 8x8 simulator (real SmppBinds over sockets), the way worker/main.ts wires them: one store, one
+ * publisher, one outbox; per sub-account a BindPool, a MessageSender, an SqsSendConsumer and a
+ * ReceiptRecorder whose onDeliverSm every bind calls. Plus what the tests need to look at the result.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Message, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type FleetConfig, parseFleetConfig } from '../../../core/fleetConfig.js';
+import { messageIdForIdempotencyKey, messageIdForSqsMessage } from '../../../core/messageId.js';
+import { isFinalState, type MessageState } from '../../../core/messageState.js';
+import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
+import { SmscSimulator, type SmscSimulatorOptions } from '../../../local/smsc-simulator/SmscSimulator.js';
+import { ReceiptRecorder } from '../../../worker/receipts/ReceiptRecorder.js';
+import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
+import { EventBridgePublisher } from '../../../worker/records/EventBridgePublisher.js';
+import { EventOutbox } from '../../../worker/records/EventOutbox.js';
+import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
+import { messageRecordFromItem } from '../../../worker/records/MessageRecord.js';
+import type { WorkerLog } from '../../../worker/records/WorkerLog.js';
+import { BindPool } from '../../../worker/sending/BindPool.js';
+import { MessageSender, type MessageSenderOptions } from '../../../worker/sending/MessageSender.js';
+import { SqsSendConsumer } from '../../../worker/sending/SqsSendConsumer.js';
+import { SmppBind, type SmppBindOptions } from '../../../worker/smpp/SmppBind.js';
+import type { EmulatorFixture } from '../aws/emulatorFixture.js';
+
+export const subAccount = 'acme';
+const password = 'secret12';
+
+export interface HarnessOptions {
+  prefix: string;
+  binds?: number;
+  simulator?: Partial<SmscSimulatorOptions>;
+  sender?: Partial<MessageSenderOptions>;
+  bind?: Partial<SmppBindOptions>;
+  unmatchedGraceMs?: number;
+  visibilityTimeoutSeconds?: number;
+  maxReceiveCount?: number;
+}
+
+export interface FleetHarness {
+  config: FleetConfig;
+  resources: FleetResources;
+  queueUrl: string;
+  sim: SmscSimulator;
+  store: DynamoDbMessageStore;
+  publisher: EventBridgePublisher;
+  pool: BindPool;
+  sender: MessageSender;
+  consumer: SqsSendConsumer;
+  recorder: ReceiptRecorder;
+  binds: SmppBind[];
+  /** Puts bodies straight into the send queue (batches of 10); returns each one's expected message id. */
+  send(bodies: readonly unknown[]): Promise<string[]>;
+  /** Polls the messages table until every id has a record satisfying `done` (default: final). */
+  waitForRecords(
+    ids: readonly string[],
+    done?: (record: MessageRecord) => boolean,
+    timeoutMs?: number,
+  ): Promise<Map<string, MessageRecord>>;
+  /** Receives from the example subscriber queue until `count` events arrived, then once more to catch extras. */
+  receiveEvents(count: number, timeoutMs?: number): Promise<SubscriberEvent[]>;
+  /** AWS SDK calls made so far by command name (every client of the fixture), and resets the count. */
+  takeAwsCalls(): Record<string, number>;
+  /** Polls the simulator until no receipt waits for an answer. */
+  waitForReceiptsAnswered(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SubscriberEvent {
+  id: string;
+  detailType: string;
+  detail: Record<string, unknown>;
+}
+
+export async function startFleetHarness(
+  aws: EmulatorFixture,
+  options: HarnessOptions,
+): Promise<FleetHarness> {
+  const config = parseFleetConfig({
+    subAccounts: [
+      { id: subAccount, password: { env: 'ACME_PASSWORD' }, host: '127.0.0.1', tls: false, port: 1 },
+    ],
+  });
+  const account = config.subAccounts[0];
+  if (account === undefined) throw new Error('no sub-account');
+  const resources = await createFleetResources(aws, config, {
+    prefix: options.prefix,
+    ...(options.maxReceiveCount === undefined ? {} : { maxReceiveCount: options.maxReceiveCount }),
+    ...(options.visibilityTimeoutSeconds === undefined
+      ? {}
+      : { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
+  });
+  const queueUrl = resources.sendQueues[subAccount]?.queueUrl ?? '';
+
+  const sim = new SmscSimulator({
+    accounts: [{ systemId: subAccount, password }],
+    receiptDelayMs: 20,
+    // 8x8 waits minutes; half a second would make the emulator's slowness snowball into redeliveries.
+    receiptRedeliveryMs: 5_000,
+    ...options.simulator,
+  });
+  const { port } = await sim.start();
+
+  const logger = consoleLog();
+  const store = new DynamoDbMessageStore({
+    client: aws.documentClient,
+    tables: { messages: resources.tables.messages, correlation: resources.tables.correlation },
+  });
+  const publisher = new EventBridgePublisher({
+    client: aws.eventBridge,
+    eventBusName: resources.eventBus.name,
+  });
+  const outbox = new EventOutbox({ store, publisher });
+  const pool = new BindPool({ subAccount });
+  const sender = new MessageSender({
+    subAccount: account,
+    store,
+    outbox,
+    pool,
+    workerId: `test-worker-${randomUUID().slice(0, 8)}`,
+    inDoubtPolicy: config.inDoubtPolicy,
+    logger,
+    ...(options.maxReceiveCount === undefined ? {} : { maxReceiveCount: options.maxReceiveCount }),
+    ...options.sender,
+  });
+  const recorder = new ReceiptRecorder({
+    subAccount,
+    receiptIdFormat: account.receiptIdFormat,
+    store,
+    outbox,
+    publisher,
+    unmatchedGraceMs: options.unmatchedGraceMs ?? 120_000,
+    logger,
+  });
+  const binds = Array.from(
+    { length: options.binds ?? 2 },
+    (_, index) =>
+      new SmppBind({
+        name: `${subAccount}#${index}`,
+        endpoint: { host: '127.0.0.1', port, tls: false },
+        credentials: { systemId: subAccount, password },
+        bindMode: 'transceiver',
+        window: account.window,
+        submitsPerSecond: account.submitsPerSecond,
+        reconnectInitialMs: 50,
+        reconnectMaxMs: 500,
+        requestTimeoutMs: 2_000,
+        drainTimeoutMs: 2_000,
+        onDeliverSm: recorder.onDeliverSm,
+        ...options.bind,
+      }),
+  );
+  const consumer = new SqsSendConsumer({
+    sqs: aws.sqs,
+    queueUrl,
+    ...(options.visibilityTimeoutSeconds === undefined
+      ? {}
+      : {
+          visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+          heartbeatIntervalSeconds: Math.max(1, Math.floor(options.visibilityTimeoutSeconds / 3)),
+        }),
+    waitTimeSeconds: 1,
+    handleMessage: (message, signal) => sender.handle(message, signal),
+    // About a second of what the bound binds can send.
+    maxInFlight: () => pool.capacityPerSecond(),
+    logger,
+  });
+  pool.on('change', () => consumer.wake());
+
+  const bound = Promise.all(
+    binds.map(
+      (bind) =>
+        new Promise<void>((resolve) => {
+          const onStatus = (change: { to: string }) => {
+            if (change.to !== 'bound') return;
+            bind.off('status', onStatus);
+            resolve();
+          };
+          bind.on('status', onStatus);
+        }),
+    ),
+  );
+  for (const bind of binds) {
+    pool.add(bind);
+    bind.start();
+  }
+  await bound;
+  consumer.start();
+
+  const subscriberUrl = resources.subscriber?.queueUrl ?? '';
+  let awsCalls = new Map<string, number>();
+  // The SDK's middleware types are generic per client; this counter only needs the command name.
+  type Counting = {
+    middlewareStack: {
+      add(
+        middleware: (
+          next: (args: unknown) => Promise<unknown>,
+          context: { commandName?: string },
+        ) => (args: unknown) => Promise<unknown>,
+        options: { step: 'initialize'; name: string },
+      ): void;
+    };
+  };
+  for (const client of [aws.dynamodb, aws.sqs, aws.eventBridge] as unknown as Counting[]) {
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        const name = context.commandName ?? '?';
+        awsCalls.set(name, (awsCalls.get(name) ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize', name: `countCalls-${options.prefix}` },
+    );
+  }
+  const harness: FleetHarness = {
+    config,
+    resources,
+    queueUrl,
+    sim,
+    store,
+    publisher,
+    pool,
+    sender,
+    consumer,
+    recorder,
+    binds,
+    async send(bodies) {
+      const ids: string[] = [];
+      for (let start = 0; start < bodies.length; start += 10) {
+        const chunk = bodies.slice(start, start + 10);
+        const result = await aws.sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: chunk.map((body, index) => ({
+              Id: String(index),
+              MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+            })),
+          }),
+        );
+        if ((result.Failed ?? []).length > 0)
+          throw new Error(`SendMessageBatch failed: ${JSON.stringify(result.Failed)}`);
+        const byId = new Map((result.Successful ?? []).map((entry) => [entry.Id, entry.MessageId ?? '']));
+        chunk.forEach((body, index) => {
+          const key =
+            typeof body === 'object' && body !== null
+              ? (body as { idempotencyKey?: unknown }).idempotencyKey
+              : undefined;
+          const valid =
+            typeof body === 'object' && body !== null && (body as { to?: unknown }).to !== 'invalid';
+          ids.push(
+            typeof key === 'string' && valid
+              ? messageIdForIdempotencyKey(subAccount, key)
+              : messageIdForSqsMessage(queueUrl, byId.get(String(index)) ?? ''),
+          );
+        });
+      }
+      return ids;
+    },
+    async waitForRecords(ids, done = (record) => isFinalState(record.status), timeoutMs = 40_000) {
+      const wanted = new Set(ids);
+      const deadline = Date.now() + timeoutMs;
+      let found = new Map<string, MessageRecord>();
+      while (Date.now() < deadline) {
+        found = await scanMessages(aws, resources.tables.messages);
+        if (
+          [...wanted].every((id) => {
+            const record = found.get(id);
+            return record !== undefined && done(record);
+          })
+        ) {
+          return found;
+        }
+        await delay(300);
+      }
+      const missing = [...wanted].filter((id) => {
+        const record = found.get(id);
+        return record === undefined || !done(record);
+      });
+      const states = missing.slice(0, 5).map((id) => `${id}: ${found.get(id)?.status ?? 'no record'}`);
+      throw new Error(
+        `timed out waiting for ${missing.length} of ${wanted.size} records: ${states.join(', ')}`,
+      );
+    },
+    async receiveEvents(count, timeoutMs = 30_000) {
+      const events: SubscriberEvent[] = [];
+      const deadline = Date.now() + timeoutMs;
+      const receive = async (wait: number) => {
+        const result = await aws.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: subscriberUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: wait,
+          }),
+        );
+        events.push(...(result.Messages ?? []).map(toSubscriberEvent));
+        return (result.Messages ?? []).length;
+      };
+      while (events.length < count && Date.now() < deadline) await receive(1);
+      // Anything else published by now shows up too: duplicates must not hide behind the count.
+      while ((await receive(1)) > 0) {}
+      return events;
+    },
+    takeAwsCalls() {
+      const taken = Object.fromEntries(awsCalls);
+      awsCalls = new Map();
+      return taken;
+    },
+    async waitForReceiptsAnswered(timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const receipts = sim.stats().accounts[subAccount]?.receipts;
+        if (receipts !== undefined && receipts.outstanding === 0) return;
+        if (Date.now() > deadline) throw new Error(`receipts still unanswered: ${JSON.stringify(receipts)}`);
+        await delay(100);
+      }
+    },
+    async stop() {
+      await consumer.stop();
+      await Promise.all(binds.map((bind) => bind.stop()));
+      await recorder.stop();
+      await sender.idle();
+      await outbox.idle();
+      await publisher.stop();
+      for (const bind of binds) pool.remove(bind);
+      await sim.stop();
+    },
+  };
+  return harness;
+}
+
+async function scanMessages(aws: EmulatorFixture, table: string): Promise<Map<string, MessageRecord>> {
+  const found = new Map<string, MessageRecord>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await aws.documentClient.send(
+      new ScanCommand({
+        TableName: table,
+        ConsistentRead: true,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const record = messageRecordFromItem(item);
+      if (record) found.set(record.messageId, record);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return found;
+}
+
+function toSubscriberEvent(message: Message): SubscriberEvent {
+  const envelope = JSON.parse(message.Body ?? '{}') as {
+    id: string;
+    'detail-type': string;
+    detail: Record<string, unknown>;
+  };
+  return { id: envelope.id, detailType: envelope['detail-type'], detail: envelope.detail };
+}
+
+export function finalStatesOf(records: Map<string, MessageRecord>, ids: readonly string[]): MessageState[] {
+  return ids.map((id) => records.get(id)?.status ?? 'accepted');
+}
+
+/** Warnings and errors to stderr (so a failing test shows why); debug and info with FLEET_DEBUG=1. */
+function consoleLog(): WorkerLog {
+  const verbose = process.env.FLEET_DEBUG === '1';
+  const write = (level: string) => (message: string, attributes?: Record<string, unknown>) =>
+    console.error(`[${level}] ${message}${attributes ? ` ${JSON.stringify(attributes)}` : ''}`);
+  return {
+    debug: verbose ? write('debug') : () => {},
+    info: verbose ? write('info') : () => {},
+    warn: write('warn'),
+    error: write('error'),
+  };
+}
+
+export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
