@@ -171,6 +171,12 @@ export interface AdherenceResult {
   sustainedPerBind: number[];
   /** The SMSC's own count: the most accepted submits any bind had in any sliding 1000 ms. */
   maxInAnySlidingSecond: number;
+  /**
+   * The most accepted submits any bind had in one clock second (epoch-aligned, the chart's buckets). Not a
+   * sliding maximum: a burst across a second boundary splits between two buckets, so this is never above
+   * `maxInAnySlidingSecond` and can be below it.
+   */
+  maxInAnyClockSecond: number;
   throttled: number;
   perSecond: PerSecondCounts;
 }
@@ -214,6 +220,7 @@ export async function rateAdherence(
       achievedPerBind: held.map(() => messages / binds / elapsedSeconds),
       sustainedPerBind,
       maxInAnySlidingSecond: account.submits.maxAcceptedInAnyWindowPerBind,
+      maxInAnyClockSecond: Math.max(0, ...perSecond.flatMap((bind) => bind.seconds.map((s) => s.accepted))),
       throttled: account.submits.throttled,
       perSecond,
     };
