@@ -96,6 +96,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #watches = new Map<string, NodeJS.Timeout>();
   #stopped = false;
+  #checking = 0;
 
   constructor(options: ReceiptRecorderOptions) {
     super();
@@ -111,6 +112,11 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     this.#temporaryError = options.temporaryErrorStatus ?? CommandStatus.ESME_RX_T_APPN;
     this.#now = options.now ?? Date.now;
     this.#log = options.logger ?? silentLog;
+  }
+
+  /** Early receipts whose unmatched check has not run yet (for status pages and tests). */
+  get pendingUnmatchedChecks(): number {
+    return this.#watches.size + this.#checking;
   }
 
   /** Records a deliver_sm; resolves with the deliver_sm_resp command_status. Never rejects. */
@@ -237,7 +243,10 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     if (this.#watches.has(smscMessageId) || this.#stopped) return;
     const timer = setTimeout(() => {
       this.#watches.delete(smscMessageId);
-      void this.#checkUnmatched(smscMessageId);
+      this.#checking += 1;
+      void this.#checkUnmatched(smscMessageId).finally(() => {
+        this.#checking -= 1;
+      });
     }, this.#unmatchedGraceMs);
     this.#watches.set(smscMessageId, timer);
   }
