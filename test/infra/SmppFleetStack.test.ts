@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiEnv } from '../../core/apiEnv.js';
 import { detailTypes, eventSource } from '../../core/events.js';
 import { parseFleetConfig } from '../../core/fleetConfig.js';
+import { metricNames, metricNamespace } from '../../core/metrics.js';
 import { apiRequestModels } from '../../core/openApi.js';
 import {
   deadLetterQueueNameFor,
@@ -21,7 +22,6 @@ import {
   workerEnv,
 } from '../../core/tableKeys.js';
 import { formatFinding, runCfnLint } from '../../infra/cfnLint.js';
-import { metricNames, metricNamespace } from '../../core/metrics.js';
 import { apiRoutes } from '../../lambdas/routes.js';
 import {
   type CfnResource,
