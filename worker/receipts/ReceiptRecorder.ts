@@ -95,8 +95,8 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
   readonly #byId = new Map<string, Promise<unknown>>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #watches = new Map<string, NodeJS.Timeout>();
+  readonly #checks = new Set<Promise<void>>();
   #stopped = false;
-  #checking = 0;
 
   constructor(options: ReceiptRecorderOptions) {
     super();
@@ -116,7 +116,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
 
   /** Early receipts whose unmatched check has not run yet (for status pages and tests). */
   get pendingUnmatchedChecks(): number {
-    return this.#watches.size + this.#checking;
+    return this.#watches.size + this.#checks.size;
   }
 
   /** Records a deliver_sm; resolves with the deliver_sm_resp command_status. Never rejects. */
@@ -127,12 +127,17 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
         outcome === 'failed' || outcome === 'deferred' || outcome === 'stopped'
           ? this.#temporaryError
           : CommandStatus.ESME_ROK;
-      this.emit('handled', {
-        outcome,
-        commandStatus,
-        durationMs: performance.now() - started,
-        ...(receiptState === undefined ? {} : { receiptState }),
-      });
+      try {
+        this.emit('handled', {
+          outcome,
+          commandStatus,
+          durationMs: performance.now() - started,
+          ...(receiptState === undefined ? {} : { receiptState }),
+        });
+      } catch (error) {
+        // A listener's bug must not keep the SMSC from its answer.
+        this.#log.error('a deliver_sm listener threw', errorAttributes(error));
+      }
       return commandStatus;
     });
     this.#inFlight.add(work);
@@ -147,6 +152,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
   async stop(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
     this.#stopped = true;
+    while (this.#checks.size > 0) await Promise.allSettled([...this.#checks]);
     for (const timer of this.#watches.values()) clearTimeout(timer);
     if (this.#watches.size > 0) {
       this.#log.info('unmatched-receipt checks dropped at stop; the receipts stay in the correlation table', {
@@ -243,10 +249,8 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     if (this.#watches.has(smscMessageId) || this.#stopped) return;
     const timer = setTimeout(() => {
       this.#watches.delete(smscMessageId);
-      this.#checking += 1;
-      void this.#checkUnmatched(smscMessageId).finally(() => {
-        this.#checking -= 1;
-      });
+      const check = this.#checkUnmatched(smscMessageId).finally(() => this.#checks.delete(check));
+      this.#checks.add(check);
     }, this.#unmatchedGraceMs);
     this.#watches.set(smscMessageId, timer);
   }
