@@ -126,7 +126,11 @@ describe('a part whose submit_sm_resp never comes', () => {
       claimTtlMs: 60_000,
     });
     await fleet.send([body]);
-    const records = await fleet.waitForRecords([messageId], (record) => record.status === 'delivered');
+    // Delivered, and the sender has recorded its side too (a receipt can come first).
+    const records = await fleet.waitForRecords(
+      [messageId],
+      (record) => record.status === 'delivered' && record.claimExpiresAtMs === 0,
+    );
     const record = records.get(messageId);
     expect(record).toMatchObject({ inDoubt: true, attempts: 2, parts: [{ inDoubt: true }] });
     expect(record?.inDoubtReasons?.[0]).toMatch(/worker-that-died ended without recording its outcome/);
