@@ -4,7 +4,7 @@
  * (all in the emulator).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detailTypes, messageEventId } from '../../../core/events.js';
+import { detailTypes, eventDetailSchemas, messageEventId } from '../../../core/events.js';
 import { messageIdForIdempotencyKey } from '../../../core/messageId.js';
 import { isFinalState, type MessageState } from '../../../core/messageState.js';
 import { planText } from '../../../worker/encoding/segmentText.js';
@@ -189,6 +189,11 @@ describe('messages put straight into SQS', () => {
       expect(byEventId.get(messageEventId(id, finalEvent))).toBe(1);
     });
     expect(events.filter((e) => e.detailType === detailTypes.receiptUnmatched)).toEqual([]);
+    // Every detail is what core's JSON Schemas promise subscribers.
+    for (const event of events) {
+      const schema = eventDetailSchemas[event.detailType as keyof typeof eventDetailSchemas];
+      expect(schema.safeParse(event.detail).success, JSON.stringify(event.detail)).toBe(true);
+    }
   });
 
   it('keeps each bind within 50 submits in any second and answers every receipt', async () => {
