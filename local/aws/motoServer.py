@@ -18,6 +18,10 @@ Why not plain `moto_server` — what this adds, all before moto handles its firs
   {"event": "listening", "host": "127.0.0.1", "port": 49152}
 - No orphans. When the parent closes our stdin (it exited, crashed or was killed), we exit too.
 - Quiet. Werkzeug's per-request access log is switched off; it costs CPU and nobody reads it.
+- Atomic DynamoDB requests. moto serves requests on threads and its conditional writes are not atomic:
+  two concurrent UpdateItems conditioned on the same version were both seen to succeed. Real DynamoDB
+  never allows that, and the bind leases and message records rely on it, so DynamoDB requests (and only
+  those: an SQS long poll must not hold everyone up) run one at a time.
 
 Each patch checks that what it patches still looks the way it expects and, if not, says so on stderr and
 leaves moto as it is (the integration tests in test/integration/aws then show what changed).
@@ -109,6 +113,19 @@ def exit_when_stdin_closes() -> None:
     threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
 
 
+def serialise_dynamodb_requests(app):
+    lock = threading.Lock()
+
+    def wrapped(environ, start_response):
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            with lock:
+                # moto's responses are lists, so the whole body is built inside the lock.
+                return list(app(environ, start_response))
+        return app(environ, start_response)
+
+    return wrapped
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -132,7 +149,7 @@ def main() -> None:
     )
     from werkzeug.serving import make_server
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app = serialise_dynamodb_requests(DomainDispatcherApplication(create_backend_app))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     host, port = server.server_address[:2]
     # moto builds some URLs (Lambda's view of the endpoint) from MOTO_PORT.
