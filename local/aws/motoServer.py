@@ -18,10 +18,11 @@ Why not plain `moto_server` — what this adds, all before moto handles its firs
   {"event": "listening", "host": "127.0.0.1", "port": 49152}
 - No orphans. When the parent closes our stdin (it exited, crashed or was killed), we exit too.
 - Quiet. Werkzeug's per-request access log is switched off; it costs CPU and nobody reads it.
-- Atomic DynamoDB requests. moto serves requests on threads and its conditional writes are not atomic:
-  two concurrent UpdateItems conditioned on the same version were both seen to succeed. Real DynamoDB
-  never allows that, and the bind leases and message records rely on it, so DynamoDB requests (and only
-  those: an SQS long poll must not hold everyone up) run one at a time.
+- Atomic DynamoDB requests. moto serves requests on threads and does not promise that a conditional write
+  is atomic against a concurrent one; a race test once saw two UpdateItems conditioned on the same version
+  both succeed (not reproduced in isolation: test/integration/aws/conditionalWrites.test.ts guards it).
+  The bind leases and message records rely on that atomicity, and one moto process does only ~300 writes/s
+  anyway, so DynamoDB requests (and only those: an SQS long poll must not hold everyone up) run one at a time.
 
 Each patch checks that what it patches still looks the way it expects and, if not, says so on stderr and
 leaves moto as it is (the integration tests in test/integration/aws then show what changed).
