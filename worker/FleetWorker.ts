@@ -26,6 +26,7 @@ import { DynamoDbMessageStore } from './records/DynamoDbMessageStore.js';
 import { EventBridgePublisher } from './records/EventBridgePublisher.js';
 import { EventOutbox } from './records/EventOutbox.js';
 import { errorAttributes, type WorkerLog } from './records/WorkerLog.js';
+import type { AdaptiveInFlightLimit } from './runtime/AdaptiveInFlightLimit.js';
 import type { HealthReport } from './runtime/HealthServer.js';
 import { passwordProvider } from './runtime/passwordProvider.js';
 import type { WorkerSettings } from './runtime/workerSettings.js';
@@ -36,6 +37,11 @@ import { SmppBind } from './smpp/SmppBind.js';
 
 export interface FleetWorkerClients {
   dynamo: DynamoDBDocumentClient;
+  /**
+   * For the lease store only: a client with its own connection pool, so renewals never wait behind
+   * message-store calls. @default dynamo
+   */
+  leaseDynamo?: DynamoDBDocumentClient;
   sqs: SQSClient;
   eventBridge: EventBridgeClient;
   secretsManager: SecretsManagerClient;
@@ -49,6 +55,11 @@ export interface FleetWorkerOptions {
   logger: WorkerLog;
   /** Seconds of sending the bound binds can do that a consumer may hold in messages. @default 4 */
   prefetchSeconds?: number;
+  /**
+   * Scales each consumer's prefetch down while the message store is slow (runtime/AdaptiveInFlightLimit).
+   * @default the full prefetch, always
+   */
+  inFlightLimit?: Pick<AdaptiveInFlightLimit, 'limit' | 'fraction'>;
   /** Told of every receipt that moved a part to a final state (for metrics). */
   onFinalReceipt?: (subAccount: string, state: string) => void;
 }
@@ -103,11 +114,12 @@ export class FleetWorker {
         logger,
       });
       const prefetchSeconds = options.prefetchSeconds ?? 4;
+      const full = () => Math.floor(pool.capacityPerSecond() * prefetchSeconds);
       const consumer = new SqsSendConsumer({
         sqs: clients.sqs,
         queueUrl: settings.sendQueueUrls[config.id] ?? '',
         handleMessage: (message, signal) => sender.handle(message, signal),
-        maxInFlight: () => Math.floor(pool.capacityPerSecond() * prefetchSeconds),
+        maxInFlight: () => options.inFlightLimit?.limit(full()) ?? full(),
         logger,
       });
       const recorder = new ReceiptRecorder({
@@ -137,7 +149,10 @@ export class FleetWorker {
         id: account.id,
         bindCap: account.bindCap,
       })),
-      store: new DynamoDbLeaseStore({ client: clients.dynamo, tableName: settings.leasesTable }),
+      store: new DynamoDbLeaseStore({
+        client: clients.leaseDynamo ?? clients.dynamo,
+        tableName: settings.leasesTable,
+      }),
       leasePeriodMs: settings.fleet.leasePeriodMs,
       ...(settings.fleet.heartbeatMs === undefined ? {} : { heartbeatMs: settings.fleet.heartbeatMs }),
     });
@@ -187,6 +202,7 @@ export class FleetWorker {
         .leases()
         .map(({ subAccount, slot, fence, state }) => ({ subAccount, slot, fence, state })),
       binds,
+      ...(this.#options.inFlightLimit ? { prefetchFraction: this.#options.inFlightLimit.fraction } : {}),
     };
   }
 

@@ -15,8 +15,10 @@ import { metricNamespace } from '../core/metrics.js';
 import { workerEnv } from '../core/tableKeys.js';
 import { FleetWorker } from './FleetWorker.js';
 import type { WorkerLog } from './records/WorkerLog.js';
+import { AdaptiveInFlightLimit } from './runtime/AdaptiveInFlightLimit.js';
 import { FleetMetrics } from './runtime/FleetMetrics.js';
 import { HealthServer } from './runtime/HealthServer.js';
+import { observeStoreCalls } from './runtime/storeCallObserver.js';
 import { readWorkerSettings, WorkerSettingsError } from './runtime/workerSettings.js';
 
 const serviceName = 'smpp-fleet-worker';
@@ -50,10 +52,26 @@ async function main(): Promise<void> {
   const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });
+  // The leases get a client of their own, so a connection pool of their own (the SDK's holds 50 sockets):
+  // a renewal must not queue behind a backlog of message-store calls, or leases lapse exactly when the
+  // worker is busiest and every bind is dropped.
+  const leaseDynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  // While DynamoDB is slow, hold fewer SQS messages rather than queue more calls behind the slow ones.
+  const inFlightLimit = new AdaptiveInFlightLimit();
+  observeStoreCalls(dynamo, (latencyMs, overloaded) => inFlightLimit.observe(latencyMs, overloaded));
+  inFlightLimit.onChange = ({ from, to, slowestTenthMs, failures }) =>
+    logger.debug('prefetch scaled to the message store', {
+      fromPercent: Math.round(from * 100),
+      toPercent: Math.round(to * 100),
+      slowestTenthMs: Math.round(slowestTenthMs),
+      failures,
+    });
   const worker = new FleetWorker({
     settings,
+    inFlightLimit,
     clients: {
       dynamo,
+      leaseDynamo,
       sqs: new SQSClient({}),
       eventBridge: new EventBridgeClient({}),
       secretsManager: new SecretsManagerClient({}),
