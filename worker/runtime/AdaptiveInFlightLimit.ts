@@ -22,9 +22,9 @@ export interface AdaptiveInFlightLimitOptions {
   highLatencyMs?: number;
   /** @default 200 */
   lowLatencyMs?: number;
-  /** @default 0.05 */
+  /** @default 0.02 */
   minFraction?: number;
-  /** @default 0.1 */
+  /** @default 0.025 (20 messages of a full 800: four binds at 50/s, four seconds) */
   initialFraction?: number;
   /** @default 500 */
   adjustEveryMs?: number;
@@ -58,11 +58,11 @@ export class AdaptiveInFlightLimit {
   constructor(options: AdaptiveInFlightLimitOptions = {}) {
     this.#high = options.highLatencyMs ?? 600;
     this.#low = options.lowLatencyMs ?? 200;
-    this.#min = options.minFraction ?? 0.05;
+    this.#min = options.minFraction ?? 0.02;
     this.#every = options.adjustEveryMs ?? 500;
     this.#minSamples = options.minSamples ?? 5;
     this.#now = options.now ?? (() => performance.now());
-    const initial = options.initialFraction ?? 0.1;
+    const initial = options.initialFraction ?? 0.025;
     if (!(this.#low > 0 && this.#low < this.#high))
       throw new RangeError('AdaptiveInFlightLimit: need 0 < lowLatencyMs < highLatencyMs');
     if (!(this.#min > 0 && this.#min <= 1))

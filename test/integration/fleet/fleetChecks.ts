@@ -15,8 +15,9 @@
  */
 import { detailTypes, messageEventId } from '../../../core/events.js';
 import type { MessageState } from '../../../core/messageState.js';
-import type { SubmittedMessage } from '../../../local/smsc-simulator/SmscSimulator.js';
-import type { SubscriberEvent } from './fleetHarness.js';
+import type { AccountStats, SubmittedMessage } from '../../../local/smsc-simulator/SmscSimulator.js';
+import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
+import { type Fleet, pollUntil, type SubscriberEvent } from './fleetHarness.js';
 import { eventStatesFor, type PlannedMessage } from './messageMix.js';
 
 /** The message state an event announces (a validation failure announces `failed`). */
@@ -207,4 +208,80 @@ export function stageLatencies(
         `${stage} p50 ${percentile(values, 0.5).toFixed(0)} p90 ${percentile(values, 0.9).toFixed(0)} max ${percentile(values, 1).toFixed(0)}`,
     )
     .join('; ');
+}
+
+/** Final states that differ from the plan, described. */
+export function wrongFinalStates(
+  planned: readonly PlannedMessage[],
+  ids: readonly string[],
+  statuses: ReadonlyMap<string, MessageState>,
+): string[] {
+  return planned.flatMap((message, index) => {
+    const status = statuses.get(ids[index] ?? '');
+    return status === message.expected
+      ? []
+      : [`${message.kind} ${ids[index]}: ${status} (want ${message.expected})`];
+  });
+}
+
+/** The simulator's figures for a report line. */
+export function describeSimulator(stats: AccountStats): string {
+  return (
+    `binds peak ${stats.binds.peak} (bind-limit rejections ${stats.binds.rejected['bind-limit']}), ` +
+    `busiest second per bind ${stats.submits.maxAcceptedInAnyWindowPerBind}, throttled ${stats.submits.throttled}, ` +
+    `accepted ${stats.submits.accepted}, receipts ${JSON.stringify(stats.receipts)}`
+  );
+}
+
+/**
+ * Until every event the messages must announce has arrived, then until the queue has been quiet for 2 s
+ * (copies and strays must not hide behind the count); returns the analysis.
+ */
+export async function waitForEvents(
+  f: Fleet,
+  planned: readonly PlannedMessage[],
+  ids: readonly string[],
+  extra?: ReadonlyMap<string, { required: MessageState[]; optional: MessageState[] }>,
+  timeoutMs = 60_000,
+): Promise<EventAnalysis> {
+  let analysis = analyseEvents(planned, ids, f.events.copies, extra);
+  await pollUntil(
+    'every required event on the subscriber queue',
+    () => {
+      analysis = analyseEvents(planned, ids, f.events.copies, extra);
+      return analysis.missing.length === 0;
+    },
+    { timeoutMs, intervalMs: 250, describe: () => `missing ${analysis.missing.slice(0, 5).join('; ')}` },
+  );
+  await pollUntil('a quiet subscriber queue', () => f.events.quietForMs > 2_000, {
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
+  return analyseEvents(planned, ids, f.events.copies, extra);
+}
+
+/**
+ * The records, once none holds an unpublished event any more (publishing and clearing run after the
+ * final write; a dead worker's leftovers are published by whoever finds them stale).
+ */
+export async function settledRecords(
+  f: Fleet,
+  ids: readonly string[],
+  timeoutMs = 60_000,
+): Promise<Map<string, MessageRecord>> {
+  let records = new Map<string, MessageRecord>();
+  const pending = () => ids.filter((id) => Object.keys(records.get(id)?.pendingEvents ?? {}).length > 0);
+  await pollUntil(
+    'no record with unpublished events',
+    async () => {
+      records = await f.records(ids);
+      return pending().length === 0;
+    },
+    {
+      timeoutMs,
+      intervalMs: 1_000,
+      describe: () => `${pending().length} still hold events, e.g. ${pending()[0]}`,
+    },
+  );
+  return records;
 }

@@ -118,3 +118,17 @@ function shuffled<T>(items: readonly T[]): T[] {
   }
   return result;
 }
+
+/** `count` requests with an idempotency key, each twice in a row (two SQS messages, one SMS expected). */
+export function keyedTwice(count: number, run: string): Array<Record<string, unknown>> {
+  return Array.from({ length: count }, (_, i) => {
+    const body = {
+      subAccount,
+      to: destination('6594', run, i),
+      from,
+      text: `Order ${run}-${i} confirmed`,
+      idempotencyKey: `order-${run}-${i}`,
+    };
+    return [body, { ...body }];
+  }).flat();
+}

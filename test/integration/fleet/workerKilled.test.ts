@@ -1,0 +1,150 @@
+/**
+ * One of two workers killed with SIGKILL in the middle of 1,000 messages: nothing is lost, the survivor
+ * takes the dead worker's bind slots over once their leases expire, at most the dead worker's in-flight
+ * window reaches 8x8 twice, and every record that may have gone twice says so (`inDoubt`).
+ *
+ * The dead worker's SQS messages come back when their visibility timeout (60 s) ends, and its claims on
+ * records expire after the same time; so this file takes a minute longer than the other two.
+ */
+import { describe, expect, it } from 'vitest';
+import { detailTypes } from '../../../core/events.js';
+import type { UnbindEvent } from '../../../local/smsc-simulator/SmscSimulator.js';
+import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
+import {
+  describeSimulator,
+  duplicatesOf,
+  expectedAcceptedParts,
+  formatMs,
+  settledRecords,
+  simulatorDestination,
+  waitForEvents,
+  wrongFinalStates,
+} from './fleetChecks.js';
+import { pollUntil, useFleet } from './fleetHarness.js';
+import { messageMix, outcomeRules, type PlannedMessage } from './messageMix.js';
+
+const fleet = useFleet({
+  name: 'killed',
+  workers: 2,
+  simulator: { outcomeRules, receiptRedeliveryMs: 5_000 },
+});
+
+/** submit_sm awaiting their resp per bind (the fleet config's default `window`). */
+const windowPerBind = 30;
+const planned: PlannedMessage[] = messageMix(1_000, '02');
+let ids: string[] = [];
+let deadBinds = 0;
+let victimId = '';
+let records = new Map<string, MessageRecord>();
+
+describe('a worker killed with SIGKILL mid-stream', () => {
+  it('loses nothing: the survivor takes the slots over and every message reaches its final state', async () => {
+    const f = fleet();
+    await f.waitForSpread([2, 2]);
+    const [victim, survivor] = f.workers;
+    if (!victim || !survivor) throw new Error('two workers expected');
+    victimId = victim.id;
+    const unbinds: Array<UnbindEvent & { at: number }> = [];
+    f.sim.on('unbind', (event) => unbinds.push({ ...event, at: Date.now() }));
+
+    const sentAt = Date.now();
+    ids = await f.send(planned.map((message) => message.body));
+    await pollUntil('300 parts accepted by the simulator', () => f.stats().submits.accepted >= 300, {
+      timeoutMs: 120_000,
+      intervalMs: 20,
+    });
+    const acceptedAtKill = f.stats().submits.accepted;
+    const killedAt = Date.now();
+    victim.signal('SIGKILL');
+    const exit = await victim.exited;
+    expect(exit.signal).toBe('SIGKILL');
+
+    // The OS closes a killed process's sockets: the simulator frees its binds at once.
+    await pollUntil('the dead worker’s binds closed at the simulator', () => f.stats().binds.current === 2, {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    });
+    deadBinds = unbinds.filter(
+      (event) => event.at >= killedAt && event.reason === 'connection-closed',
+    ).length;
+    const takeoverMs = await pollUntil(
+      'the survivor bound on all 4 slots',
+      async () => f.stats().binds.current === 4 && (await survivor.boundBinds()) === 4,
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+    const takeover = Date.now() - killedAt;
+    console.info(
+      `killed ${victim.id} after ${acceptedAtKill} accepted parts (${formatMs(killedAt - sentAt)} into the stream); ` +
+        `its ${deadBinds} binds closed at once; ${survivor.id} bound all 4 slots ${formatMs(takeover)} after the kill ` +
+        `(lease ${f.leasePeriodMs} ms, heartbeat ${f.heartbeatMs} ms)`,
+    );
+    expect(deadBinds).toBe(2);
+    // leases.md: ≤ lease + heartbeat after the last renewal, plus a round trip and the bind.
+    expect(takeoverMs).toBeLessThanOrEqual(f.leasePeriodMs + f.heartbeatMs + 3_000);
+
+    const statuses = await f.waitForFinal(ids, 240_000);
+    console.info(`all ${planned.length} final ${formatMs(Date.now() - sentAt)} after they were sent`);
+    expect(wrongFinalStates(planned, ids, statuses)).toEqual([]);
+  }, 300_000);
+
+  it('sends at most the dead worker’s in-flight window twice, and names every such message in doubt', async () => {
+    const f = fleet();
+    records = await settledRecords(f, ids, 90_000);
+    const submitted = f.sim.submittedMessages();
+    const { extraCopies, destinations } = duplicatesOf(submitted);
+    const byDestination = new Map(
+      planned.map((message, index) => [simulatorDestination(message), ids[index]]),
+    );
+    const duplicated = [...destinations].map((destination) =>
+      records.get(byDestination.get(destination) ?? ''),
+    );
+    const inDoubt = ids.filter((id) => records.get(id)?.inDoubt === true);
+    console.info(
+      `duplicates: ${extraCopies} parts sent twice (${destinations.size} messages), bound ${windowPerBind} × ${deadBinds} dead binds; ` +
+        `${inDoubt.length} records in doubt; accepted ${submitted.length} for ${expectedAcceptedParts(planned)} parts`,
+    );
+    expect(extraCopies).toBeLessThanOrEqual(windowPerBind * deadBinds);
+    expect(
+      duplicated.filter((record) => record?.inDoubt !== true).map((record) => record?.messageId),
+    ).toEqual([]);
+    // Each part that went twice says so, with why.
+    for (const record of duplicated) {
+      expect(record?.inDoubtReasons?.length, record?.messageId).toBeGreaterThan(0);
+    }
+    // Doubt comes only from the dead worker's unfinished attempts, and each record names it.
+    const notFromTheDead = inDoubt.filter(
+      (id) => !(records.get(id)?.inDoubtReasons ?? []).some((reason) => reason.includes(victimId)),
+    );
+    expect(notFromTheDead.map((id) => records.get(id)?.inDoubtReasons)).toEqual([]);
+  });
+
+  it('publishes every state change under one id; receipts for copies whose ids were never recorded are reported unmatched', async () => {
+    const f = fleet();
+    const analysis = await waitForEvents(f, planned, ids);
+    const unmatched = f.events.copies.filter((event) => event.detailType === detailTypes.receiptUnmatched);
+    console.info(
+      `events: ${analysis.distinctEvents} distinct, ${analysis.copies} received, ${analysis.arrivedTwiceOrMore} arrived more than once; ${unmatched.length} unmatched receipts`,
+    );
+    expect(analysis.missing).toEqual([]);
+    expect(analysis.unexpected.filter((entry) => !entry.startsWith(detailTypes.receiptUnmatched))).toEqual(
+      [],
+    );
+    expect(analysis.conflicting).toEqual([]);
+    const duplicatedHandsets = duplicatesOf(f.sim.submittedMessages()).destinations;
+    expect(unmatched.filter((event) => !duplicatedHandsets.has(String(event.detail.sourceAddress)))).toEqual(
+      [],
+    );
+  });
+
+  it('keeps the bind cap and the rate through the takeover, and every receipt is answered', async () => {
+    const f = fleet();
+    await f.waitForReceiptsAnswered();
+    const stats = f.stats();
+    console.info(`simulator: ${describeSimulator(stats)}`);
+    expect(stats.binds.peak).toBeLessThanOrEqual(4);
+    expect(stats.binds.rejected['bind-limit']).toBe(0);
+    expect(stats.submits.maxAcceptedInAnyWindowPerBind).toBeLessThanOrEqual(50);
+    expect(stats.submits.throttled).toBe(0);
+    expect(stats.receipts.outstanding).toBe(0);
+  });
+});

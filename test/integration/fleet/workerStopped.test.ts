@@ -1,0 +1,106 @@
+/**
+ * SIGTERM to one of two workers in the middle of traffic (what ECS does on a deploy or scale-in): it stops
+ * taking messages, finishes or returns what it holds, unbinds (a real unbind, not a dropped socket),
+ * releases its leases and exits 0; the other worker binds the released slots within a heartbeat. A graceful
+ * stop sends nothing twice and leaves no message in doubt.
+ */
+import { describe, expect, it } from 'vitest';
+import type { BindEvent, UnbindEvent } from '../../../local/smsc-simulator/SmscSimulator.js';
+import {
+  describeSimulator,
+  duplicatesOf,
+  formatMs,
+  settledRecords,
+  waitForEvents,
+  wrongFinalStates,
+} from './fleetChecks.js';
+import { pollUntil, useFleet } from './fleetHarness.js';
+import { messageMix, outcomeRules, type PlannedMessage } from './messageMix.js';
+
+const fleet = useFleet({
+  name: 'stopped',
+  workers: 2,
+  simulator: { outcomeRules, receiptRedeliveryMs: 5_000 },
+});
+
+const planned: PlannedMessage[] = messageMix(400, '03');
+let ids: string[] = [];
+
+describe('a worker stopped with SIGTERM during traffic', () => {
+  it('drains, unbinds, releases its leases and exits 0; the other binds the slots within a heartbeat', async () => {
+    const f = fleet();
+    await f.waitForSpread([2, 2]);
+    const [stopping, staying] = f.workers;
+    if (!stopping || !staying) throw new Error('two workers expected');
+    const unbinds: Array<UnbindEvent & { at: number }> = [];
+    const binds: Array<BindEvent & { at: number }> = [];
+    f.sim.on('unbind', (event) => unbinds.push({ ...event, at: Date.now() }));
+    f.sim.on('bind', (event) => binds.push({ ...event, at: Date.now() }));
+
+    const sentAt = Date.now();
+    ids = await f.send(planned.map((message) => message.body));
+    await pollUntil('100 parts accepted by the simulator', () => f.stats().submits.accepted >= 100, {
+      timeoutMs: 120_000,
+      intervalMs: 20,
+    });
+    const termAt = Date.now();
+    stopping.signal('SIGTERM');
+    const exit = await stopping.exited;
+    const leasesAtExit = await f.leases();
+    const takenOverIn = await pollUntil(
+      'the other worker bound on all 4 slots',
+      async () => f.stats().binds.current === 4 && (await staying.boundBinds()) === 4,
+      { timeoutMs: 30_000, intervalMs: 20 },
+    );
+    const ownUnbinds = unbinds.filter((event) => event.at >= termAt && event.at <= exit.at);
+    console.info(
+      `SIGTERM ${formatMs(termAt - sentAt)} into the stream: ${stopping.id} exited ${exit.signal ?? `with ${exit.code}`} ` +
+        `after ${formatMs(exit.at - termAt)}; unbinds ${JSON.stringify(ownUnbinds.map((event) => event.reason))}; ` +
+        `${staying.id} bound all 4 slots ${formatMs(takenOverIn)} after that (heartbeat ${f.heartbeatMs} ms)`,
+    );
+
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(stopping.tail(20)).toContain('"message":"worker stopped"');
+    // Its two binds ended with an unbind it sent, not a dropped connection.
+    expect(ownUnbinds.map((event) => event.reason)).toEqual(['client-unbind', 'client-unbind']);
+    // Its leases were released (holder removed), not left to expire.
+    expect(leasesAtExit.filter((lease) => lease.holder === stopping.id)).toEqual([]);
+    // Taken on the other worker's next heartbeat; the rest is the lease writes and the bind handshake.
+    expect(takenOverIn).toBeLessThanOrEqual(f.heartbeatMs + 2_000);
+    expect(binds.filter((event) => event.at > exit.at)).toHaveLength(2);
+
+    const statuses = await f.waitForFinal(ids, 180_000);
+    console.info(`all ${planned.length} final ${formatMs(Date.now() - sentAt)} after they were sent`);
+    expect(wrongFinalStates(planned, ids, statuses)).toEqual([]);
+  }, 300_000);
+
+  it('sends nothing twice and leaves no message in doubt', async () => {
+    const f = fleet();
+    const records = await settledRecords(f, ids);
+    const { extraCopies } = duplicatesOf(f.sim.submittedMessages());
+    const inDoubt = ids.filter((id) => records.get(id)?.inDoubt === true);
+    console.info(`duplicates: ${extraCopies}; records in doubt: ${inDoubt.length}`);
+    expect(extraCopies).toBe(0);
+    expect(inDoubt.map((id) => records.get(id)?.inDoubtReasons)).toEqual([]);
+  });
+
+  it('publishes every state change under one id, keeps the cap and the rate, answers every receipt', async () => {
+    const f = fleet();
+    const analysis = await waitForEvents(f, planned, ids);
+    console.info(
+      `events: ${analysis.distinctEvents} distinct, ${analysis.copies} received, ${analysis.arrivedTwiceOrMore} arrived more than once`,
+    );
+    expect(analysis.missing).toEqual([]);
+    expect(analysis.unexpected).toEqual([]);
+    expect(analysis.conflicting).toEqual([]);
+
+    await f.waitForReceiptsAnswered();
+    const stats = f.stats();
+    console.info(`simulator: ${describeSimulator(stats)}`);
+    expect(stats.binds.peak).toBeLessThanOrEqual(4);
+    expect(stats.binds.rejected['bind-limit']).toBe(0);
+    expect(stats.submits.maxAcceptedInAnyWindowPerBind).toBeLessThanOrEqual(50);
+    expect(stats.submits.throttled).toBe(0);
+    expect(stats.receipts.outstanding).toBe(0);
+  });
+});
