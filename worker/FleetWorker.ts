@@ -81,6 +81,7 @@ export class FleetWorker {
   readonly #log: WorkerLog;
   readonly #leases: LeaseManager;
   readonly #publisher: EventBridgePublisher;
+  readonly #outbox: EventOutbox;
   readonly #subAccounts = new Map<string, SubAccountRuntime>();
   #status: FleetWorkerStatus = 'idle';
   #stopping: Promise<void> | undefined;
@@ -100,6 +101,7 @@ export class FleetWorker {
       logger,
     });
     const outbox = new EventOutbox({ store, publisher: this.#publisher, logger });
+    this.#outbox = outbox;
     const concatReferences = new ConcatReferenceCounter();
     for (const config of settings.fleet.subAccounts) {
       const pool = new BindPool({ subAccount: config.id });
@@ -299,6 +301,10 @@ export class FleetWorker {
     );
     await Promise.all(runtimes.map((runtime) => runtime.recorder.stop()));
     await Promise.all(runtimes.map((runtime) => runtime.sender.idle()));
+    // Published events are removed from their records in the background: finish that too, or the next
+    // worker to touch such a record holds its receipts back (0x64) until the event looks stale, and then
+    // publishes it a second time.
+    await this.#outbox.idle();
     await this.#publisher.stop();
     await this.#leases.releaseAll();
     this.#status = 'stopped';

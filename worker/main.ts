@@ -90,10 +90,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('signal received: stopping gracefully', { signal });
-    await worker.stop();
+    let exitCode = 0;
+    try {
+      await worker.stop();
+    } catch (error) {
+      // Still exit: the leases expire on their own, and SQS returns what was not deleted.
+      exitCode = 1;
+      logger.error('graceful stop failed', { error: String(error) });
+    }
     metrics.stop(sample);
     await health.close();
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -285,3 +285,25 @@ export async function settledRecords(
   );
   return records;
 }
+
+/** The `count` records that took longest from creation to their final state, summarised for a report. */
+export function slowestRecords(records: ReadonlyMap<string, MessageRecord>, count = 3): string {
+  return [...records.values()]
+    .filter((record) => record.finalAt !== undefined)
+    .sort((a, b) => (b.finalAt ?? 0) - b.createdAt - ((a.finalAt ?? 0) - a.createdAt))
+    .slice(0, count)
+    .map((record) =>
+      JSON.stringify({
+        messageId: record.messageId,
+        status: record.status,
+        tookMs: (record.finalAt ?? 0) - record.createdAt,
+        submittedAfterMs:
+          record.submittedAt === undefined ? undefined : record.submittedAt - record.createdAt,
+        attempts: record.attempts,
+        claimOwner: record.claimOwner,
+        inDoubt: record.inDoubt,
+        parts: record.parts.map((part) => part.status),
+      }),
+    )
+    .join('\n');
+}

@@ -17,6 +17,7 @@ import {
   formatMs,
   settledRecords,
   simulatorDestination,
+  slowestRecords,
   waitForEvents,
   wrongFinalStates,
 } from './fleetChecks.js';
@@ -101,9 +102,12 @@ describe('a worker killed with SIGKILL mid-stream', () => {
     const inDoubt = ids.filter((id) => records.get(id)?.inDoubt === true);
     console.info(
       `duplicates: ${extraCopies} parts sent twice (${destinations.size} messages), bound ${windowPerBind} × ${deadBinds} dead binds; ` +
-        `${inDoubt.length} records in doubt; accepted ${submitted.length} for ${expectedAcceptedParts(planned)} parts`,
+        `${inDoubt.length} records in doubt; accepted ${submitted.length} for ${expectedAcceptedParts(planned)} parts; slowest:\n${slowestRecords(records)}`,
     );
     expect(extraCopies).toBeLessThanOrEqual(windowPerBind * deadBinds);
+    // And no more than the parts of the messages it held unfinished (the records that name it in doubt).
+    const partsInDoubt = inDoubt.reduce((sum, id) => sum + (records.get(id)?.parts.length ?? 0), 0);
+    expect(extraCopies).toBeLessThanOrEqual(partsInDoubt);
     expect(
       duplicated.filter((record) => record?.inDoubt !== true).map((record) => record?.messageId),
     ).toEqual([]);

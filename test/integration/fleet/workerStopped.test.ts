@@ -11,6 +11,7 @@ import {
   duplicatesOf,
   formatMs,
   settledRecords,
+  slowestRecords,
   waitForEvents,
   wrongFinalStates,
 } from './fleetChecks.js';
@@ -79,7 +80,9 @@ describe('a worker stopped with SIGTERM during traffic', () => {
     const records = await settledRecords(f, ids);
     const { extraCopies } = duplicatesOf(f.sim.submittedMessages());
     const inDoubt = ids.filter((id) => records.get(id)?.inDoubt === true);
-    console.info(`duplicates: ${extraCopies}; records in doubt: ${inDoubt.length}`);
+    console.info(
+      `duplicates: ${extraCopies}; records in doubt: ${inDoubt.length}; slowest:\n${slowestRecords(records)}`,
+    );
     expect(extraCopies).toBe(0);
     expect(inDoubt.map((id) => records.get(id)?.inDoubtReasons)).toEqual([]);
   });
