@@ -1,19 +1,19 @@
 /**
- * The whole fleet on one machine for the fleet tests: the AWS emulator (one per test file), the 8x8
+ * The whole fleet on one machine for the fleet tests: the AWS emulator (started per test file), the 8x8
  * simulator in the test process, and worker processes spawned as `node --import tsx worker/main.ts`, each
  * with its own environment (core/tableKeys.ts `workerEnv`), its health endpoint on a free port, and its
- * stdout/stderr in `.tmp/fleet-logs/<run>/<worker>.log` (tails printed when a test fails).
+ * stdout/stderr in `.tmp/fleet-logs/<run>/<worker>.log` (tails printed when a test fails; FLEET_LOG_LEVEL=DEBUG
+ * in the test's environment makes the workers log more).
  *
  * No process is left behind: stop() SIGKILLs every worker still running and waits for it; a process `exit`
  * hook does the same if stop() was never reached; and each worker exits by itself when the test process
  * dies (exitWithParent.ts watches the stdin pipe).
  *
  * Two emulator processes: DynamoDB in one, SQS + EventBridge (+ Secrets Manager) in the other (the
- * workers get AWS_ENDPOINT_URL and the SDK's AWS_ENDPOINT_URL_DYNAMODB). moto serves one request at a time
- * per process under Python's lock, at a few hundred DynamoDB writes a second here; with every service in
- * one process, a burst of claims makes the lease renewals wait behind it past their timeout. Two
- * processes spread that over both cores. EventBridge's rule delivers to SQS inside its own process, as
- * it must.
+ * workers get AWS_ENDPOINT_URL and the SDK's AWS_ENDPOINT_URL_DYNAMODB). moto serves DynamoDB one request at
+ * a time, about a hundred of the fleet's calls a second here; with every service in one process, SQS and
+ * EventBridge traffic queues behind DynamoDB's and lease renewals wait past their timeout. Two processes
+ * spread the work over both cores. EventBridge's rule delivers to SQS inside its own process, as it must.
  *
  * Waits are bounded polls (`pollUntil`): they name what they waited for and fail at a deadline.
  */
@@ -184,11 +184,12 @@ export class SubscriberDrain {
   readonly #loops: Promise<void>[];
   #lastReceivedAt = Date.now();
 
-  constructor(
-    private readonly aws: EmulatorFixture,
-    private readonly queueUrl: string,
-    receivers = 2,
-  ) {
+  readonly #aws: EmulatorFixture;
+  readonly #queueUrl: string;
+
+  constructor(aws: EmulatorFixture, queueUrl: string, receivers = 2) {
+    this.#aws = aws;
+    this.#queueUrl = queueUrl;
     this.#loops = Array.from({ length: receivers }, () => this.#loop());
   }
 
@@ -211,8 +212,12 @@ export class SubscriberDrain {
     const signal = this.#controller.signal;
     while (!signal.aborted) {
       try {
-        const received = await this.aws.sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        const received = await this.#aws.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.#queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+          }),
           { abortSignal: signal },
         );
         const messages = received.Messages ?? [];
@@ -232,9 +237,9 @@ export class SubscriberDrain {
           });
           this.#byEventId.set(eventId, (this.#byEventId.get(eventId) ?? 0) + 1);
         }
-        await this.aws.sqs.send(
+        await this.#aws.sqs.send(
           new DeleteMessageBatchCommand({
-            QueueUrl: this.queueUrl,
+            QueueUrl: this.#queueUrl,
             Entries: messages.map((message, index) => ({
               Id: String(index),
               ReceiptHandle: message.ReceiptHandle ?? '',
@@ -567,6 +572,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   } catch (error) {
     for (const worker of workers) worker.signal('SIGKILL');
     await Promise.allSettled(workers.map((worker) => worker.exited));
+    for (const worker of workers) console.error(`----- ${worker.id} -----\n${worker.tail()}`);
     await events?.stop();
     await sim.stop();
     await Promise.all([aws.stop(), dynamo.stop()]);
