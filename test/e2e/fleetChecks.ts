@@ -13,10 +13,10 @@
  * - no event about a message that was not sent, and no "receipt unmatched".
  * Copies of one eventId are counted and printed, not failed on.
  */
-import { detailTypes, messageEventId } from '../../../core/events.js';
-import type { MessageState } from '../../../core/messageState.js';
-import type { AccountStats, SubmittedMessage } from '../../../local/smsc-simulator/SmscSimulator.js';
-import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
+import { detailTypes, messageEventId } from '../../core/events.js';
+import type { MessageState } from '../../core/messageState.js';
+import type { AccountStats, SubmittedMessage } from '../../local/smsc-simulator/SmscSimulator.js';
+import type { MessageRecord } from '../../worker/records/MessageRecord.js';
 import { type Fleet, pollUntil, type SubscriberEvent } from './fleetHarness.js';
 import { eventStatesFor, type PlannedMessage } from './messageMix.js';
 

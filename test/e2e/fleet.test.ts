@@ -5,10 +5,10 @@
  * with one idempotency key (in the same traffic) send one SMS each.
  */
 import { describe, expect, it } from 'vitest';
-import { detailTypes } from '../../../core/events.js';
-import { messageIdForIdempotencyKey } from '../../../core/messageId.js';
-import type { MessageState } from '../../../core/messageState.js';
-import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
+import { detailTypes } from '../../core/events.js';
+import { messageIdForIdempotencyKey } from '../../core/messageId.js';
+import type { MessageState } from '../../core/messageState.js';
+import type { MessageRecord } from '../../worker/records/MessageRecord.js';
 import {
   acceptedCopiesPerPart,
   describeSimulator,
@@ -21,8 +21,9 @@ import {
   waitForEvents,
   wrongFinalStates,
 } from './fleetChecks.js';
-import { countBy, pollUntil, useFleet } from './fleetHarness.js';
+import { countBy, pollUntil } from './fleetHarness.js';
 import { keyedTwice, messageMix, outcomeRules, type PlannedMessage, subAccount } from './messageMix.js';
+import { useFleet } from './useFleet.js';
 
 const fleet = useFleet({
   name: 'fleet',

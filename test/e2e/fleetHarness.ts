@@ -29,23 +29,22 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { type FleetConfigInput, parseFleetConfig } from '../../../core/fleetConfig.js';
-import { messageIdForIdempotencyKey, messageIdForSqsMessage } from '../../../core/messageId.js';
-import { isFinalState, type MessageState } from '../../../core/messageState.js';
-import { leasePartitionKey, messageKey, workerEnv } from '../../../core/tableKeys.js';
-import { emulatorCredentials, emulatorRegion } from '../../../local/aws/AwsEmulator.js';
-import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
+import { type FleetConfigInput, parseFleetConfig } from '../../core/fleetConfig.js';
+import { messageIdForIdempotencyKey, messageIdForSqsMessage } from '../../core/messageId.js';
+import { isFinalState, type MessageState } from '../../core/messageState.js';
+import { leasePartitionKey, messageKey, workerEnv } from '../../core/tableKeys.js';
+import { emulatorCredentials, emulatorRegion } from '../../local/aws/AwsEmulator.js';
+import { createFleetResources, type FleetResources } from '../../local/aws/createFleetResources.js';
 import {
   type AccountStats,
   SmscSimulator,
   type SmscSimulatorOptions,
-} from '../../../local/smsc-simulator/SmscSimulator.js';
-import { type MessageRecord, messageRecordFromItem } from '../../../worker/records/MessageRecord.js';
-import { type EmulatorFixture, startEmulatorFixture } from '../aws/emulatorFixture.js';
+} from '../../local/smsc-simulator/SmscSimulator.js';
+import { type MessageRecord, messageRecordFromItem } from '../../worker/records/MessageRecord.js';
+import { type EmulatorFixture, startEmulatorFixture } from '../support/startEmulatorFixture.js';
 import { subAccount } from './messageMix.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const password = 'fleet-pw1';
 const passwordEnv = 'ACME_SMPP_PASSWORD';
 
@@ -368,7 +367,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       const log = createWriteStream(logPath);
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', '--import', './test/integration/fleet/exitWithParent.ts', 'worker/main.ts'],
+        ['--import', 'tsx', '--import', './test/e2e/exitWithParent.ts', 'worker/main.ts'],
         { cwd: repoRoot, env: workerEnvironment(workerId), stdio: ['pipe', 'pipe', 'pipe'] },
       );
       child.stdout?.pipe(log, { end: false });
@@ -578,30 +577,6 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     await Promise.all([aws.stop(), dynamo.stop()]);
     throw error;
   }
-}
-
-/**
- * Starts a fleet before the file's tests and stops it after (even when they fail); prints every worker's
- * log tail when a test fails. Returns an accessor.
- */
-export function useFleet(options: FleetOptions): () => Fleet {
-  let fleet: Fleet | undefined;
-  beforeAll(async () => {
-    fleet = await startFleet(options);
-  }, 120_000);
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => {
-      if (fleet) console.error(`worker logs at the failure:\n${fleet.logTails()}`);
-    });
-  });
-  afterAll(async () => {
-    await fleet?.stop();
-    fleet = undefined;
-  }, 60_000);
-  return () => {
-    if (fleet === undefined) throw new Error('the fleet is not running: use it inside a test');
-    return fleet;
-  };
 }
 
 export interface PollOptions {

@@ -7,9 +7,9 @@
  * records expire after the same time; so this file takes a minute longer than the other two.
  */
 import { describe, expect, it } from 'vitest';
-import { detailTypes } from '../../../core/events.js';
-import type { UnbindEvent } from '../../../local/smsc-simulator/SmscSimulator.js';
-import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
+import { detailTypes } from '../../core/events.js';
+import type { UnbindEvent } from '../../local/smsc-simulator/SmscSimulator.js';
+import type { MessageRecord } from '../../worker/records/MessageRecord.js';
 import {
   describeSimulator,
   duplicatesOf,
@@ -21,8 +21,9 @@ import {
   waitForEvents,
   wrongFinalStates,
 } from './fleetChecks.js';
-import { pollUntil, useFleet } from './fleetHarness.js';
+import { pollUntil } from './fleetHarness.js';
 import { messageMix, outcomeRules, type PlannedMessage } from './messageMix.js';
+import { useFleet } from './useFleet.js';
 
 const fleet = useFleet({
   name: 'killed',

@@ -5,7 +5,7 @@
  * stop sends nothing twice and leaves no message in doubt.
  */
 import { describe, expect, it } from 'vitest';
-import type { BindEvent, UnbindEvent } from '../../../local/smsc-simulator/SmscSimulator.js';
+import type { BindEvent, UnbindEvent } from '../../local/smsc-simulator/SmscSimulator.js';
 import {
   describeSimulator,
   duplicatesOf,
@@ -15,8 +15,9 @@ import {
   waitForEvents,
   wrongFinalStates,
 } from './fleetChecks.js';
-import { pollUntil, useFleet } from './fleetHarness.js';
+import { pollUntil } from './fleetHarness.js';
 import { messageMix, outcomeRules, type PlannedMessage } from './messageMix.js';
+import { useFleet } from './useFleet.js';
 
 const fleet = useFleet({
   name: 'stopped',
