@@ -130,6 +130,14 @@ describe('eventJsonSchemas', () => {
     });
   });
 
+  // Subscribers read docs/event-schemas.json (linked from the README); it must be what the code publishes.
+  // After changing an event schema on purpose: `npx vitest run test/unit/core/events.test.ts -u`.
+  it('matches the committed docs/event-schemas.json', async () => {
+    await expect(`${JSON.stringify(eventJsonSchemas(), null, 2)}\n`).toMatchFileSnapshot(
+      '../../../docs/event-schemas.json',
+    );
+  });
+
   it('can target draft-4 for the EventBridge schema registry', () => {
     expect(eventJsonSchemas('draft-4')['SMS Failed']?.$schema).toBe(
       'http://json-schema.org/draft-04/schema#',
