@@ -1,14 +1,19 @@
 /**
- * The whole fleet: two worker processes (`node --import tsx worker/main.ts`), the AWS emulator and the
- * 8x8 simulator. 1,000 messages put straight into SQS reach their final states, every state change reaches
- * a subscriber of the bus once per deterministic id, the simulator's limits hold; and requests sent twice
- * with one idempotency key (in the same traffic) send one SMS each.
+ * The whole fleet: two worker processes (`node --import tsx worker/main.ts`), the AWS emulator, the 8x8
+ * simulator and the send API (local/httpApi, the handlers API Gateway runs). 500 messages sent through the
+ * API — one at a time on POST /messages and in hundreds on POST /messages/batch — reach their final states,
+ * every state change reaches a subscriber of the bus once per deterministic id, the simulator's limits hold.
+ * Invalid requests are refused by the API (and, put straight into SQS, recorded as validation failures);
+ * requests sent twice with one idempotency key, once through the API and once straight into SQS, send one
+ * SMS each.
  */
 import { describe, expect, it } from 'vitest';
 import { detailTypes } from '../../core/events.js';
 import { messageIdForIdempotencyKey } from '../../core/messageId.js';
 import type { MessageState } from '../../core/messageState.js';
 import type { MessageRecord } from '../../worker/records/MessageRecord.js';
+import { mapLimit } from '../support/poll.js';
+import { type ApiAnswer, getMessage, postBatch, postMessage } from './apiClient.js';
 import {
   acceptedCopiesPerPart,
   describeSimulator,
@@ -21,7 +26,7 @@ import {
   waitForEvents,
   wrongFinalStates,
 } from './fleetChecks.js';
-import { countBy, pollUntil } from './fleetHarness.js';
+import { countBy, type Fleet, pollUntil } from './fleetHarness.js';
 import { keyedTwice, messageMix, outcomeRules, type PlannedMessage, subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
@@ -33,40 +38,121 @@ const fleet = useFleet({
   simulator: { outcomeRules, receiptRedeliveryMs: 5_000 },
 });
 
-const planned: PlannedMessage[] = messageMix(1_000, '01');
+const planned: PlannedMessage[] = messageMix(500, '01');
+/** Pairs: the first of each through the API, the second straight into SQS. */
 const keyed = keyedTwice(20, '01');
+const firstCopies = keyed.filter((_, i) => i % 2 === 0);
+const secondCopies = keyed.filter((_, i) => i % 2 === 1);
+/** POST /messages items per batch request. */
+const batchSize = 50;
 let ids: string[] = [];
 let keyedIds: string[] = [];
 let sentAt = 0;
 let records = new Map<string, MessageRecord>();
+/** What the API answered the invalid requests: POST /messages statuses and batch item results. */
+const refusals: string[] = [];
 
-describe('1,000 messages put straight into SQS, two workers', () => {
+/** The message id an accepted answer names; fails the test with the answer otherwise. */
+function acceptedId(what: string, answer: ApiAnswer): string {
+  if (answer.status !== 202 || typeof answer.body.messageId !== 'string')
+    throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body.messageId;
+}
+
+/** Half the items one by one on POST /messages (8 at a time), half in batches; ids in the items' order. */
+async function sendThroughApi(f: Fleet, items: ReadonlyArray<Record<string, unknown>>): Promise<string[]> {
+  const result: string[] = new Array(items.length);
+  const single = items.flatMap((item, index) => (index % 2 === 0 ? [{ item, index }] : []));
+  const batched = items.flatMap((item, index) => (index % 2 === 1 ? [{ item, index }] : []));
+  const batches: Array<typeof batched> = [];
+  for (let start = 0; start < batched.length; start += batchSize)
+    batches.push(batched.slice(start, start + batchSize));
+  await Promise.all([
+    mapLimit(single, 8, async ({ item, index }) => {
+      result[index] = acceptedId(`POST /messages ${index}`, await postMessage(f.api.url, item));
+    }),
+    mapLimit(batches, 2, async (batch) => {
+      const { batch: answer } = await postBatch(
+        f.api.url,
+        batch.map(({ item }) => item),
+      );
+      answer.results.forEach((entry, position) => {
+        const index = batch[position]?.index ?? -1;
+        if (entry.result !== 'accepted') throw new Error(`batch item ${index}: ${JSON.stringify(entry)}`);
+        result[index] = entry.messageId;
+      });
+    }),
+  ]);
+  return result;
+}
+
+describe('500 messages through the HTTP API, two workers', () => {
   it('brings every message to its expected final state', async () => {
     const f = fleet();
     const readyIn = await f.waitForSpread([2, 2]);
     console.info(`fleet ready (2 binds per worker) ${formatMs(readyIn)} after the start`);
 
     sentAt = Date.now();
-    // The keyed copies first: a copy that meets the other's live claim comes back only when that claim
+    // The keyed pairs first: a copy that meets the other's live claim comes back only when that claim
     // would have expired (a minute), so that wait overlaps the stream instead of following it.
-    const allIds = await f.send([...keyed, ...planned.map((message) => message.body)]);
-    keyedIds = allIds.slice(0, keyed.length);
-    ids = allIds.slice(keyed.length);
+    const [keyedThroughApi, keyedThroughSqs] = await Promise.all([
+      sendThroughApi(f, firstCopies),
+      f.send(secondCopies),
+    ]);
+    keyedIds = [...keyedThroughApi, ...keyedThroughSqs];
+
+    const valid = planned.flatMap((message, index) =>
+      message.kind === 'invalid' || typeof message.body === 'string' ? [] : [{ body: message.body, index }],
+    );
+    const invalid = planned.flatMap((message, index) =>
+      message.kind === 'invalid' ? [{ message, index }] : [],
+    );
+    ids = new Array(planned.length);
+    const acceptedIds = await sendThroughApi(
+      f,
+      valid.map(({ body }) => body),
+    );
+    valid.forEach(({ index }, position) => {
+      ids[index] = acceptedIds[position] ?? '';
+    });
+    // The invalid requests: the API refuses each (nothing recorded, nothing queued) ...
+    for (const { message } of invalid) {
+      const answer = await postMessage(f.api.url, message.body);
+      refusals.push(`POST ${answer.status} ${String(answer.body.code)}`);
+    }
+    const objects = invalid.flatMap(({ message }) =>
+      typeof message.body === 'string' ? [] : [message.body],
+    );
+    const { batch } = await postBatch(f.api.url, objects);
+    for (const entry of batch.results)
+      refusals.push(`batch ${entry.result} ${'code' in entry ? entry.code : ''}`);
+    // ... and a producer that puts them straight into SQS gets a validation failure recorded and announced.
+    const invalidIds = await f.send(invalid.map(({ message }) => message.body));
+    invalid.forEach(({ index }, position) => {
+      ids[index] = invalidIds[position] ?? '';
+    });
     const sentIn = Date.now() - sentAt;
+
     const statuses = await f.waitForFinal(ids);
     console.info(
-      `${planned.length} messages (${expectedAcceptedParts(planned)} parts) + ${keyed.length} keyed copies: ` +
-        `sent to SQS in ${formatMs(sentIn)}, all final in ${formatMs(Date.now() - sentAt)}`,
+      `${planned.length} messages (${expectedAcceptedParts(planned)} parts; ${valid.length} through the API, ` +
+        `${invalid.length} invalid ones straight into SQS) + ${keyed.length} keyed copies: ` +
+        `sent in ${formatMs(sentIn)}, all final in ${formatMs(Date.now() - sentAt)}`,
     );
 
+    expect(countBy(refusals)).toEqual({
+      'POST 400 invalid_request': invalid.length - 2,
+      'POST 400 invalid_json': 2,
+      [`batch rejected ${'invalid_request'}`]: objects.length,
+    });
     expect(wrongFinalStates(planned, ids, statuses)).toEqual([]);
     expect(
       countBy(planned.map((message, index) => `${message.kind}:${statuses.get(ids[index] ?? '')}`)),
     ).toMatchObject({
       'invalid:failed': 10,
-      'invalid-destination:rejected': 30,
-      'rejected:rejected': 30,
-      'undeliverable:undeliverable': 30,
+      'invalid-destination:rejected': 15,
+      'rejected:rejected': 15,
+      'undeliverable:undeliverable': 15,
     });
   }, 240_000);
 
@@ -97,6 +183,16 @@ describe('1,000 messages put straight into SQS, two workers', () => {
       );
       expect(badParts, label).toEqual([]);
     });
+  });
+
+  it('answers GET /messages/{id} with the record', async () => {
+    const f = fleet();
+    const sample = ids.slice(0, 20);
+    const answers = await mapLimit(sample, 4, (id) => getMessage(f.api.url, id));
+    expect(answers.map((answer) => answer.status)).toEqual(sample.map(() => 200));
+    expect(answers.map((answer) => [answer.body.messageId, answer.body.status])).toEqual(
+      sample.map((id) => [id, records.get(id)?.status]),
+    );
   });
 
   it('publishes every state change under one deterministic id, through the EventBridge rule', async () => {
@@ -148,21 +244,27 @@ describe('1,000 messages put straight into SQS, two workers', () => {
 });
 
 describe('idempotency', () => {
-  it('sends one SMS per idempotency key when the request comes twice through SQS', async () => {
+  it('sends one SMS per idempotency key when the request comes through the API and straight into SQS', async () => {
     const f = fleet();
+    const half = firstCopies.length;
     expect(keyedIds[0]).toBe(messageIdForIdempotencyKey(subAccount, 'order-01-0'));
-    expect(new Set(keyedIds).size).toBe(keyed.length / 2);
+    // The API's answer and the SQS copy name the same message.
+    expect(keyedIds.slice(0, half)).toEqual(keyedIds.slice(half));
+    expect(new Set(keyedIds).size).toBe(half);
     const statuses = await f.waitForFinal(keyedIds, 60_000);
-    expect([...new Set(keyedIds)].map((id) => statuses.get(id))).toEqual(
-      keyed.filter((_, i) => i % 2 === 0).map(() => 'delivered'),
-    );
+    expect([...new Set(keyedIds)].map((id) => statuses.get(id))).toEqual(firstCopies.map(() => 'delivered'));
     // Every copy handled (a copy that met the other one's live claim comes back later and finds it done).
     const drainedIn = await pollUntil('an empty send queue', async () => (await f.queueDepth()) === 0, {
       timeoutMs: 120_000,
       intervalMs: 500,
     });
-    // And a third copy, long after the first was delivered.
-    await f.send([keyed[0] ?? {}]);
+    // And a third copy each way, long after the first was delivered: the API answers the same message
+    // again (a replay), the worker drops the SQS copy.
+    const replay = await postMessage(f.api.url, firstCopies[0] ?? {});
+    expect(replay.status).toBe(202);
+    expect(replay.body).toMatchObject({ messageId: keyedIds[0] });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    await f.send([secondCopies[0] ?? {}]);
     await pollUntil('an empty send queue', async () => (await f.queueDepth()) === 0, {
       timeoutMs: 60_000,
       intervalMs: 250,
@@ -177,7 +279,7 @@ describe('idempotency', () => {
         .map((message) => message.destination)
         .filter((destination) => destination.startsWith('659401')),
     );
-    expect(Object.keys(perDestination)).toHaveLength(keyed.length / 2);
+    expect(Object.keys(perDestination)).toHaveLength(half);
     expect(Object.values(perDestination).filter((count) => count !== 1)).toEqual([]);
   }, 240_000);
 });

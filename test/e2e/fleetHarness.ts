@@ -15,7 +15,13 @@
  * EventBridge traffic queues behind DynamoDB's and lease renewals wait past their timeout. Two processes
  * spread the work over both cores. EventBridge's rule delivers to SQS inside its own process, as it must.
  *
- * Waits are bounded polls (`pollUntil`): they name what they waited for and fail at a deadline.
+ * The API (local/httpApi, the same handlers API Gateway runs) is served in the test process on a free port,
+ * as `npm start` serves it; its one AWS endpoint is an AwsEndpointProxy that routes DynamoDB calls to the
+ * DynamoDB emulator and the rest to the other. With `workersThroughProxy` the workers reach AWS through that
+ * proxy too, so a test can make AWS unreachable for them (`fleet.awsProxy.goDark()`).
+ *
+ * Waits are bounded polls (`pollUntil`, test/support/poll.ts): they name what they waited for and fail at a
+ * deadline.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
@@ -26,23 +32,30 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
-  SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { apiEnv } from '../../core/apiEnv.js';
 import { type FleetConfigInput, parseFleetConfig } from '../../core/fleetConfig.js';
-import { messageIdForIdempotencyKey, messageIdForSqsMessage } from '../../core/messageId.js';
 import { isFinalState, type MessageState } from '../../core/messageState.js';
-import { leasePartitionKey, messageKey, workerEnv } from '../../core/tableKeys.js';
+import { leasePartitionKey, workerEnv } from '../../core/tableKeys.js';
 import { emulatorCredentials, emulatorRegion } from '../../local/aws/AwsEmulator.js';
 import { createFleetResources, type FleetResources } from '../../local/aws/createFleetResources.js';
+import { type HttpApi, startHttpApi } from '../../local/httpApi/startHttpApi.js';
 import {
   type AccountStats,
   SmscSimulator,
   type SmscSimulatorOptions,
 } from '../../local/smsc-simulator/SmscSimulator.js';
-import { type MessageRecord, messageRecordFromItem } from '../../worker/records/MessageRecord.js';
+import type { MessageRecord } from '../../worker/records/MessageRecord.js';
+import { readMessageRecords } from '../support/messageRecords.js';
+import { countBy, pollUntil, sleep, withDeadline } from '../support/poll.js';
+import { sendToQueue } from '../support/sendQueue.js';
 import { type EmulatorFixture, startEmulatorFixture } from '../support/startEmulatorFixture.js';
+import { AwsEndpointProxy } from './AwsEndpointProxy.js';
 import { subAccount } from './messageMix.js';
+
+// The waits live in test/support so the in-process harness shares them; re-exported for the fleet tests
+// and the benchmarks.
+export { countBy, type PollOptions, pollUntil, sleep, withDeadline } from '../support/poll.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const password = 'fleet-pw1';
@@ -58,6 +71,11 @@ export interface FleetOptions {
   /** @default 2000 (a third of the lease) */
   heartbeatMs?: number;
   simulator?: Partial<SmscSimulatorOptions>;
+  /**
+   * The workers reach AWS through `fleet.awsProxy` (one endpoint for every service) instead of straight
+   * at the emulators, so a test can cut them off. @default false
+   */
+  workersThroughProxy?: boolean;
 }
 
 export interface WorkerExit {
@@ -268,6 +286,10 @@ export interface Fleet {
   readonly heartbeatMs: number;
   readonly workers: WorkerProcess[];
   readonly events: SubscriberDrain;
+  /** The send API (local/httpApi) on a free port, its AWS calls through `awsProxy`. */
+  readonly api: HttpApi;
+  /** The endpoint the API (and, with `workersThroughProxy`, the workers) reach AWS through. */
+  readonly awsProxy: AwsEndpointProxy;
   /** Spawns one more worker (`<name>-w<n>`). */
   spawnWorker(): WorkerProcess;
   /** Puts bodies straight into the send queue (SendMessageBatch); returns each one's message id. */
@@ -318,7 +340,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   });
   const workers: WorkerProcess[] = [];
   let events: SubscriberDrain | undefined;
+  let api: HttpApi | undefined;
+  const awsProxy = new AwsEndpointProxy({
+    dynamodb: dynamo.emulator.endpoint,
+    other: aws.emulator.endpoint,
+  });
   try {
+    await awsProxy.start();
     const { port } = await sim.start();
     const fleetConfig: FleetConfigInput = {
       subAccounts: [
@@ -343,6 +371,29 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const queueUrl = resources.sendQueues[subAccount]?.queueUrl ?? '';
     events = new SubscriberDrain(aws, resources.subscriber?.queueUrl ?? '');
 
+    // The handlers' environment, as local/start.ts gives it (quiet: a test reads answers, not logs).
+    api = await startHttpApi({
+      port: 0,
+      env: {
+        ...resources.env,
+        [apiEnv.fleetConfig]: JSON.stringify(fleetConfig),
+        [apiEnv.logLevel]: process.env.FLEET_LOG_LEVEL ?? 'ERROR',
+        [apiEnv.maskPhoneNumbers]: 'true',
+        [apiEnv.metricsDisabled]: 'true',
+        [apiEnv.awsEndpointUrl]: awsProxy.url,
+        [apiEnv.awsRegion]: emulatorRegion,
+        [apiEnv.awsAccessKeyId]: emulatorCredentials.accessKeyId,
+        [apiEnv.awsSecretAccessKey]: emulatorCredentials.secretAccessKey,
+      },
+    });
+
+    const endpoints: NodeJS.ProcessEnv = options.workersThroughProxy
+      ? { [workerEnv.awsEndpointUrl]: awsProxy.url }
+      : {
+          [workerEnv.awsEndpointUrl]: aws.emulator.endpoint,
+          // The SDK's per-service override (AWS_ENDPOINT_URL_<SERVICE ID>): DynamoDB to its own emulator.
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.emulator.endpoint,
+        };
     const workerEnvironment = (workerId: string): NodeJS.ProcessEnv => ({
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -352,9 +403,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       [workerEnv.healthPort]: '0',
       [workerEnv.logLevel]: process.env.FLEET_LOG_LEVEL ?? 'INFO',
       [workerEnv.maskPhoneNumbers]: 'true',
-      [workerEnv.awsEndpointUrl]: aws.emulator.endpoint,
-      // The SDK's per-service override (AWS_ENDPOINT_URL_<SERVICE ID>): DynamoDB goes to its own emulator.
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.emulator.endpoint,
+      ...endpoints,
       [workerEnv.awsRegion]: emulatorRegion,
       AWS_ACCESS_KEY_ID: emulatorCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: emulatorCredentials.secretAccessKey,
@@ -384,6 +433,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     for (let i = 0; i < (options.workers ?? 2); i += 1) spawnWorker();
 
     const drain = events;
+    const httpApi = api;
     const fleet: Fleet = {
       name: options.name,
       aws,
@@ -396,33 +446,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       heartbeatMs,
       workers,
       events: drain,
+      api: httpApi,
+      awsProxy,
       spawnWorker,
-      async send(bodies) {
-        const chunks: Array<ReadonlyArray<Record<string, unknown> | string>> = [];
-        for (let start = 0; start < bodies.length; start += 10) chunks.push(bodies.slice(start, start + 10));
-        const idsPerChunk = await mapLimit(chunks, 4, async (chunk) => {
-          const result = await aws.sqs.send(
-            new SendMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: chunk.map((body, index) => ({
-                Id: String(index),
-                MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
-              })),
-            }),
-          );
-          if ((result.Failed ?? []).length > 0)
-            throw new Error(`SendMessageBatch failed: ${JSON.stringify(result.Failed)}`);
-          const sqsIds = new Map((result.Successful ?? []).map((entry) => [entry.Id, entry.MessageId ?? '']));
-          return chunk.map((body, index) => {
-            const key = typeof body === 'string' ? undefined : body.idempotencyKey;
-            // Only a valid request takes the key's id; every body with a key here is valid.
-            return typeof key === 'string'
-              ? messageIdForIdempotencyKey(subAccount, key)
-              : messageIdForSqsMessage(queueUrl, sqsIds.get(String(index)) ?? '');
-          });
-        });
-        return idsPerChunk.flat();
-      },
+      // Every body with a key here is valid, so each keyed one takes its key's id.
+      send: (bodies) => sendToQueue(aws.sqs, queueUrl, bodies, { subAccount, concurrency: 4 }),
       async waitForFinal(ids, timeoutMs = 180_000) {
         const deadline = Date.now() + timeoutMs;
         const wanted = [...new Set(ids)];
@@ -445,11 +473,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         const statuses = new Map<string, MessageState>();
         const notFinal = () => wanted.filter((id) => !isFinalState(statuses.get(id) ?? 'accepted'));
         const stuck = async (error: unknown): Promise<never> => {
-          const examples = await batchGetRecords(
-            dynamo,
+          const examples = await readMessageRecords(
+            dynamo.documentClient,
             resources.tables.messages,
             notFinal().slice(0, 3),
-            false,
           );
           throw new Error(
             `${(error as Error).message}\n${examples.map((record) => JSON.stringify(record)).join('\n')}`,
@@ -458,7 +485,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         await pollUntil(
           `${wanted.length} messages in a final state in DynamoDB`,
           async () => {
-            for (const record of await batchGetRecords(dynamo, resources.tables.messages, notFinal(), true)) {
+            const read = await readMessageRecords(
+              dynamo.documentClient,
+              resources.tables.messages,
+              notFinal(),
+              {
+                statusOnly: true,
+              },
+            );
+            for (const record of read) {
               statuses.set(record.messageId, record.status);
             }
             return notFinal().length === 0;
@@ -476,7 +511,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         return statuses;
       },
       async records(ids) {
-        const records = await batchGetRecords(dynamo, resources.tables.messages, [...new Set(ids)], false);
+        const records = await readMessageRecords(dynamo.documentClient, resources.tables.messages, [
+          ...new Set(ids),
+        ]);
         return new Map(records.map((record) => [record.messageId, record]));
       },
       stats() {
@@ -563,6 +600,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
           }),
         );
         await drain.stop();
+        await httpApi.stop();
+        await awsProxy.stop();
         await sim.stop();
         await Promise.all([aws.stop(), dynamo.stop()]);
       },
@@ -573,116 +612,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     await Promise.allSettled(workers.map((worker) => worker.exited));
     for (const worker of workers) console.error(`----- ${worker.id} -----\n${worker.tail()}`);
     await events?.stop();
+    await api?.stop();
+    await awsProxy.stop();
     await sim.stop();
     await Promise.all([aws.stop(), dynamo.stop()]);
     throw error;
   }
-}
-
-export interface PollOptions {
-  timeoutMs: number;
-  intervalMs: number;
-  /** Says where things stood when the deadline passed. */
-  describe?: () => string;
-}
-
-/** Calls `check` every `intervalMs` (after the previous call ends) until it is true; fails at the deadline. */
-export async function pollUntil(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  options: PollOptions,
-): Promise<number> {
-  const started = Date.now();
-  const deadline = started + options.timeoutMs;
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() >= deadline) {
-      const state = options.describe?.();
-      throw new Error(
-        `timed out after ${options.timeoutMs} ms waiting for ${what}${state ? `: ${state}` : ''}`,
-      );
-    }
-    await sleep(options.intervalMs);
-  }
-}
-
-export function withDeadline<T>(promise: Promise<T>, what: string, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
-      timeoutMs,
-    );
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolveSleep) => setTimeout(resolveSleep, ms));
-
-/** Consistent BatchGetItem of these messages' records (100 keys a call); `statusOnly` reads two attributes. */
-async function batchGetRecords(
-  aws: EmulatorFixture,
-  table: string,
-  ids: readonly string[],
-  statusOnly: boolean,
-): Promise<MessageRecord[]> {
-  const found: MessageRecord[] = [];
-  for (let start = 0; start < ids.length; start += 100) {
-    let keys: Array<Record<string, unknown>> = ids
-      .slice(start, start + 100)
-      .map((id) => ({ ...messageKey(id) }));
-    for (let round = 0; keys.length > 0; round += 1) {
-      if (round > 20) throw new Error(`BatchGetItem kept leaving ${keys.length} keys unprocessed`);
-      const page = await aws.documentClient.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [table]: {
-              Keys: keys,
-              ConsistentRead: true,
-              ...(statusOnly
-                ? {
-                    ProjectionExpression: '#id, #status, #pk, #sk',
-                    ExpressionAttributeNames: {
-                      '#id': 'messageId',
-                      '#status': 'status',
-                      '#pk': 'pk',
-                      '#sk': 'sk',
-                    },
-                  }
-                : {}),
-            },
-          },
-        }),
-      );
-      for (const item of page.Responses?.[table] ?? []) {
-        const record = statusOnly
-          ? messageRecordFromItem({ ...item, parts: [] })
-          : messageRecordFromItem(item);
-        if (record) found.push(record);
-      }
-      keys = page.UnprocessedKeys?.[table]?.Keys ?? [];
-    }
-  }
-  return found;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next;
-        next += 1;
-        results[index] = await fn(items[index] as T);
-      }
-    }),
-  );
-  return results;
-}
-
-export function countBy(values: readonly string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
-  return counts;
 }
