@@ -5,14 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detailTypes } from '../../../core/events.js';
 import { isFinalState } from '../../../core/messageState.js';
+import { sleep as delay } from '../../support/poll.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
-import { delay, type FleetHarness, startFleetHarness, subAccount } from '../sending/fleetHarness.js';
+import { startWorkerHarness, subAccount, type WorkerHarness } from '../sending/workerHarness.js';
 
 const aws = useAwsEmulator();
-let fleet: FleetHarness;
+let fleet: WorkerHarness;
 
 beforeAll(async () => {
-  fleet = await startFleetHarness(aws(), { prefix: 'receipts', unmatchedGraceMs: 1_000 });
+  fleet = await startWorkerHarness(aws(), { prefix: 'receipts', unmatchedGraceMs: 1_000 });
 });
 
 afterAll(async () => {

@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageDisposition } from '../../../worker/sending/MessageSender.js';
 import type { SendQueueMessage } from '../../../worker/sending/SendPlanner.js';
 import { SqsSendConsumer, type SqsSendConsumerOptions } from '../../../worker/sending/SqsSendConsumer.js';
+import { sleep as delay } from '../../support/poll.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
-import { delay } from './fleetHarness.js';
 
 const aws = useAwsEmulator();
 const consumers: SqsSendConsumer[] = [];

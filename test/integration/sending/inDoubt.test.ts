@@ -8,10 +8,10 @@ import type { InDoubtPolicy } from '../../../core/fleetConfig.js';
 import { messageIdForIdempotencyKey } from '../../../core/messageId.js';
 import { isFinalState } from '../../../core/messageState.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
-import { type FleetHarness, startFleetHarness, subAccount } from './fleetHarness.js';
+import { startWorkerHarness, subAccount, type WorkerHarness } from './workerHarness.js';
 
 const aws = useAwsEmulator();
-let fleet: FleetHarness | undefined;
+let fleet: WorkerHarness | undefined;
 
 afterEach(async () => {
   await fleet?.stop();
@@ -25,7 +25,7 @@ function everyFourth(): () => number {
 }
 
 async function run(policy: InDoubtPolicy, prefix: string) {
-  fleet = await startFleetHarness(aws(), {
+  fleet = await startWorkerHarness(aws(), {
     prefix,
     unmatchedGraceMs: 1_000,
     simulator: { faults: { missingRespRate: 0.5 }, random: everyFourth() },
@@ -97,7 +97,7 @@ describe('a part whose submit_sm_resp never comes', () => {
   });
 
   it('resends a message a dead worker left in submitting, and the record says why', async () => {
-    fleet = await startFleetHarness(aws(), { prefix: 'doubt-dead' });
+    fleet = await startWorkerHarness(aws(), { prefix: 'doubt-dead' });
     const body = {
       subAccount,
       from: 'ACME',

@@ -10,13 +10,13 @@ import { isFinalState, type MessageState } from '../../../core/messageState.js';
 import { planText } from '../../../worker/encoding/segmentText.js';
 import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
-import { type FleetHarness, type SubscriberEvent, startFleetHarness, subAccount } from './fleetHarness.js';
+import { type SubscriberEvent, startWorkerHarness, subAccount, type WorkerHarness } from './workerHarness.js';
 
 const aws = useAwsEmulator();
-let fleet: FleetHarness;
+let fleet: WorkerHarness;
 
 beforeAll(async () => {
-  fleet = await startFleetHarness(aws(), {
+  fleet = await startWorkerHarness(aws(), {
     prefix: 'pipeline',
     simulator: {
       outcomeRules: [

@@ -3,12 +3,13 @@
  * and the 8x8 simulator (real SmppBinds over sockets), the way worker/main.ts wires them: one store, one
  * publisher, one outbox; per sub-account a BindPool, a MessageSender, an SqsSendConsumer and a
  * ReceiptRecorder whose onDeliverSm every bind calls. Plus what the tests need to look at the result.
+ *
+ * The whole fleet as separate processes is test/e2e/fleetHarness.ts; the two share test/support (bounded
+ * waits, sending into the queue, reading records).
  */
 import { randomUUID } from 'node:crypto';
-import { type Message, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { type FleetConfig, parseFleetConfig } from '../../../core/fleetConfig.js';
-import { messageIdForIdempotencyKey, messageIdForSqsMessage } from '../../../core/messageId.js';
 import { isFinalState, type MessageState } from '../../../core/messageState.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
 import { SmscSimulator, type SmscSimulatorOptions } from '../../../local/smsc-simulator/SmscSimulator.js';
@@ -17,12 +18,14 @@ import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageSto
 import { EventBridgePublisher } from '../../../worker/records/EventBridgePublisher.js';
 import { EventOutbox } from '../../../worker/records/EventOutbox.js';
 import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
-import { messageRecordFromItem } from '../../../worker/records/MessageRecord.js';
 import type { WorkerLog } from '../../../worker/records/WorkerLog.js';
 import { BindPool } from '../../../worker/sending/BindPool.js';
 import { MessageSender, type MessageSenderOptions } from '../../../worker/sending/MessageSender.js';
 import { SqsSendConsumer } from '../../../worker/sending/SqsSendConsumer.js';
 import { SmppBind, type SmppBindOptions } from '../../../worker/smpp/SmppBind.js';
+import { scanMessageRecords } from '../../support/messageRecords.js';
+import { pollUntil } from '../../support/poll.js';
+import { sendToQueue } from '../../support/sendQueue.js';
 import type { EmulatorFixture } from '../aws/emulatorFixture.js';
 
 export const subAccount = 'acme';
@@ -39,7 +42,7 @@ export interface HarnessOptions {
   maxReceiveCount?: number;
 }
 
-export interface FleetHarness {
+export interface WorkerHarness {
   config: FleetConfig;
   resources: FleetResources;
   queueUrl: string;
@@ -74,10 +77,10 @@ export interface SubscriberEvent {
   detail: Record<string, unknown>;
 }
 
-export async function startFleetHarness(
+export async function startWorkerHarness(
   aws: EmulatorFixture,
   options: HarnessOptions,
-): Promise<FleetHarness> {
+): Promise<WorkerHarness> {
   const config = parseFleetConfig({
     subAccounts: [
       { id: subAccount, password: { env: 'ACME_PASSWORD' }, host: '127.0.0.1', tls: false, port: 1 },
@@ -213,7 +216,7 @@ export async function startFleetHarness(
       { step: 'initialize', name: `countCalls-${options.prefix}` },
     );
   }
-  const harness: FleetHarness = {
+  const harness: WorkerHarness = {
     config,
     resources,
     queueUrl,
@@ -225,62 +228,37 @@ export async function startFleetHarness(
     consumer,
     recorder,
     binds,
-    async send(bodies) {
-      const ids: string[] = [];
-      for (let start = 0; start < bodies.length; start += 10) {
-        const chunk = bodies.slice(start, start + 10);
-        const result = await aws.sqs.send(
-          new SendMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: chunk.map((body, index) => ({
-              Id: String(index),
-              MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
-            })),
-          }),
-        );
-        if ((result.Failed ?? []).length > 0)
-          throw new Error(`SendMessageBatch failed: ${JSON.stringify(result.Failed)}`);
-        const byId = new Map((result.Successful ?? []).map((entry) => [entry.Id, entry.MessageId ?? '']));
-        chunk.forEach((body, index) => {
-          const key =
-            typeof body === 'object' && body !== null
-              ? (body as { idempotencyKey?: unknown }).idempotencyKey
-              : undefined;
-          const valid =
-            typeof body === 'object' && body !== null && (body as { to?: unknown }).to !== 'invalid';
-          ids.push(
-            typeof key === 'string' && valid
-              ? messageIdForIdempotencyKey(subAccount, key)
-              : messageIdForSqsMessage(queueUrl, byId.get(String(index)) ?? ''),
-          );
-        });
-      }
-      return ids;
-    },
+    send: (bodies) =>
+      sendToQueue(aws.sqs, queueUrl, bodies as ReadonlyArray<Record<string, unknown> | string>, {
+        subAccount,
+        // The tests mark a request they mean to be invalid with `to: 'invalid'`: it keeps the SQS id.
+        isValid: (body) => typeof body !== 'object' || body.to !== 'invalid',
+      }),
     async waitForRecords(ids, done = (record) => isFinalState(record.status), timeoutMs = 40_000) {
-      const wanted = new Set(ids);
-      const deadline = Date.now() + timeoutMs;
+      const wanted = [...new Set(ids)];
       let found = new Map<string, MessageRecord>();
-      while (Date.now() < deadline) {
-        found = await scanMessages(aws, resources.tables.messages);
-        if (
-          [...wanted].every((id) => {
-            const record = found.get(id);
-            return record !== undefined && done(record);
-          })
-        ) {
-          return found;
-        }
-        await delay(300);
-      }
-      const missing = [...wanted].filter((id) => {
-        const record = found.get(id);
-        return record === undefined || !done(record);
-      });
-      const states = missing.slice(0, 5).map((id) => `${id}: ${found.get(id)?.status ?? 'no record'}`);
-      throw new Error(
-        `timed out waiting for ${missing.length} of ${wanted.size} records: ${states.join(', ')}`,
+      const missing = () =>
+        wanted.filter((id) => {
+          const record = found.get(id);
+          return record === undefined || !done(record);
+        });
+      await pollUntil(
+        `${wanted.length} records`,
+        async () => {
+          found = await scanMessageRecords(aws.documentClient, resources.tables.messages);
+          return missing().length === 0;
+        },
+        {
+          timeoutMs,
+          intervalMs: 300,
+          describe: () =>
+            `${missing().length} not there yet: ${missing()
+              .slice(0, 5)
+              .map((id) => `${id}: ${found.get(id)?.status ?? 'no record'}`)
+              .join(', ')}`,
+        },
       );
+      return found;
     },
     async receiveEvents(count, timeoutMs = 30_000) {
       const events: SubscriberEvent[] = [];
@@ -307,13 +285,12 @@ export async function startFleetHarness(
       return taken;
     },
     async waitForReceiptsAnswered(timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const receipts = sim.stats().accounts[subAccount]?.receipts;
-        if (receipts !== undefined && receipts.outstanding === 0) return;
-        if (Date.now() > deadline) throw new Error(`receipts still unanswered: ${JSON.stringify(receipts)}`);
-        await delay(100);
-      }
+      const receipts = () => sim.stats().accounts[subAccount]?.receipts;
+      await pollUntil('every receipt answered', () => receipts()?.outstanding === 0, {
+        timeoutMs,
+        intervalMs: 100,
+        describe: () => `still unanswered: ${JSON.stringify(receipts())}`,
+      });
     },
     async stop() {
       await consumer.stop();
@@ -327,26 +304,6 @@ export async function startFleetHarness(
     },
   };
   return harness;
-}
-
-async function scanMessages(aws: EmulatorFixture, table: string): Promise<Map<string, MessageRecord>> {
-  const found = new Map<string, MessageRecord>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await aws.documentClient.send(
-      new ScanCommand({
-        TableName: table,
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const record = messageRecordFromItem(item);
-      if (record) found.set(record.messageId, record);
-    }
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  return found;
 }
 
 function toSubscriberEvent(message: Message): SubscriberEvent {
@@ -374,5 +331,3 @@ function consoleLog(): WorkerLog {
     error: write('error'),
   };
 }
-
-export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
