@@ -1,0 +1,185 @@
+/**
+ * Counts the AWS calls a run makes, as the emulator received them: moto's request recorder
+ * (`/moto-api/recorder/*`) appends every request it serves to the file named by MOTO_RECORDER_FILEPATH,
+ * which the emulator processes inherit from this process's environment. Set the path before the emulators
+ * start (`EmulatorCallLog.prepare()`), then start and stop recording around the measured window.
+ *
+ * Each call is classified by its X-Amz-Target (`DynamoDB_20120810.UpdateItem`, `AmazonSQS.ReceiveMessage`,
+ * `AWSEvents.PutEvents`), the table or queue it names, and what it carries: items written or read,
+ * SQS entries, EventBridge entries, and request bytes (headers + body, as a size for NAT on paper).
+ */
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface RecordedCall {
+  /** `DynamoDB.UpdateItem`, `SQS.ReceiveMessage`, `EventBridge.PutEvents`, … */
+  operation: string;
+  /** The table, queue URL or bus it names ('' when none). */
+  target: string;
+  /** Items written (DynamoDB), entries sent/deleted/changed (SQS batch calls), events (PutEvents). */
+  entries: number;
+  /** Items read (GetItem 1, BatchGetItem keys, Query/Scan 1 — their results are not recorded). */
+  itemsRead: number;
+  /** TransactWriteItems: DynamoDB bills two write units per item. */
+  transactional: boolean;
+  /** Request size: method line + headers + body. */
+  requestBytes: number;
+}
+
+interface RecorderEntry {
+  headers: Record<string, string>;
+  method: string;
+  url: string;
+  body: string | null;
+  body_encoded: boolean;
+}
+
+const servicePrefixes: Array<[string, string]> = [
+  ['DynamoDB_20120810.', 'DynamoDB.'],
+  ['AmazonSQS.', 'SQS.'],
+  ['AWSEvents.', 'EventBridge.'],
+  ['secretsmanager.', 'SecretsManager.'],
+];
+
+export class EmulatorCallLog {
+  readonly #path: string;
+  readonly #endpoints: string[];
+
+  private constructor(path: string, endpoints: string[]) {
+    this.#path = path;
+    this.#endpoints = endpoints;
+  }
+
+  /** Points every emulator started from now on at one recording file (emptied here). */
+  static prepare(name: string): string {
+    const path = join(repoRoot, '.tmp', `bench-${name}-${process.pid}.jsonl`);
+    mkdirSync(dirname(path), { recursive: true });
+    rmSync(path, { force: true });
+    process.env.MOTO_RECORDER_FILEPATH = path;
+    return path;
+  }
+
+  static forEmulators(path: string, endpoints: readonly string[]): EmulatorCallLog {
+    return new EmulatorCallLog(path, [...endpoints]);
+  }
+
+  async start(): Promise<void> {
+    await this.#each('reset-recording');
+    await this.#each('start-recording');
+  }
+
+  async stop(): Promise<RecordedCall[]> {
+    await this.#each('stop-recording');
+    return this.calls();
+  }
+
+  calls(): RecordedCall[] {
+    let text = '';
+    try {
+      text = readFileSync(this.#path, 'utf8');
+    } catch {
+      return [];
+    }
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => classify(JSON.parse(line) as RecorderEntry));
+  }
+
+  remove(): void {
+    rmSync(this.#path, { force: true });
+  }
+
+  async #each(action: string): Promise<void> {
+    await Promise.all(
+      this.#endpoints.map(async (endpoint) => {
+        const response = await fetch(`${endpoint}/moto-api/recorder/${action}`, { method: 'POST' });
+        if (!response.ok) throw new Error(`emulator recorder ${action}: HTTP ${response.status}`);
+        await response.arrayBuffer();
+      }),
+    );
+  }
+}
+
+function header(headers: Record<string, string>, name: string): string {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
+  return '';
+}
+
+function classify(entry: RecorderEntry): RecordedCall {
+  const bodyText =
+    entry.body === null ? '' : entry.body_encoded ? Buffer.from(entry.body, 'base64').toString() : entry.body;
+  const amzTarget = header(entry.headers, 'X-Amz-Target');
+  let operation = amzTarget || `${entry.method} ${entry.url}`;
+  for (const [prefix, service] of servicePrefixes) {
+    if (amzTarget.startsWith(prefix)) operation = service + amzTarget.slice(prefix.length);
+  }
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(bodyText || '{}') as Record<string, unknown>;
+  } catch {
+    // Not JSON (a query-protocol call): counted by its operation only.
+  }
+  const headerBytes = Object.entries(entry.headers).reduce(
+    (sum, [key, value]) => sum + key.length + value.length + 4,
+    0,
+  );
+  const call: RecordedCall = {
+    operation,
+    target: String(body.TableName ?? body.QueueUrl ?? body.EventBusName ?? ''),
+    entries: 0,
+    itemsRead: 0,
+    transactional: false,
+    requestBytes: entry.method.length + entry.url.length + 12 + headerBytes + Buffer.byteLength(bodyText),
+  };
+  const op = operation.slice(operation.indexOf('.') + 1);
+  const count = (value: unknown) => (Array.isArray(value) ? value.length : 0);
+  switch (op) {
+    case 'PutItem':
+    case 'UpdateItem':
+    case 'DeleteItem':
+      call.entries = 1;
+      break;
+    case 'GetItem':
+    case 'Query':
+    case 'Scan':
+      call.itemsRead = 1;
+      break;
+    case 'TransactWriteItems': {
+      const items = (body.TransactItems ?? []) as Array<Record<string, { TableName?: string }>>;
+      call.entries = items.filter((item) => !('ConditionCheck' in item)).length;
+      call.transactional = true;
+      call.target = Object.values(items[0] ?? {})[0]?.TableName ?? '';
+      break;
+    }
+    case 'BatchWriteItem': {
+      const requests = (body.RequestItems ?? {}) as Record<string, unknown[]>;
+      call.entries = Object.values(requests).reduce((sum, list) => sum + list.length, 0);
+      call.target = Object.keys(requests)[0] ?? '';
+      break;
+    }
+    case 'BatchGetItem': {
+      const requests = (body.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>;
+      call.itemsRead = Object.values(requests).reduce((sum, table) => sum + (table.Keys?.length ?? 0), 0);
+      call.target = Object.keys(requests)[0] ?? '';
+      break;
+    }
+    case 'SendMessageBatch':
+    case 'DeleteMessageBatch':
+    case 'ChangeMessageVisibilityBatch':
+    case 'PutEvents':
+      call.entries = count(body.Entries);
+      if (op === 'PutEvents') {
+        const first = (body.Entries as Array<{ EventBusName?: string }> | undefined)?.[0];
+        call.target = first?.EventBusName ?? '';
+      }
+      break;
+    default:
+      call.entries = 1;
+  }
+  return call;
+}
