@@ -190,10 +190,10 @@ function formatApiError(error: SendApiError): string {
   const lines = [`send: ${verb} (${status}${body === undefined ? '' : ` ${body.code}`}): ${summary}`];
   for (const fieldError of body?.errors ?? []) lines.push(`  ${fieldError.field}: ${fieldError.message}`);
   if (body?.messageId !== undefined) lines.push(`  message: ${body.messageId}`);
-  if (status === 403 && body === undefined) {
+  if (status === 403) {
     lines.push(
-      '  A deployed stack authorizes every request: add --sigv4 (IAM, the default) with credentials allowed ' +
-        'by ApiCallerPolicyArn, or --api-key (api-key mode).',
+      '  A deployed stack authorizes every request: use --sigv4 (IAM, the default) with credentials whose ' +
+        'role or user has ApiCallerPolicyArn attached, or --api-key (api-key mode).',
     );
   }
   if (body?.retryable === true) {

@@ -560,7 +560,7 @@ describe('authentication', () => {
     const run = await runSend(['--url', serverUrl, '--to', '+6591234567', '--text', 'unsigned']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^send: the API refused the request \(403\): Missing Authentication Token\n/);
-    expect(run.stderr).toContain('add --sigv4');
+    expect(run.stderr).toContain('use --sigv4');
   });
 });
 

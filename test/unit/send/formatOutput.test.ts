@@ -235,10 +235,28 @@ describe('errors', () => {
     });
   });
 
-  it('points a 403 from API Gateway at the two ways to authenticate', () => {
+  it('points the stack’s own 403 (the API’s error shape) at the two ways to authenticate', () => {
+    const error = new SendApiError(
+      403,
+      {
+        error: 'No credentials, or no such route: sign requests with SigV4; routes are POST /messages, …',
+        code: 'not_found',
+        requestId: 'req-2',
+      },
+      '{}',
+      'https://abc123.execute-api.eu-west-1.amazonaws.com/v1/messages',
+    );
+    expect(formatError(error)).toBe(
+      'send: the API refused the request (403 not_found): No credentials, or no such route: sign requests with SigV4; routes are POST /messages, …\n' +
+        '  A deployed stack authorizes every request: use --sigv4 (IAM, the default) with credentials whose role or user has ApiCallerPolicyArn attached, or --api-key (api-key mode).\n' +
+        '  request id: req-2\n',
+    );
+  });
+
+  it('points a bare 403 from API Gateway at the two ways to authenticate', () => {
     const error = new SendApiError(403, undefined, '{"message":"Missing Authentication Token"}', url);
     expect(formatError(error)).toMatch(
-      /^send: the API refused the request \(403\): Missing Authentication Token\n.*add --sigv4 .* or --api-key/s,
+      /^send: the API refused the request \(403\): Missing Authentication Token\n.*use --sigv4 .* or --api-key/s,
     );
   });
 
