@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SendRequestInput } from '../../core/sendRequest.js';
 import { SendUsageError } from './errors.js';
 import { exitCodeForError, exitCodeForFinalState, sendExitCodes } from './exitCodes.js';
-import { followMessage } from './followMessage.js';
+import { type FollowOutcome, followMessage } from './followMessage.js';
 import {
   acceptedJson,
   dryRunJson,
@@ -76,15 +76,26 @@ async function main(argv: readonly string[]): Promise<number> {
     out(json ? acceptedJson(posted.answer, posted.replayed) : formatAccepted(posted.answer, posted.replayed));
     if (!options.follow) return sendExitCodes.ok;
 
-    const outcome = await followMessage({
-      messageId: posted.answer.messageId,
-      getMessage: (id) => api.getMessage(id),
-      timeoutMs: options.timeoutMs,
-      now: Date.now,
-      sleep: (ms) => sleep(ms),
-      onChange: (change) => out(json ? stateChangeJson(change) : formatStateChange(change)),
-      onRetry: (error) => err(`send: ${error.message}; still following\n`),
-    });
+    // Ctrl-C stops the following, not the message: say so, and where to look later.
+    const onInterrupt = () => {
+      err(`\nsend: stopped following; the message goes on: ${posted.answer.statusUrl}\n`);
+      process.exit(130);
+    };
+    process.once('SIGINT', onInterrupt);
+    let outcome: FollowOutcome;
+    try {
+      outcome = await followMessage({
+        messageId: posted.answer.messageId,
+        getMessage: (id) => api.getMessage(id),
+        timeoutMs: options.timeoutMs,
+        now: Date.now,
+        sleep: (ms) => sleep(ms),
+        onChange: (change) => out(json ? stateChangeJson(change) : formatStateChange(change)),
+        onRetry: (error) => err(`send: ${error.message}; still following\n`),
+      });
+    } finally {
+      process.off('SIGINT', onInterrupt);
+    }
     out(json ? followOutcomeJson(outcome) : formatFollowOutcome(outcome, options.timeoutMs));
     return outcome.kind === 'final' ? exitCodeForFinalState(outcome.status) : sendExitCodes.timedOut;
   } catch (error) {

@@ -40,7 +40,7 @@ interface CliResult {
 /** Runs the CLI to its exit. The environment is the test's own minus anything that would change its choices. */
 function runSend(
   args: readonly string[],
-  options: { env?: Record<string, string>; stdin?: string } = {},
+  options: { env?: Record<string, string>; stdin?: string; interruptWhen?: RegExp } = {},
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(env)) {
@@ -53,8 +53,13 @@ function runSend(
   });
   let stdout = '';
   let stderr = '';
+  let interrupted = false;
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString('utf8');
+    if (!interrupted && options.interruptWhen?.test(stdout)) {
+      interrupted = true;
+      child.kill('SIGINT');
+    }
   });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
@@ -347,6 +352,16 @@ describe('--follow', () => {
     expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(
       /^timed out after 3\.0 s without a final state: still \w+/,
     );
+  });
+
+  it('stops following on Ctrl-C, saying the message goes on and where to look', async () => {
+    const run = await runSend(['--to', '+6588000002', '--text', 'interrupted', '--follow'], {
+      env: apiEnv,
+      interruptWhen: /^\d{4}-\d\d-\d\dT\S+ {2}\+/m,
+    });
+    expect(run.code).toBe(130);
+    const statusUrl = /^status: (\S+)$/m.exec(run.stdout)?.[1];
+    expect(run.stderr).toBe(`\nsend: stopped following; the message goes on: ${statusUrl}\n`);
   });
 
   it('writes JSON lines with --json, ending with the outcome and its exit code', async () => {
