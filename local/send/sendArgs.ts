@@ -3,6 +3,9 @@
  * environment comes in as an argument and stdin is read by cli.ts (`--text -` only sets `textFromStdin`).
  * The send request itself is validated by the API, whose field errors are printed verbatim; only what the
  * API cannot see (flags, durations, the URL, the auth choice) is checked here.
+ *
+ * node:util parseArgs is enough on Node 20 (strict mode, types, defaults, short flags); its allowNegative
+ * (`--no-x`, Node 22.4) is not needed, as no flag here has a negative.
  */
 import { parseArgs } from 'node:util';
 import { SendUsageError } from './errors.js';
