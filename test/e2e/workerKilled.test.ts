@@ -1,7 +1,9 @@
 /**
- * One of two workers killed with SIGKILL in the middle of 1,000 messages: nothing is lost, the survivor
- * takes the dead worker's bind slots over once their leases expire, at most the dead worker's in-flight
- * window reaches 8x8 twice, and every record that may have gone twice says so (`inDoubt`).
+ * One of two workers killed with SIGKILL in the middle of 600 messages: nothing is lost, the survivor
+ * takes the dead worker's bind slots over once their leases expire — never before, and within one lease
+ * period plus a heartbeat (the survivor sees the expiry on its next heartbeat) plus a bind of the kill — at
+ * most the dead worker's in-flight window reaches 8x8 twice, and every record that may have gone twice says
+ * so (`inDoubt`) and names the dead worker.
  *
  * The dead worker's SQS messages come back when their visibility timeout (60 s) ends, and its claims on
  * records expire after the same time; so this file takes a minute longer than the other two.
@@ -33,7 +35,12 @@ const fleet = useFleet({
 
 /** submit_sm awaiting their resp per bind (the fleet config's default `window`). */
 const windowPerBind = 30;
-const planned: PlannedMessage[] = messageMix(1_000, '02');
+/**
+ * "A bind" in the takeover bound: the survivor's acquire write and the bind handshake, on a loaded 2-core
+ * machine. A count of lease periods and heartbeats is what the bound is about; this is its slack.
+ */
+const bindAllowanceMs = 3_000;
+const planned: PlannedMessage[] = messageMix(600, '02');
 let ids: string[] = [];
 let deadBinds = 0;
 let victimId = '';
@@ -51,7 +58,7 @@ describe('a worker killed with SIGKILL mid-stream', () => {
 
     const sentAt = Date.now();
     ids = await f.send(planned.map((message) => message.body));
-    await pollUntil('300 parts accepted by the simulator', () => f.stats().submits.accepted >= 300, {
+    await pollUntil('200 parts accepted by the simulator', () => f.stats().submits.accepted >= 200, {
       timeoutMs: 120_000,
       intervalMs: 20,
     });
@@ -60,6 +67,8 @@ describe('a worker killed with SIGKILL mid-stream', () => {
     victim.signal('SIGKILL');
     const exit = await victim.exited;
     expect(exit.signal).toBe('SIGKILL');
+    // What the dead worker held, as the table says: it can renew nothing any more.
+    const deadLeases = (await f.leases()).filter((lease) => lease.holder === victim.id);
 
     // The OS closes a killed process's sockets: the simulator frees its binds at once.
     await pollUntil('the dead worker’s binds closed at the simulator', () => f.stats().binds.current === 2, {
@@ -69,20 +78,35 @@ describe('a worker killed with SIGKILL mid-stream', () => {
     deadBinds = unbinds.filter(
       (event) => event.at >= killedAt && event.reason === 'connection-closed',
     ).length;
-    const takeoverMs = await pollUntil(
+    await pollUntil(
       'the survivor bound on all 4 slots',
       async () => f.stats().binds.current === 4 && (await survivor.boundBinds()) === 4,
       { timeoutMs: 30_000, intervalMs: 50 },
     );
     const takeover = Date.now() - killedAt;
+    const takenLeases = await f.leases();
+    const lastExpiry = Math.max(...deadLeases.map((lease) => lease.expiresAtMs));
     console.info(
       `killed ${victim.id} after ${acceptedAtKill} accepted parts (${formatMs(killedAt - sentAt)} into the stream); ` +
-        `its ${deadBinds} binds closed at once; ${survivor.id} bound all 4 slots ${formatMs(takeover)} after the kill ` +
+        `its ${deadBinds} binds closed at once; its leases expired ${formatMs(lastExpiry - killedAt)} after the kill; ` +
+        `${survivor.id} bound all 4 slots ${formatMs(takeover)} after the kill, ${formatMs(Date.now() - lastExpiry)} after the expiry ` +
         `(lease ${f.leasePeriodMs} ms, heartbeat ${f.heartbeatMs} ms)`,
     );
     expect(deadBinds).toBe(2);
-    // leases.md: ≤ lease + heartbeat after the last renewal, plus a round trip and the bind.
-    expect(takeoverMs).toBeLessThanOrEqual(f.leasePeriodMs + f.heartbeatMs + 3_000);
+    expect(deadLeases).toHaveLength(2);
+    // Each dead slot is the survivor's now, under a larger fence, acquired no earlier than the dead
+    // worker's lease ran out (the expiry it writes is its acquire or renewal time plus one lease period).
+    for (const dead of deadLeases) {
+      const taken = takenLeases.find((lease) => lease.slot === dead.slot);
+      expect(taken?.holder, `slot ${dead.slot}`).toBe(survivor.id);
+      expect(taken?.fence ?? 0, `slot ${dead.slot}`).toBeGreaterThan(dead.fence);
+      expect((taken?.expiresAtMs ?? 0) - f.leasePeriodMs, `slot ${dead.slot}`).toBeGreaterThanOrEqual(
+        dead.expiresAtMs,
+      );
+    }
+    // leases.md: the last renewal came before the kill, so the leases run out at most one lease period after
+    // it; the survivor sees that on its next heartbeat (at most one later) and binds.
+    expect(takeover).toBeLessThanOrEqual(f.leasePeriodMs + f.heartbeatMs + bindAllowanceMs);
 
     const statuses = await f.waitForFinal(ids, 240_000);
     console.info(`all ${planned.length} final ${formatMs(Date.now() - sentAt)} after they were sent`);

@@ -25,7 +25,9 @@ const fleet = useFleet({
   simulator: { outcomeRules, receiptRedeliveryMs: 5_000 },
 });
 
-const planned: PlannedMessage[] = messageMix(400, '03');
+const planned: PlannedMessage[] = messageMix(300, '03');
+/** ECS's stop timeout (infra/constructs/WorkerService.ts `workerStopTimeout`): SIGKILL follows it. */
+const ecsStopTimeoutMs = 120_000;
 let ids: string[] = [];
 
 describe('a worker stopped with SIGTERM during traffic', () => {
@@ -62,6 +64,7 @@ describe('a worker stopped with SIGTERM during traffic', () => {
     );
 
     expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exit.at - termAt).toBeLessThan(ecsStopTimeoutMs);
     expect(stopping.tail(20)).toContain('"message":"worker stopped"');
     // Its two binds ended with an unbind it sent, not a dropped connection.
     expect(ownUnbinds.map((event) => event.reason)).toEqual(['client-unbind', 'client-unbind']);
