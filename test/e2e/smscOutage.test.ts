@@ -26,7 +26,9 @@ import { useFleet } from './useFleet.js';
 const fleet = useFleet({
   name: 'smsc-outage',
   workers: 2,
-  simulator: { outcomeRules, receiptRedeliveryMs: 5_000 },
+  // Responses 250 ms late, like 8x8 across regions: each bind has submits awaiting their resp when the
+  // connections drop, and those are in doubt.
+  simulator: { outcomeRules, receiptRedeliveryMs: 5_000, faults: { latencyMs: 250 } },
 });
 
 const planned: PlannedMessage[] = messageMix(200, '04');

@@ -83,13 +83,14 @@ describe('a worker killed with SIGKILL mid-stream', () => {
       async () => f.stats().binds.current === 4 && (await survivor.boundBinds()) === 4,
       { timeoutMs: 30_000, intervalMs: 50 },
     );
-    const takeover = Date.now() - killedAt;
+    const boundAt = Date.now();
+    const takeover = boundAt - killedAt;
     const takenLeases = await f.leases();
     const lastExpiry = Math.max(...deadLeases.map((lease) => lease.expiresAtMs));
     console.info(
       `killed ${victim.id} after ${acceptedAtKill} accepted parts (${formatMs(killedAt - sentAt)} into the stream); ` +
         `its ${deadBinds} binds closed at once; its leases expired ${formatMs(lastExpiry - killedAt)} after the kill; ` +
-        `${survivor.id} bound all 4 slots ${formatMs(takeover)} after the kill, ${formatMs(Date.now() - lastExpiry)} after the expiry ` +
+        `${survivor.id} bound all 4 slots ${formatMs(takeover)} after the kill, ${formatMs(boundAt - lastExpiry)} after the expiry ` +
         `(lease ${f.leasePeriodMs} ms, heartbeat ${f.heartbeatMs} ms)`,
     );
     expect(deadBinds).toBe(2);
