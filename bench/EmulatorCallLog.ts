@@ -47,6 +47,7 @@ const servicePrefixes: Array<[string, string]> = [
 export class EmulatorCallLog {
   readonly #path: string;
   readonly #endpoints: string[];
+  #unreadable = 0;
 
   private constructor(path: string, endpoints: string[]) {
     this.#path = path;
@@ -77,16 +78,33 @@ export class EmulatorCallLog {
   }
 
   calls(): RecordedCall[] {
+    this.#unreadable = 0;
     let text = '';
     try {
       text = readFileSync(this.#path, 'utf8');
     } catch {
       return [];
     }
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => classify(JSON.parse(line) as RecorderEntry));
+    const calls: RecordedCall[] = [];
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      // Both emulators append to this one file, and moto writes an entry and its newline in two writes:
+      // an entry of the other process can land between them, two entries on one line. A JSON string
+      // cannot hold an unescaped `}{"headers"`, so that is where one entry ends and the next begins.
+      for (const entry of line.split(/(?<=\})(?=\{"headers")/)) {
+        try {
+          calls.push(classify(JSON.parse(entry) as RecorderEntry));
+        } catch {
+          this.#unreadable += 1;
+        }
+      }
+    }
+    return calls;
+  }
+
+  /** Recorded lines that could not be read (reported, so a count that is short says so). */
+  get unreadable(): number {
+    return this.#unreadable;
   }
 
   remove(): void {

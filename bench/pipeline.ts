@@ -68,6 +68,8 @@ export interface PipelineResult {
   /** stageLatencies() from the fleet tests, for comparison with their reports. */
   fleetTestStages: string;
   calls: CallCount[];
+  /** Recorded requests that could not be read back (0 unless the recording file was garbled). */
+  unreadableCalls: number;
   /** Average size of a final message record (JSON of its attributes), bytes: for write units on paper. */
   messageRecordBytes: number;
   leasePeriodMs: number;
@@ -298,6 +300,7 @@ export async function pipelineCost(options: PipelineOptions): Promise<PipelineRe
       },
       fleetTestStages: stageLatencies(messages, ids, sentAt, submitted, copies),
       calls,
+      unreadableCalls: callLog.unreadable,
       messageRecordBytes,
       leasePeriodMs: fleet.leasePeriodMs,
     };

@@ -29,7 +29,7 @@ const scale = quick
       ceilingMessages: 5_000,
       adherenceSeconds: 5,
       api: { iterations: 2_000, warmup: 300 },
-      pipeline: { messages: 100, ratePerSecond: 20, warmupMessages: 20, idleSeconds: 2 },
+      pipeline: { messages: 100, ratePerSecond: 10, warmupMessages: 20, idleSeconds: 2 },
       calibrationCalls: 500,
       failover: { leasePeriodMs: 6_000, rounds: 1 },
     }
@@ -37,7 +37,7 @@ const scale = quick
       ceilingMessages: 20_000,
       adherenceSeconds: 30,
       api: { iterations: 5_000, warmup: 1_000 },
-      pipeline: { messages: 600, ratePerSecond: 20, warmupMessages: 50, idleSeconds: 5 },
+      pipeline: { messages: 400, ratePerSecond: 10, warmupMessages: 50, idleSeconds: 5 },
       calibrationCalls: 2_000,
       // The fleet config's default lease period (core/fleetConfig.ts), heartbeat a third of it.
       failover: { leasePeriodMs: 15_000, rounds: 3 },
@@ -128,6 +128,11 @@ async function pipelineSection(): Promise<{ result: PipelineResult; calibration:
   console.log(
     `  ${result.messages} messages in ${fmt(result.windowSeconds)} s (offered ${result.offeredPerSecond}/s; first enqueue to last final event)`,
   );
+  const feedSeconds = result.messages / result.offeredPerSecond;
+  if (result.windowSeconds > feedSeconds * 1.3 + 5)
+    console.log(
+      `  the fleet fell behind the offered rate (feeding took ${fmt(feedSeconds)} s): the latencies below include a backlog in SQS`,
+    );
   console.log(
     `  worker CPU: ${fmt(worker.cpuMsTotal, 0)} ms in the window = ${fmt(worker.cpuMsPerMessageGross, 2)} ms per message; ` +
       `idle rate ${fmt(worker.idleCpuMsPerSecond, 1)} ms/s → net ${fmt(worker.cpuMsPerMessageNet, 2)} ms per message; RSS ${fmt(worker.rssMiB, 0)} MiB`,
@@ -149,6 +154,10 @@ async function pipelineSection(): Promise<{ result: PipelineResult; calibration:
           : ''),
     );
   }
+  if (result.unreadableCalls > 0)
+    console.log(
+      `  (${result.unreadableCalls} recorded requests could not be read back: the counts above are short by that many)`,
+    );
   const workerCalls = result.calls
     .filter((c) => c.role === 'worker per message')
     .reduce((sum, c) => sum + c.calls, 0);
