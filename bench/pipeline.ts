@@ -186,7 +186,10 @@ function countCalls(calls: readonly RecordedCall[], fleet: Fleet): CallCount[] {
 
 export async function pipelineCost(options: PipelineOptions): Promise<PipelineResult> {
   const recording = EmulatorCallLog.prepare('pipeline');
-  const fleet = await startFleet({ name: 'bench-pipeline', workers: 1 });
+  const fleet = await startFleet({ name: 'bench-pipeline', workers: 1 }).finally(() => {
+    // Only this fleet's emulators record into that file; later ones (section 5) get moto's default.
+    delete process.env.MOTO_RECORDER_FILEPATH;
+  });
   const callLog = EmulatorCallLog.forEmulators(recording, [
     fleet.aws.emulator.endpoint,
     fleet.dynamo.emulator.endpoint,

@@ -129,7 +129,8 @@ async function pipelineSection(): Promise<{ result: PipelineResult; calibration:
     `  ${result.messages} messages in ${fmt(result.windowSeconds)} s (offered ${result.offeredPerSecond}/s; first enqueue to last final event)`,
   );
   const feedSeconds = result.messages / result.offeredPerSecond;
-  if (result.windowSeconds > feedSeconds * 1.3 + 5)
+  // The last message needs well under a second after its enqueue when the fleet keeps up.
+  if (result.windowSeconds > feedSeconds + 3)
     console.log(
       `  the fleet fell behind the offered rate (feeding took ${fmt(feedSeconds)} s): the latencies below include a backlog in SQS`,
     );
