@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole fleet on one machine, the way it runs in AWS but with local parts —
  * the AWS emulator (installed on first use) with the resources the stack defines, the 8x8 simulator,
- * the API on http://localhost:3000 (PORT overrides), and two worker processes sharing the bind leases.
+ * the API on http://localhost:3000 (PORT overrides) with the live status page on `/` (local/statusPage), and two
+ * worker processes sharing the bind leases.
  * Ctrl-C (or SIGTERM) stops everything and leaves no process behind.
  *
  * FLEET_CONFIG=<file> runs the same fleet against another config (a real 8x8 sub-account, another SMSC);
@@ -13,6 +14,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type FleetConfig, parseFleetConfig } from '../core/fleetConfig.js';
 import { workerEnv } from '../core/tableKeys.js';
 import { clientConfig, startAwsEmulator } from './aws/AwsEmulator.js';
@@ -20,6 +22,8 @@ import { createFleetResources } from './aws/createFleetResources.js';
 import { repoRoot } from './aws/ensureEmulator.js';
 import { startHttpApi } from './httpApi/startHttpApi.js';
 import { SmscSimulator } from './smsc-simulator/SmscSimulator.js';
+import { FleetStatusReader } from './statusPage/FleetStatusReader.js';
+import { statusPageRoutes } from './statusPage/statusPageRoutes.js';
 
 const apiPort = Number(process.env.PORT ?? 3000);
 const smscPort = Number(process.env.SMSC_PORT ?? 2775);
@@ -46,7 +50,9 @@ function spawnWorker(name: string, env: NodeJS.ProcessEnv): ChildProcess {
       .toString()
       .split('\n')
       .filter((line) => line.trim() !== '')
-      .map((line) => `[${name}] ${summariseLogLine(line)}`)
+      .map(summariseLogLine)
+      .filter((line) => line !== '')
+      .map((line) => `[${name}] ${line}`)
       .join('\n');
   child.stdout?.on('data', (chunk: Buffer) => {
     const text = prefix(chunk);
@@ -81,10 +87,12 @@ async function main(): Promise<void> {
   say('starting the AWS emulator (the first run installs it into .venv; that takes a minute)…');
   const emulator = await startAwsEmulator({ log: (line) => say(line) });
   const aws = clientConfig(emulator.endpoint);
+  const dynamodb = new DynamoDBClient(aws);
+  const sqs = new SQSClient(aws);
   const resources = await createFleetResources(
     {
-      dynamodb: new DynamoDBClient(aws),
-      sqs: new SQSClient(aws),
+      dynamodb,
+      sqs,
       eventBridge: new EventBridgeClient(aws),
       secretsManager: new SecretsManagerClient(aws),
     },
@@ -124,12 +132,27 @@ async function main(): Promise<void> {
     if ('env' in account.password) sharedEnv[account.password.env] = simulatorPassword;
   }
 
+  // The status page reads the same tables and queues the workers write, as it would in AWS.
+  const statusReader = new FleetStatusReader({
+    dynamo: DynamoDBDocumentClient.from(dynamodb),
+    sqs,
+    tables: { leases: resources.tables.leases, messages: resources.tables.messages },
+    subAccounts: config.subAccounts.map((account) => ({
+      id: account.id,
+      bindCap: account.bindCap,
+      submitsPerSecond: account.submitsPerSecond,
+      window: account.window,
+      queueUrl: resources.sendQueues[account.id]?.queueUrl,
+      deadLetterQueueUrl: resources.sendQueues[account.id]?.deadLetterQueueUrl,
+    })),
+  });
   const api = await startHttpApi({
     port: apiPort,
     host: '127.0.0.1',
     env: sharedEnv as Record<string, string>,
+    extraRoutes: statusPageRoutes(statusReader),
   });
-  say(`API on ${api.url.replace('127.0.0.1', 'localhost')}`);
+  say(`API and status page on ${api.url.replace('127.0.0.1', 'localhost')}`);
 
   const workers = ['worker-1', 'worker-2'].map((name) =>
     spawnWorker(name, { ...sharedEnv, [workerEnv.workerId]: name, [workerEnv.healthPort]: '0' }),
@@ -144,6 +167,7 @@ Ready. Send a message:
     -d '{"subAccount":"${first}","to":"+6591234567","from":"DEMO","text":"Hello from smpp-fleet"}'
 
 then follow it (the answer's statusUrl):  curl -s ${base}/messages/<messageId>
+or watch the fleet and its messages live:  ${base}/
 Destinations starting +999 end undeliverable, +998 rejected. The OpenAPI document: ${base}/openapi.json
 Ctrl-C stops everything.
 `);
@@ -164,6 +188,8 @@ Ctrl-C stops everything.
       ),
     );
     await api.stop();
+    dynamodb.destroy();
+    sqs.destroy();
     await simulator?.stop();
     await emulator.stop();
     say('stopped');

@@ -18,6 +18,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SubAccountConfig } from '../core/fleetConfig.js';
 import { ConcatReferenceCounter } from './encoding/ConcatReferenceCounter.js';
+import { BindPresenceReporter } from './leases/BindPresenceReporter.js';
 import { DynamoDbLeaseStore } from './leases/DynamoDbLeaseStore.js';
 import { LeaseGuardedBind } from './leases/LeaseGuardedBind.js';
 import { LeaseManager } from './leases/LeaseManager.js';
@@ -70,8 +71,8 @@ interface SubAccountRuntime {
   sender: MessageSender;
   consumer: SqsSendConsumer;
   recorder: ReceiptRecorder;
-  /** Held slots: the bind, and the lease-guarded view of it the pool submits through. */
-  binds: Map<number, { bind: SmppBind; pooled: LeaseGuardedBind | undefined }>;
+  /** Held slots: the bind, the lease-guarded view of it the pool submits through, and the lease's fence. */
+  binds: Map<number, { bind: SmppBind; pooled: LeaseGuardedBind | undefined; fence: number }>;
 }
 
 export type FleetWorkerStatus = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -83,6 +84,7 @@ export class FleetWorker {
   readonly #publisher: EventBridgePublisher;
   readonly #outbox: EventOutbox;
   readonly #subAccounts = new Map<string, SubAccountRuntime>();
+  readonly #presenceReporter = new BindPresenceReporter();
   #status: FleetWorkerStatus = 'idle';
   #stopping: Promise<void> | undefined;
   #lastLeaseError = Number.NEGATIVE_INFINITY;
@@ -157,6 +159,8 @@ export class FleetWorker {
       }),
       leasePeriodMs: settings.fleet.leasePeriodMs,
       ...(settings.fleet.heartbeatMs === undefined ? {} : { heartbeatMs: settings.fleet.heartbeatMs }),
+      // Each heartbeat's presence item says what this worker's binds are doing (status page, operators).
+      presenceBinds: () => this.#presenceReporter.report(this.#heldBinds(), Date.now()),
     });
     this.#leases.on('acquired', ({ subAccount, slot, fence }) => this.#bindSlot(subAccount, slot, fence));
     this.#leases.on('lost', ({ subAccount, slot, reason }) => this.#dropSlot(subAccount, slot, reason));
@@ -227,6 +231,17 @@ export class FleetWorker {
     );
   }
 
+  #heldBinds() {
+    return [...this.#subAccounts.values()].flatMap((runtime) =>
+      [...runtime.binds].map(([slot, { bind, fence }]) => ({
+        subAccount: runtime.config.id,
+        slot,
+        fence,
+        snapshot: bind.snapshot(),
+      })),
+    );
+  }
+
   #bindSlot(subAccount: string, slot: number, fence: number): void {
     const runtime = this.#subAccounts.get(subAccount);
     if (!runtime || this.#status !== 'running') return;
@@ -256,7 +271,7 @@ export class FleetWorker {
       config.bindMode === 'receiver'
         ? undefined
         : new LeaseGuardedBind(bind, () => this.#leases.holds(subAccount, slot));
-    runtime.binds.set(slot, { bind, pooled });
+    runtime.binds.set(slot, { bind, pooled, fence });
     if (pooled) runtime.pool.add(pooled);
     bind.start();
     runtime.consumer.start();

@@ -1,7 +1,7 @@
 /**
  * Bind-slot leases and worker presence in the DynamoDB leases table (core/tableKeys.ts):
  *   `LEASE#<subAccount>` / `SLOT#<n>`: holder, fence, leaseExpiresAtMs   (never deleted: the fence must survive)
- *   `WORKERS` / `WORKER#<id>`: aliveUntilMs                                (removed on clean shutdown)
+ *   `WORKERS` / `WORKER#<id>`: aliveUntilMs, binds (what its binds do)    (removed on clean shutdown)
  *
  * Each method is one request. Acquire is the conditional update Powertools' idempotency layer uses for its
  * records (`attribute_not_exists(#id) OR #expiry < :now`), plus `ADD fence :one` and a clause that lets a
@@ -196,6 +196,8 @@ export class DynamoDbLeaseStore implements LeaseStore {
           ...workerPresenceKey(presence.workerId),
           workerId: presence.workerId,
           aliveUntilMs: presence.aliveUntilMs,
+          // An unconditional Put of the worker's own item: it touches no slot item and no lease condition.
+          ...(presence.binds === undefined ? {} : { binds: presence.binds }),
         },
       }),
       { abortSignal: options.signal },

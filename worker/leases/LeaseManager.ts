@@ -35,6 +35,7 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { toFieldErrors } from '../../core/fieldErrors.js';
+import type { BindReport } from './BindPresenceReporter.js';
 import { LeaseManagerOptionsError, LeaseManagerStoppedError } from './errors.js';
 import type { LeaseStore, LeaseStoreOperation } from './LeaseStore.js';
 import { planLeases, type SubAccountLeaseView } from './leaseDecisions.js';
@@ -98,6 +99,12 @@ export interface LeaseManagerOptions {
   readonly monotonicNow?: () => number;
   /** @default the global setTimeout/clearTimeout */
   readonly timers?: LeaseTimers;
+  /**
+   * What this worker's binds are doing, written into its presence item each heartbeat (status pages read
+   * it). Never part of a lease decision; if it throws, the presence is written without it.
+   * @default none: the presence item carries only aliveUntilMs
+   */
+  readonly presenceBinds?: () => readonly BindReport[];
 }
 
 export interface LeaseManagerSettings {
@@ -191,6 +198,7 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
   readonly #now: () => number;
   readonly #monotonicNow: () => number;
   readonly #timers: LeaseTimers;
+  readonly #presenceBinds: (() => readonly BindReport[]) | undefined;
   readonly #held = new Map<string, HeldLease>();
   /** Releases and discards running outside a heartbeat. */
   readonly #background = new Set<Promise<void>>();
@@ -219,6 +227,7 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
     this.#now = options.now ?? Date.now;
     this.#monotonicNow = options.monotonicNow ?? (() => performance.now());
     this.#timers = options.timers ?? defaultTimers;
+    this.#presenceBinds = options.presenceBinds;
   }
 
   get status(): LeaseManagerStatus {
@@ -273,6 +282,16 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
       }));
   }
 
+  /** The optional `binds` of the presence item; a failing reporter costs the report, never the presence. */
+  #bindsForPresence(): { binds?: readonly BindReport[] } {
+    if (this.#presenceBinds === undefined) return {};
+    try {
+      return { binds: this.#presenceBinds() };
+    } catch {
+      return {};
+    }
+  }
+
   #setStatus(to: LeaseManagerStatus): void {
     const from = this.#status;
     if (from === to) return;
@@ -307,7 +326,10 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
     }
     const { presenceMs, leasePeriodMs } = this.settings;
     const presenceWrite = this.#call('putPresence', {}, (signal) =>
-      this.#store.putPresence({ workerId: this.workerId, aliveUntilMs: epoch + presenceMs }, { signal }),
+      this.#store.putPresence(
+        { workerId: this.workerId, aliveUntilMs: epoch + presenceMs, ...this.#bindsForPresence() },
+        { signal },
+      ),
     );
     const presenceRead = this.#call('listPresence', {}, (signal) => this.#store.listPresence({ signal }));
     const slotReads = Promise.all(

@@ -6,6 +6,7 @@
  * heartbeat). An aborted write may still have happened; callers treat its outcome as unknown, and the
  * conditions below make a late-landing request harmless.
  */
+import type { BindReport } from './BindPresenceReporter.js';
 import type { LeaseSlot } from './leaseDecisions.js';
 
 export interface LeaseCallOptions {
@@ -49,6 +50,11 @@ export interface WorkerPresence {
   readonly workerId: string;
   /** Epoch ms, by the worker's clock; readers count it live while their clock has not passed this. */
   readonly aliveUntilMs: number;
+  /**
+   * What the worker's binds are doing (BindPresenceReporter.ts), for status pages and operators. Written
+   * with the presence; never read by lease decisions. listPresence does not return it.
+   */
+  readonly binds?: readonly BindReport[];
 }
 
 export interface RemovePresenceOptions extends LeaseCallOptions {

@@ -1,0 +1,453 @@
+/**
+ * The status page's view model, from what the fleet writes: the leases table's slot and presence items
+ * (docs/leases.md), message records (worker/records/MessageRecord.ts) and the send queues' attributes.
+ * Pure: the reader (FleetStatusReader.ts) fetches, this decides what the page says. Items are read
+ * defensively — a record another writer started, an older worker's presence without `binds` — and never
+ * make the page fail.
+ */
+import { isFinalState, type MessageState, messageStates } from '../../core/messageState.js';
+import type { BindReport } from '../../worker/leases/BindPresenceReporter.js';
+
+type Item = Readonly<Record<string, unknown>>;
+
+/** What the fleet config says of a sub-account. */
+export interface SubAccountSettings {
+  readonly id: string;
+  readonly bindCap: number;
+  readonly submitsPerSecond: number;
+  readonly window: number;
+}
+
+/** SQS GetQueueAttributes' `Attributes`, as returned (numbers as strings). */
+export type QueueAttributes = Readonly<Record<string, string>>;
+
+export interface FleetStatusInput {
+  /** Epoch ms the reads were made at; leases and presence are judged against it. */
+  readonly nowMs: number;
+  readonly subAccounts: readonly SubAccountSettings[];
+  /** `LEASE#<subAccount>` / `SLOT#<n>` items of every configured sub-account. */
+  readonly leaseItems: readonly Item[];
+  /** `WORKERS` / `WORKER#<id>` items. */
+  readonly presenceItems: readonly Item[];
+  /**
+   * Message records, in any order: at least the latest `messageLimit` by `updatedAt` (see
+   * latestMessagesCutoff), which are shown.
+   */
+  readonly messageItems: readonly Item[];
+  /** When messageItems were read (they may be older than nowMs: the reader spaces out its scans). */
+  readonly messagesReadAtMs?: number;
+  /** Every record's `status` (at least), to count them by state; undefined when not counted yet. */
+  readonly statusItems?: readonly Item[];
+  readonly statusesReadAtMs?: number;
+  readonly queues: Readonly<Record<string, { queue?: QueueAttributes; deadLetterQueue?: QueueAttributes }>>;
+  /** Reads that failed, in words (shown on the page; the rest is still shown). */
+  readonly problems?: readonly string[];
+  /** @default 20 */
+  readonly messageLimit?: number;
+}
+
+/** A slot's state as the page colours it: the bind's own status while a live lease has one reported. */
+export const slotStates = [
+  'bound',
+  'binding',
+  'connecting',
+  'unbinding',
+  'closed',
+  /** Leased, no bind reported yet (the holder reports on its next heartbeat). */
+  'leased',
+  /** The holder stopped renewing: the lease ran out and nobody has taken the slot yet. */
+  'expired',
+  /** Never taken, or released. */
+  'free',
+] as const;
+export type SlotState = (typeof slotStates)[number];
+
+export interface BindView {
+  readonly status: string;
+  /** submit_sm per second over the holder's last heartbeat interval; undefined on its first report. */
+  readonly submitRatePerSecond: number | undefined;
+  readonly throttledPerSecond: number | undefined;
+  readonly submitsPerSecondLimit: number;
+  readonly inFlight: number;
+  readonly window: number;
+  readonly queued: number;
+  readonly submitted: number;
+  readonly throttled: number;
+  readonly rejected: number;
+  readonly bindFailures: number;
+  readonly reportedAgoMs: number;
+}
+
+export interface SlotView {
+  readonly slot: number;
+  readonly state: SlotState;
+  readonly holder: string | undefined;
+  readonly holderAlive: boolean;
+  readonly fence: number;
+  /** Positive while the lease runs, negative once it has expired; undefined for a free slot. */
+  readonly leaseExpiresInMs: number | undefined;
+  /** Who gave a free slot back last (undefined while someone holds it). */
+  readonly releasedBy: string | undefined;
+  readonly bind: BindView | undefined;
+}
+
+export interface QueueDepth {
+  /** Waiting to be received. */
+  readonly visible: number;
+  /** Received by a worker, not yet deleted. */
+  readonly inFlight: number;
+  readonly delayed: number;
+}
+
+export interface SubAccountView {
+  readonly id: string;
+  readonly bindCap: number;
+  /** Per bind. */
+  readonly submitsPerSecondLimit: number;
+  readonly slots: readonly SlotView[];
+  readonly boundBinds: number;
+  /** The sum over its binds of the last reported rates. */
+  readonly submitRatePerSecond: number;
+  /** boundBinds × limit: what it can send now. */
+  readonly capacityPerSecond: number;
+  readonly queue: QueueDepth | undefined;
+  readonly deadLetterQueue: QueueDepth | undefined;
+}
+
+export interface WorkerView {
+  readonly workerId: string;
+  readonly alive: boolean;
+  /** Until the presence runs out (negative: ran out that long ago). */
+  readonly aliveForMs: number;
+  readonly slotsHeld: number;
+  readonly bindsBound: number;
+}
+
+export interface StateChange {
+  readonly state: MessageState;
+  readonly atMs: number;
+}
+
+export interface PartView {
+  readonly partNumber: number;
+  readonly status: string;
+  readonly smscMessageId: string | undefined;
+  readonly receiptStatus: string | undefined;
+  readonly receiptErrorCode: string | undefined;
+  readonly receiptAtMs: number | undefined;
+  readonly submitAttempts: number | undefined;
+}
+
+export interface MessageView {
+  readonly messageId: string;
+  readonly subAccount: string;
+  readonly to: string | undefined;
+  readonly from: string | undefined;
+  readonly status: MessageState;
+  readonly final: boolean;
+  readonly totalParts: number;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  /** What the record's timestamps say, oldest first. */
+  readonly changes: readonly StateChange[];
+  readonly parts: readonly PartView[];
+  readonly errorCode: string | undefined;
+  readonly errorDescription: string | undefined;
+  readonly inDoubt: boolean;
+}
+
+export interface FleetStatusView {
+  readonly generatedAtMs: number;
+  readonly subAccounts: readonly SubAccountView[];
+  readonly workers: readonly WorkerView[];
+  readonly messages: readonly MessageView[];
+  readonly messagesReadAtMs: number | undefined;
+  /** Records by state, over the whole table; undefined until counted. */
+  readonly messageCounts: Readonly<Partial<Record<MessageState, number>>> | undefined;
+  readonly messagesCounted: number | undefined;
+  readonly messagesCountedAtMs: number | undefined;
+  readonly problems: readonly string[];
+}
+
+const defaultMessageLimit = 20;
+const bindStatuses = new Set<string>(['bound', 'binding', 'connecting', 'unbinding', 'closed']);
+
+export function buildFleetStatusView(input: FleetStatusInput): FleetStatusView {
+  const { nowMs } = input;
+  const presence = input.presenceItems.map(parsePresence).filter((p) => p !== undefined);
+  const presenceById = new Map(presence.map((p) => [p.workerId, p]));
+
+  const subAccounts = input.subAccounts.map((settings): SubAccountView => {
+    const items = new Map<number, Item>();
+    for (const item of input.leaseItems) {
+      const slot = slotNumber(item, settings.id);
+      if (slot !== undefined) items.set(slot, item);
+    }
+    const slots = Array.from({ length: settings.bindCap }, (_, slot) =>
+      slotView(slot, settings, items.get(slot), presenceById, nowMs),
+    );
+    const bound = slots.filter((slot) => slot.state === 'bound');
+    const queues = input.queues[settings.id];
+    return {
+      id: settings.id,
+      bindCap: settings.bindCap,
+      submitsPerSecondLimit: settings.submitsPerSecond,
+      slots,
+      boundBinds: bound.length,
+      submitRatePerSecond: round1(
+        slots.reduce((sum, slot) => sum + (slot.bind?.submitRatePerSecond ?? 0), 0),
+      ),
+      capacityPerSecond: bound.length * settings.submitsPerSecond,
+      queue: queueDepth(queues?.queue),
+      deadLetterQueue: queueDepth(queues?.deadLetterQueue),
+    };
+  });
+
+  const heldSlots = subAccounts.flatMap((account) => account.slots);
+  const workers = presence
+    .map(
+      (p): WorkerView => ({
+        workerId: p.workerId,
+        alive: p.aliveUntilMs >= nowMs,
+        aliveForMs: p.aliveUntilMs - nowMs,
+        slotsHeld: heldSlots.filter((slot) => slot.holder === p.workerId && isLeased(slot.state)).length,
+        bindsBound: heldSlots.filter((slot) => slot.holder === p.workerId && slot.state === 'bound').length,
+      }),
+    )
+    .sort((a, b) => a.workerId.localeCompare(b.workerId));
+
+  const counted = input.statusItems?.map((item) => item.status).filter(isState);
+  let messageCounts: Partial<Record<MessageState, number>> | undefined;
+  if (counted !== undefined) {
+    messageCounts = {};
+    for (const state of counted) messageCounts[state] = (messageCounts[state] ?? 0) + 1;
+  }
+  const messages = input.messageItems
+    .map(parseMessage)
+    .filter((m) => m !== undefined)
+    .sort(
+      (a, b) =>
+        b.updatedAtMs - a.updatedAtMs ||
+        b.createdAtMs - a.createdAtMs ||
+        a.messageId.localeCompare(b.messageId),
+    )
+    .slice(0, input.messageLimit ?? defaultMessageLimit);
+
+  return {
+    generatedAtMs: nowMs,
+    subAccounts,
+    workers,
+    messages,
+    messagesReadAtMs: input.messagesReadAtMs,
+    messageCounts,
+    messagesCounted: counted?.length,
+    messagesCountedAtMs: input.statusesReadAtMs,
+    problems: [...(input.problems ?? [])],
+  };
+}
+
+/**
+ * The smallest `updatedAt` the next read of the latest `limit` messages needs to fetch: the limit-th largest
+ * among the items read last time (0 while there were fewer). Updates only raise a record's `updatedAt`, so
+ * the limit-th largest never goes down, and every record that can be among the latest next time has an
+ * `updatedAt` at least this — a filtered Scan returns just those instead of the whole table.
+ */
+export function latestMessagesCutoff(items: readonly Item[], limit: number = defaultMessageLimit): number {
+  const updated = items
+    .map((item) => numberOf(item.updatedAt) ?? numberOf(item.createdAt) ?? 0)
+    .sort((a, b) => b - a);
+  return updated.length < limit ? 0 : (updated[limit - 1] ?? 0);
+}
+
+function isLeased(state: SlotState): boolean {
+  return state !== 'free' && state !== 'expired';
+}
+
+function slotView(
+  slot: number,
+  settings: SubAccountSettings,
+  item: Item | undefined,
+  presenceById: ReadonlyMap<string, Presence>,
+  nowMs: number,
+): SlotView {
+  const holder = stringOf(item?.holder);
+  const fence = numberOf(item?.fence) ?? 0;
+  const expiresAt = numberOf(item?.leaseExpiresAtMs);
+  const releasedBy = stringOf(item?.releasedBy);
+  if (item === undefined || holder === undefined) {
+    return {
+      slot,
+      state: 'free',
+      holder: undefined,
+      holderAlive: false,
+      fence,
+      leaseExpiresInMs: undefined,
+      releasedBy,
+      bind: undefined,
+    };
+  }
+  const presence = presenceById.get(holder);
+  const holderAlive = presence !== undefined && presence.aliveUntilMs >= nowMs;
+  const leaseExpiresInMs = (expiresAt ?? 0) - nowMs;
+  // The acquire condition lets anyone in once `leaseExpiresAtMs < now`: from then on it is nobody's.
+  if (leaseExpiresInMs < 0) {
+    return {
+      slot,
+      state: 'expired',
+      holder,
+      holderAlive,
+      fence,
+      leaseExpiresInMs,
+      releasedBy: undefined,
+      bind: undefined,
+    };
+  }
+  // Only a report of this very tenure counts: an older one may describe the bind of a lease since lost.
+  const report = presence?.binds.find(
+    (bind) => bind.subAccount === settings.id && bind.slot === slot && bind.fence === fence,
+  );
+  const bind = report === undefined ? undefined : bindView(report, settings, nowMs);
+  const state: SlotState =
+    bind !== undefined && bindStatuses.has(bind.status) ? (bind.status as SlotState) : 'leased';
+  return { slot, state, holder, holderAlive, fence, leaseExpiresInMs, releasedBy: undefined, bind };
+}
+
+function bindView(report: BindReport, settings: SubAccountSettings, nowMs: number): BindView {
+  return {
+    status: report.status,
+    submitRatePerSecond: report.submitRatePerSecond,
+    throttledPerSecond: report.throttledPerSecond,
+    submitsPerSecondLimit: report.submitsPerSecond || settings.submitsPerSecond,
+    inFlight: report.inFlight,
+    window: report.window || settings.window,
+    queued: report.queued,
+    submitted: report.submitted,
+    throttled: report.throttled,
+    rejected: report.rejected,
+    bindFailures: report.bindFailures,
+    reportedAgoMs: Math.max(0, nowMs - report.reportedAtMs),
+  };
+}
+
+function queueDepth(attributes: QueueAttributes | undefined): QueueDepth | undefined {
+  if (attributes === undefined) return undefined;
+  const count = (name: string) => {
+    const value = Number(attributes[name] ?? 0);
+    return Number.isFinite(value) ? value : 0;
+  };
+  return {
+    visible: count('ApproximateNumberOfMessages'),
+    inFlight: count('ApproximateNumberOfMessagesNotVisible'),
+    delayed: count('ApproximateNumberOfMessagesDelayed'),
+  };
+}
+
+function slotNumber(item: Item, subAccount: string): number | undefined {
+  if (item.pk !== `LEASE#${subAccount}` || typeof item.sk !== 'string' || !item.sk.startsWith('SLOT#'))
+    return undefined;
+  const slot = Number(item.sk.slice('SLOT#'.length));
+  return Number.isInteger(slot) && slot >= 0 ? slot : undefined;
+}
+
+interface Presence {
+  readonly workerId: string;
+  readonly aliveUntilMs: number;
+  readonly binds: readonly BindReport[];
+}
+
+function parsePresence(item: Item): Presence | undefined {
+  const sk = stringOf(item.sk);
+  const aliveUntilMs = numberOf(item.aliveUntilMs);
+  if (item.pk !== 'WORKERS' || sk === undefined || !sk.startsWith('WORKER#') || aliveUntilMs === undefined)
+    return undefined;
+  const binds = Array.isArray(item.binds) ? item.binds.filter(isBindReport) : [];
+  return { workerId: sk.slice('WORKER#'.length), aliveUntilMs, binds };
+}
+
+function isBindReport(value: unknown): value is BindReport {
+  if (typeof value !== 'object' || value === null) return false;
+  const report = value as Record<string, unknown>;
+  return (
+    typeof report.subAccount === 'string' &&
+    typeof report.slot === 'number' &&
+    typeof report.fence === 'number' &&
+    typeof report.status === 'string' &&
+    typeof report.reportedAtMs === 'number'
+  );
+}
+
+const isState = (value: unknown): value is MessageState =>
+  typeof value === 'string' && (messageStates as readonly string[]).includes(value);
+
+function parseMessage(item: Item): MessageView | undefined {
+  const messageId = stringOf(item.messageId);
+  if (messageId === undefined || !isState(item.status)) return undefined;
+  const status = item.status;
+  const createdAtMs = numberOf(item.createdAt) ?? 0;
+  const updatedAtMs = numberOf(item.updatedAt) ?? createdAtMs;
+  const parts = (Array.isArray(item.parts) ? item.parts : [])
+    .filter((part): part is Item => typeof part === 'object' && part !== null)
+    .map(
+      (part, index): PartView => ({
+        partNumber: numberOf(part.partNumber) ?? index + 1,
+        status: stringOf(part.status) ?? 'accepted',
+        smscMessageId: stringOf(part.smscMessageId),
+        receiptStatus: stringOf(part.receiptStatus),
+        receiptErrorCode: stringOf(part.receiptErrorCode),
+        receiptAtMs: numberOf(part.receiptAt),
+        submitAttempts: numberOf(part.submitAttempts),
+      }),
+    );
+  return {
+    messageId,
+    subAccount: stringOf(item.subAccount) ?? '',
+    to: stringOf(item.to),
+    from: stringOf(item.from),
+    status,
+    final: isFinalState(status),
+    totalParts: Math.max(numberOf(item.totalParts) ?? 0, parts.length),
+    createdAtMs,
+    updatedAtMs,
+    changes: stateChanges(
+      status,
+      createdAtMs,
+      updatedAtMs,
+      numberOf(item.submittedAt),
+      numberOf(item.finalAt),
+    ),
+    parts,
+    errorCode: stringOf(item.errorCode),
+    errorDescription: stringOf(item.errorDescription),
+    inDoubt: item.inDoubt === true,
+  };
+}
+
+/**
+ * The record keeps a timestamp per milestone, not a log: accepted (createdAt), submitted (submittedAt),
+ * the final state (finalAt). A message still `submitting` shows that state from its last update.
+ */
+function stateChanges(
+  status: MessageState,
+  createdAtMs: number,
+  updatedAtMs: number,
+  submittedAtMs: number | undefined,
+  finalAtMs: number | undefined,
+): StateChange[] {
+  const changes: StateChange[] = [{ state: 'accepted', atMs: createdAtMs }];
+  if (status === 'submitting') changes.push({ state: 'submitting', atMs: updatedAtMs });
+  if (submittedAtMs !== undefined) changes.push({ state: 'submitted', atMs: submittedAtMs });
+  if (isFinalState(status)) changes.push({ state: status, atMs: finalAtMs ?? updatedAtMs });
+  return changes.sort((a, b) => a.atMs - b.atMs);
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function numberOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,105 @@
+/**
+ * What a worker's presence item says about its binds (the `binds` attribute of `WORKERS` / `WORKER#<id>`,
+ * docs/leases.md): per held slot the bind's state, its window, its configured rate, cumulative counters
+ * and the submit rate since the previous heartbeat. Written with the presence each heartbeat, so the
+ * deployed fleet keeps it current too and an operator can read it with one Query; `npm start`'s status
+ * page shows it.
+ *
+ * The rate is measured here, between two consecutive reports of the same tenure (subAccount, slot,
+ * fence): a reader then needs no history of its own, and a bind that restarts under a new fence (new
+ * counters) never shows a negative or inflated rate.
+ */
+import type { BindStatus, SmppBind } from '../smpp/SmppBind.js';
+
+export type BindSnapshot = ReturnType<SmppBind['snapshot']>;
+
+/** One held slot's bind as the presence item stores it. Plain numbers and strings, no undefined values. */
+export interface BindReport {
+  readonly subAccount: string;
+  readonly slot: number;
+  /** The lease tenure the bind runs under: a reader matches it to the slot item's `fence`. */
+  readonly fence: number;
+  readonly status: BindStatus;
+  readonly bindMode: string;
+  /** submit_sm awaiting their resp, and the most allowed. */
+  readonly inFlight: number;
+  readonly window: number;
+  /** Parts waiting for a rate token or a window place. */
+  readonly queued: number;
+  /** The configured limit (fleet config `submitsPerSecond`). */
+  readonly submitsPerSecond: number;
+  /** Cumulative over this tenure. */
+  readonly submitted: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly throttled: number;
+  readonly bindsOpened: number;
+  readonly bindFailures: number;
+  /** submit_sm per second over `rateIntervalMs` up to `reportedAtMs`; absent on a tenure's first report. */
+  readonly submitRatePerSecond?: number;
+  readonly throttledPerSecond?: number;
+  readonly rateIntervalMs?: number;
+  /** Epoch ms, by the worker's clock. */
+  readonly reportedAtMs: number;
+}
+
+export interface HeldBind {
+  readonly subAccount: string;
+  readonly slot: number;
+  readonly fence: number;
+  readonly snapshot: BindSnapshot;
+}
+
+interface Sample {
+  readonly submitted: number;
+  readonly throttled: number;
+  readonly atMs: number;
+}
+
+/** One per worker; `report()` once per presence write. */
+export class BindPresenceReporter {
+  /** The previous report's counters per tenure; tenures that are gone are dropped on the next report. */
+  #previous = new Map<string, Sample>();
+
+  report(binds: readonly HeldBind[], nowMs: number): BindReport[] {
+    const next = new Map<string, Sample>();
+    const reports = binds.map(({ subAccount, slot, fence, snapshot }) => {
+      const key = `${subAccount}#${slot}#${fence}`;
+      const previous = this.#previous.get(key);
+      next.set(key, { submitted: snapshot.submitted, throttled: snapshot.throttled, atMs: nowMs });
+      const report: BindReport = {
+        subAccount,
+        slot,
+        fence,
+        status: snapshot.status,
+        bindMode: snapshot.bindMode,
+        inFlight: snapshot.inFlight,
+        window: snapshot.window,
+        queued: snapshot.queued,
+        submitsPerSecond: snapshot.submitsPerSecond,
+        submitted: snapshot.submitted,
+        accepted: snapshot.accepted,
+        rejected: snapshot.rejected,
+        throttled: snapshot.throttled,
+        bindsOpened: snapshot.binds,
+        bindFailures: snapshot.bindFailures,
+        reportedAtMs: nowMs,
+      };
+      const intervalMs = previous === undefined ? 0 : nowMs - previous.atMs;
+      if (previous === undefined || intervalMs <= 0) return report;
+      return {
+        ...report,
+        submitRatePerSecond: perSecond(snapshot.submitted - previous.submitted, intervalMs),
+        throttledPerSecond: perSecond(snapshot.throttled - previous.throttled, intervalMs),
+        rateIntervalMs: intervalMs,
+      };
+    });
+    this.#previous = next;
+    return reports;
+  }
+}
+
+/** One decimal place; counters only grow within a tenure, but a negative delta is never reported. */
+function perSecond(delta: number, intervalMs: number): number {
+  return Math.round((Math.max(0, delta) * 10_000) / intervalMs) / 10;
+}
