@@ -1,0 +1,271 @@
+/**
+ * The status page as a person meets it: `npm start` (local/start.ts as a child process, on free ports, the
+ * same way `npm start` runs it), the page in headless Chromium (Debian's `chromium`, driven by
+ * playwright-core), a message sent through the API, and SIGTERM at the end, after which nothing of the fleet
+ * may still run.
+ *
+ * Chromium is required, never skipped: without it the test fails and says how to install it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withDeadline } from '../support/poll.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const chromiumPath = '/usr/bin/chromium';
+/** The first run installs the AWS emulator into .venv; on a busy 2-core machine that takes a while. */
+const readyTimeoutMs = 170_000;
+
+/** A port nobody listens on now (the OS picks it). */
+function freePort(port = 0): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : port));
+    });
+  });
+}
+
+/** A free port whose next one is free too: the simulator listens on SMSC_PORT and SMSC_PORT + 1 (TLS). */
+async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const port = await freePort();
+    if (port >= 65_535) continue;
+    try {
+      await freePort(port + 1);
+      return port;
+    } catch {
+      // Taken: try another.
+    }
+  }
+  throw new Error('found no two free consecutive ports for the SMSC simulator');
+}
+
+/** Every live process below `root` (Linux /proc), zombies left out: they have exited. */
+function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = processStat(Number(entry));
+    if (stat === undefined || stat.state === 'Z') continue;
+    children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift() as number) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+function processStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `pid (comm) state ppid …`: comm may hold spaces and parentheses, so read from the last ')'.
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state ?? '', ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+}
+
+const isRunning = (pid: number) => {
+  const stat = processStat(pid);
+  return stat !== undefined && stat.state !== 'Z';
+};
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone already.
+  }
+}
+
+describe('status page (npm start, headless Chromium)', () => {
+  let fleet: ChildProcess | undefined;
+  let output = '';
+  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+  let fleetProcesses: number[] = [];
+  let browser: Browser | undefined;
+  let page: Page;
+  let base = '';
+  let tempDir: string | undefined;
+  const pageErrors: string[] = [];
+
+  /** Whatever happens to the test, nothing it started outlives it. */
+  const killEverything = () => {
+    if (fleet?.pid !== undefined && fleet.exitCode === null && fleet.signalCode === null) {
+      // The fleet runs in its own process group (detached): the workers are in it; the emulator has its own.
+      try {
+        process.kill(-fleet.pid, 'SIGKILL');
+      } catch {
+        killQuietly(fleet.pid);
+      }
+    }
+    for (const pid of fleetProcesses) killQuietly(pid);
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(chromiumPath)) {
+      throw new Error(
+        `${chromiumPath} not found: this test drives Debian's headless Chromium. Install it with ` +
+          '`sudo apt-get install -y chromium` (.ci/run does on CI); the test is never skipped.',
+      );
+    }
+    const [apiPort, smscPort] = await Promise.all([freePort(), freePortPair()]);
+    tempDir = mkdtempSync(join(tmpdir(), 'status-page-'));
+    const config = JSON.parse(readFileSync(join(repoRoot, 'local/fleet.local.json'), 'utf8')) as {
+      subAccounts: { port: number }[];
+    };
+    for (const account of config.subAccounts) account.port = smscPort;
+    const configPath = join(tempDir, 'fleet.json');
+    writeFileSync(configPath, JSON.stringify(config));
+
+    process.once('exit', killEverything);
+    fleet = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: String(apiPort), SMSC_PORT: String(smscPort), FLEET_CONFIG: configPath },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const child = fleet;
+    exited = new Promise((resolveExit) =>
+      child.once('exit', (code, signal) => resolveExit({ code, signal })),
+    );
+    const ready = new Promise<void>((resolveReady, reject) => {
+      const collect = (chunk: Buffer) => {
+        output = (output + chunk.toString('utf8')).slice(-20_000);
+        if (/^Ready\./m.test(output)) resolveReady();
+      };
+      child.stdout?.on('data', collect);
+      child.stderr?.on('data', collect);
+      child.once('exit', (code, signal) =>
+        reject(
+          new Error(`npm start exited before it was ready (${signal ?? `exit code ${code}`}):\n${output}`),
+        ),
+      );
+    });
+    await withDeadline(ready, `npm start's "Ready" line`, readyTimeoutMs).catch((error: Error) => {
+      throw new Error(`${error.message}; its output:\n${output}`);
+    });
+    base = `http://localhost:${apiPort}`;
+    expect(output).toContain(`${base}/`);
+
+    browser = await chromium.launch({ executablePath: chromiumPath });
+    page = await browser.newPage();
+    page.on('pageerror', (error) => pageErrors.push(`uncaught: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
+    });
+  }, readyTimeoutMs + 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    killEverything();
+    if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+    process.off('exit', killEverything);
+  });
+
+  it('serves the page on /, its data on /status.json, and 404 on a path it does not know', async () => {
+    const html = await fetch(`${base}/`);
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await html.text()).toContain('smpp-fleet');
+
+    const json = await fetch(`${base}/status.json`);
+    expect(json.status).toBe(200);
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    const view = (await json.json()) as { subAccounts: { id: string; bindCap: number }[] };
+    expect(view.subAccounts).toEqual([expect.objectContaining({ id: 'demo', bindCap: 4 })]);
+
+    const missing = await fetch(`${base}/no-such-page`);
+    expect(missing.status).toBe(404);
+    await missing.arrayBuffer();
+  });
+
+  it('shows the four bind slots of demo bound, two held by each worker', async () => {
+    await page.goto(`${base}/`);
+    const slots = page.locator('[data-sub-account="demo"] [data-slot]');
+    // Workers start a few seconds apart: the first takes every slot, then hands two to the second.
+    await expect
+      .poll(
+        async () =>
+          (
+            await slots.evaluateAll((cards) =>
+              cards.map((card) => `${card.getAttribute('data-state')} ${card.getAttribute('data-holder')}`),
+            )
+          ).sort(),
+        { timeout: 90_000, interval: 250 },
+      )
+      .toEqual(['bound worker-1', 'bound worker-1', 'bound worker-2', 'bound worker-2']);
+    // What a person reads on each card: the state and who holds the slot.
+    for (const text of await slots.allInnerTexts()) {
+      expect(text).toMatch(/bound/);
+      expect(text).toMatch(/worker-[12]/);
+      expect(text).toMatch(/\/ 50 msg\/s/);
+    }
+    await expect.poll(() => page.locator('[data-worker]', { hasText: 'alive' }).count()).toBe(2);
+    // biome-ignore lint/performance/useDomNodeTextContent: what a person sees (rendered text) is the point.
+    await expect.poll(() => page.locator('#freshness').innerText()).toMatch(/live/);
+  });
+
+  it('shows a message sent through the API, until it turns delivered with its receipt', async () => {
+    const response = await fetch(`${base}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        subAccount: 'demo',
+        to: '+6591234567',
+        from: 'DEMO',
+        text: 'Hello from the test',
+      }),
+    });
+    expect(response.status).toBe(202);
+    const { messageId } = (await response.json()) as { messageId: string };
+
+    const row = page.locator(`[data-message-id="${messageId}"]`);
+    await expect
+      .poll(async () => ((await row.count()) === 0 ? 'not shown' : await row.getAttribute('data-status')), {
+        timeout: 60_000,
+        interval: 250,
+      })
+      .toBe('delivered');
+    // biome-ignore lint/performance/useDomNodeTextContent: what a person sees (rendered text) is the point.
+    const text = await row.innerText();
+    expect(text).toContain(messageId);
+    expect(text).toContain('+6591234567');
+    expect(text).toMatch(/delivered/);
+    expect(text).toContain('DELIVRD');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('stops everything on SIGTERM: exit 0, no process of the fleet left, and the page says it is not updating', async () => {
+    const child = fleet as ChildProcess;
+    fleetProcesses = descendantsOf(child.pid as number);
+    // At least the emulator and the two workers.
+    expect(fleetProcesses.length).toBeGreaterThanOrEqual(3);
+    child.kill('SIGTERM');
+    const { code, signal } = await withDeadline(
+      exited as NonNullable<typeof exited>,
+      'npm start to exit',
+      90_000,
+    );
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(output).toContain('[start] stopped');
+    await expect.poll(() => fleetProcesses.filter(isRunning), { timeout: 10_000, interval: 100 }).toEqual([]);
+    await expect
+      .poll(() => page.locator('#freshness').getAttribute('class'), { timeout: 10_000 })
+      .toBe('stale');
+  });
+});
