@@ -77,10 +77,14 @@ async function outage(f: Fleet, mode: OutageMode, afterParts: number): Promise<O
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
+      // Binds counted before and after the table read, the fewer kept: a worker acquires before it binds
+      // and unbinds before it releases, so a bind open across the read had its lease all along.
+      const openBefore = f.stats().binds.current;
       const leases = await f.leases();
       const at = Date.now();
+      const open = Math.min(openBefore, f.stats().binds.current);
       const backed = leases.filter((lease) => lease.holder !== undefined && lease.expiresAtMs > at).length;
-      samples.push({ at, open: f.stats().binds.current, backed });
+      samples.push({ at, open, backed });
       await sleep(50);
     }
   })();
