@@ -10,7 +10,9 @@
  *   deterministic, so a writer that was only slow makes at worst a duplicate subscribers drop);
  * - nobody else: a fresh event another process created is that process's to publish. It comes back as
  *   `deferred`, so a caller who must not answer before it is out (a redelivered receipt) can say "later".
- * Removing published events from the record runs in the background; `idle()` waits for it.
+ * Removing published events from the record runs in the background, retried a few times with a doubling
+ * pause (a removal lost to a short store outage would otherwise leave a published event listed on a record
+ * nothing may touch again); `idle()` waits for it.
  */
 import type { EventPublisher } from './EventPublisher.js';
 import type { MessageRecord, PendingEvent } from './MessageRecord.js';
@@ -25,6 +27,12 @@ export interface EventOutboxOptions {
   staleAfterMs?: number;
   /** Epoch ms. @default Date.now */
   now?: () => number;
+  /** Tries of removing published events from a record. @default 4 */
+  clearAttempts?: number;
+  /** Pause before the first retry of a removal; doubles after each. @default 1_000 */
+  clearRetryMs?: number;
+  /** @default a setTimeout pause */
+  wait?: (ms: number) => Promise<void>;
   logger?: WorkerLog;
 }
 
@@ -40,6 +48,9 @@ export class EventOutbox {
   readonly #publisher: EventPublisher;
   readonly #staleAfterMs: number;
   readonly #now: () => number;
+  readonly #clearAttempts: number;
+  readonly #clearRetryMs: number;
+  readonly #wait: (ms: number) => Promise<void>;
   readonly #log: WorkerLog;
   readonly #clearing = new Set<Promise<void>>();
   /** Events this process created but could not publish: still this process's to publish. */
@@ -54,6 +65,9 @@ export class EventOutbox {
     this.#publisher = options.publisher;
     this.#staleAfterMs = staleAfterMs;
     this.#now = options.now ?? Date.now;
+    this.#clearAttempts = Math.max(1, Math.floor(options.clearAttempts ?? 4));
+    this.#clearRetryMs = options.clearRetryMs ?? 1_000;
+    this.#wait = options.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#log = options.logger ?? silentLog;
   }
 
@@ -131,16 +145,29 @@ export class EventOutbox {
 
   #clearInBackground(messageId: string, eventIds: readonly string[]): void {
     if (eventIds.length === 0) return;
-    const clearing = this.#store
-      .clearPendingEvents(messageId, eventIds)
-      .catch((error: unknown) => {
-        // Harmless: the events are out; whoever finds them stale publishes them again under the same ids.
-        this.#log.warn('could not remove published events from the record', {
-          messageId,
-          ...errorAttributes(error),
-        });
-      })
-      .finally(() => this.#clearing.delete(clearing));
+    const clearing = this.#clear(messageId, eventIds).finally(() => this.#clearing.delete(clearing));
     this.#clearing.add(clearing);
+  }
+
+  /** Removing is idempotent (REMOVE of these ids only), so a retry after a lost answer is safe. */
+  async #clear(messageId: string, eventIds: readonly string[]): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.#store.clearPendingEvents(messageId, eventIds);
+        return;
+      } catch (error) {
+        if (attempt >= this.#clearAttempts) {
+          // The events are out; whoever touches the record next finds them stale and publishes them again
+          // under the same ids (a copy subscribers drop).
+          this.#log.warn('could not remove published events from the record', {
+            messageId,
+            attempts: attempt,
+            ...errorAttributes(error),
+          });
+          return;
+        }
+        await this.#wait(this.#clearRetryMs * 2 ** (attempt - 1));
+      }
+    }
   }
 }

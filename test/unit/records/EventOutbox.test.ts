@@ -89,4 +89,59 @@ describe('EventOutbox', () => {
     await outbox.idle();
     expect(cleared).toEqual([]);
   });
+
+  it('retries removing published events from the record while the store is failing, with growing pauses', async () => {
+    const attempts: string[][] = [];
+    const pauses: number[] = [];
+    const warnings: Array<Record<string, unknown> | undefined> = [];
+    let failures = 2;
+    const outbox = new EventOutbox({
+      store: {
+        clearPendingEvents: async (_id, ids) => {
+          attempts.push([...ids]);
+          if (failures > 0) {
+            failures -= 1;
+            throw new Error('store unreachable');
+          }
+        },
+      },
+      publisher: new RecordingPublisher(),
+      now: () => 100_000,
+      clearRetryMs: 1_000,
+      wait: async (ms) => {
+        pauses.push(ms);
+      },
+      logger: { debug() {}, info() {}, warn: (_m, attributes) => warnings.push(attributes), error() {} },
+    });
+    const event = pending('delivered', 99_000);
+    await outbox.settle(recordWith(event), [event.eventId]);
+    await outbox.idle();
+    expect(attempts).toEqual([[event.eventId], [event.eventId], [event.eventId]]);
+    expect(pauses).toEqual([1_000, 2_000]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('gives up removing after clearAttempts and says so once: the event is out', async () => {
+    let attempts = 0;
+    const warnings: string[] = [];
+    const outbox = new EventOutbox({
+      store: {
+        clearPendingEvents: async () => {
+          attempts += 1;
+          throw new Error('store unreachable');
+        },
+      },
+      publisher: new RecordingPublisher(),
+      now: () => 100_000,
+      clearAttempts: 3,
+      wait: async () => {},
+      logger: { debug() {}, info() {}, warn: (message) => warnings.push(message), error() {} },
+    });
+    const event = pending('delivered', 99_000);
+    const result = await outbox.settle(recordWith(event), [event.eventId]);
+    await outbox.idle();
+    expect(result.published).toEqual([event.eventId]);
+    expect(attempts).toBe(3);
+    expect(warnings).toEqual(['could not remove published events from the record']);
+  });
 });
