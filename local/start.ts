@@ -161,13 +161,15 @@ async function main(): Promise<void> {
   const first = config.subAccounts[0]?.id ?? 'demo';
   const base = `http://localhost:${api.port}`;
   console.log(`
-Ready. Send a message:
+Ready. The live status page (bind slots, rates, queues, latest messages):  ${base}/
+
+Send a message:
 
   curl -s -X POST ${base}/messages -H 'content-type: application/json' \\
     -d '{"subAccount":"${first}","to":"+6591234567","from":"DEMO","text":"Hello from smpp-fleet"}'
 
-then follow it (the answer's statusUrl):  curl -s ${base}/messages/<messageId>
-or watch the fleet and its messages live:  ${base}/
+then watch it turn delivered on the status page, or follow it (the answer's statusUrl):
+  curl -s ${base}/messages/<messageId>
 Destinations starting +999 end undeliverable, +998 rejected. The OpenAPI document: ${base}/openapi.json
 Ctrl-C stops everything.
 `);
@@ -195,8 +197,10 @@ Ctrl-C stops everything.
     say('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  // `on`, not `once`: under `npm start` a Ctrl-C reaches this process twice (from the terminal, and relayed
+  // by the tsx CLI), and a signal with no listener left would kill it in the middle of the stop.
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
 }
 
 main().catch((error: unknown) => {
