@@ -92,29 +92,104 @@ function killQuietly(pid: number): void {
   }
 }
 
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * `npm start` as a child process in its own process group, on free ports, with a temp copy of the local fleet
+ * config pointing at its simulator port. `kill()` SIGKILLs whatever of it still runs (for afterAll).
+ */
+class LocalFleet {
+  output = '';
+  base = '';
+  /** Every process below the child when `snapshotProcesses()` ran. */
+  processes: number[] = [];
+  exited: Promise<Exit> | undefined;
+  #child: ChildProcess | undefined;
+  #tempDir: string | undefined;
+  readonly #killOnExit = () => this.kill();
+
+  get child(): ChildProcess {
+    if (this.#child === undefined) throw new Error('the fleet was not started');
+    return this.#child;
+  }
+
+  /** Starts `command` (from the repo root) and resolves at its "Ready" line. */
+  async start(command: string, args: readonly string[]): Promise<void> {
+    const [apiPort, smscPort] = await Promise.all([freePort(), freePortPair()]);
+    this.#tempDir = mkdtempSync(join(tmpdir(), 'status-page-'));
+    const config = JSON.parse(readFileSync(join(repoRoot, 'local/fleet.local.json'), 'utf8')) as {
+      subAccounts: { port: number }[];
+    };
+    for (const account of config.subAccounts) account.port = smscPort;
+    const configPath = join(this.#tempDir, 'fleet.json');
+    writeFileSync(configPath, JSON.stringify(config));
+
+    process.once('exit', this.#killOnExit);
+    // Its own process group (detached), as a terminal's foreground job: the workers are in it; the emulator
+    // puts itself in another.
+    const child = spawn(command, args, {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: String(apiPort), SMSC_PORT: String(smscPort), FLEET_CONFIG: configPath },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.#child = child;
+    this.exited = new Promise((resolveExit) =>
+      child.once('exit', (code, signal) => resolveExit({ code, signal })),
+    );
+    const ready = new Promise<void>((resolveReady, reject) => {
+      const collect = (chunk: Buffer) => {
+        this.output = (this.output + chunk.toString('utf8')).slice(-20_000);
+        if (/^Ready\./m.test(this.output)) resolveReady();
+      };
+      child.stdout?.on('data', collect);
+      child.stderr?.on('data', collect);
+      child.once('error', reject);
+      child.once('exit', (code, signal) =>
+        reject(new Error(`npm start exited before it was ready (${signal ?? `exit code ${code}`})`)),
+      );
+    });
+    await withDeadline(ready, `npm start's "Ready" line`, readyTimeoutMs).catch((error: Error) => {
+      throw new Error(`${error.message}; its output:\n${this.output}`);
+    });
+    this.base = `http://localhost:${apiPort}`;
+  }
+
+  snapshotProcesses(): number[] {
+    this.processes = descendantsOf(this.child.pid as number);
+    return this.processes;
+  }
+
+  async waitForExit(): Promise<Exit> {
+    return withDeadline(this.exited as Promise<Exit>, 'npm start to exit', 90_000);
+  }
+
+  /** Whatever happened to the test, nothing it started outlives it. */
+  kill(): void {
+    const child = this.#child;
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        killQuietly(child.pid);
+      }
+    }
+    for (const pid of this.processes) killQuietly(pid);
+    if (this.#tempDir !== undefined) rmSync(this.#tempDir, { recursive: true, force: true });
+    this.#tempDir = undefined;
+    process.off('exit', this.#killOnExit);
+  }
+}
+
 describe('status page (npm start, headless Chromium)', () => {
-  let fleet: ChildProcess | undefined;
-  let output = '';
-  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
-  let fleetProcesses: number[] = [];
+  const fleet = new LocalFleet();
   let browser: Browser | undefined;
   let page: Page;
   let base = '';
-  let tempDir: string | undefined;
   const pageErrors: string[] = [];
-
-  /** Whatever happens to the test, nothing it started outlives it. */
-  const killEverything = () => {
-    if (fleet?.pid !== undefined && fleet.exitCode === null && fleet.signalCode === null) {
-      // The fleet runs in its own process group (detached): the workers are in it; the emulator has its own.
-      try {
-        process.kill(-fleet.pid, 'SIGKILL');
-      } catch {
-        killQuietly(fleet.pid);
-      }
-    }
-    for (const pid of fleetProcesses) killQuietly(pid);
-  };
 
   beforeAll(async () => {
     if (!existsSync(chromiumPath)) {
@@ -123,44 +198,10 @@ describe('status page (npm start, headless Chromium)', () => {
           '`sudo apt-get install -y chromium` (.ci/run does on CI); the test is never skipped.',
       );
     }
-    const [apiPort, smscPort] = await Promise.all([freePort(), freePortPair()]);
-    tempDir = mkdtempSync(join(tmpdir(), 'status-page-'));
-    const config = JSON.parse(readFileSync(join(repoRoot, 'local/fleet.local.json'), 'utf8')) as {
-      subAccounts: { port: number }[];
-    };
-    for (const account of config.subAccounts) account.port = smscPort;
-    const configPath = join(tempDir, 'fleet.json');
-    writeFileSync(configPath, JSON.stringify(config));
-
-    process.once('exit', killEverything);
-    fleet = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-      cwd: repoRoot,
-      env: { ...process.env, PORT: String(apiPort), SMSC_PORT: String(smscPort), FLEET_CONFIG: configPath },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const child = fleet;
-    exited = new Promise((resolveExit) =>
-      child.once('exit', (code, signal) => resolveExit({ code, signal })),
-    );
-    const ready = new Promise<void>((resolveReady, reject) => {
-      const collect = (chunk: Buffer) => {
-        output = (output + chunk.toString('utf8')).slice(-20_000);
-        if (/^Ready\./m.test(output)) resolveReady();
-      };
-      child.stdout?.on('data', collect);
-      child.stderr?.on('data', collect);
-      child.once('exit', (code, signal) =>
-        reject(
-          new Error(`npm start exited before it was ready (${signal ?? `exit code ${code}`}):\n${output}`),
-        ),
-      );
-    });
-    await withDeadline(ready, `npm start's "Ready" line`, readyTimeoutMs).catch((error: Error) => {
-      throw new Error(`${error.message}; its output:\n${output}`);
-    });
-    base = `http://localhost:${apiPort}`;
-    expect(output).toContain(`${base}/`);
+    // What `npm start` runs (package.json: `tsx local/start.ts`), without npm and the tsx CLI in between.
+    await fleet.start(process.execPath, ['--import', 'tsx', 'local/start.ts']);
+    base = fleet.base;
+    expect(fleet.output).toContain(`${base}/`);
 
     browser = await chromium.launch({ executablePath: chromiumPath });
     page = await browser.newPage();
@@ -172,9 +213,7 @@ describe('status page (npm start, headless Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    killEverything();
-    if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
-    process.off('exit', killEverything);
+    fleet.kill();
   });
 
   it('serves the page on /, its data on /status.json, and 404 on a path it does not know', async () => {
@@ -251,21 +290,49 @@ describe('status page (npm start, headless Chromium)', () => {
   });
 
   it('stops everything on SIGTERM: exit 0, no process of the fleet left, and the page says it is not updating', async () => {
-    const child = fleet as ChildProcess;
-    fleetProcesses = descendantsOf(child.pid as number);
     // At least the emulator and the two workers.
-    expect(fleetProcesses.length).toBeGreaterThanOrEqual(3);
-    child.kill('SIGTERM');
-    const { code, signal } = await withDeadline(
-      exited as NonNullable<typeof exited>,
-      'npm start to exit',
-      90_000,
-    );
-    expect({ code, signal }).toEqual({ code: 0, signal: null });
-    expect(output).toContain('[start] stopped');
-    await expect.poll(() => fleetProcesses.filter(isRunning), { timeout: 10_000, interval: 100 }).toEqual([]);
+    expect(fleet.snapshotProcesses().length).toBeGreaterThanOrEqual(3);
+    fleet.child.kill('SIGTERM');
+    expect(await fleet.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(fleet.output).toContain('[start] stopped');
+    await expect
+      .poll(() => fleet.processes.filter(isRunning), { timeout: 10_000, interval: 100 })
+      .toEqual([]);
     await expect
       .poll(() => page.locator('#freshness').getAttribute('class'), { timeout: 10_000 })
       .toBe('stale');
   });
+});
+
+describe('npm start and Ctrl-C', () => {
+  const fleet = new LocalFleet();
+  afterAll(() => fleet.kill());
+
+  it(
+    'stops cleanly when the terminal sends SIGINT to the whole job, npm and tsx included',
+    async () => {
+      await fleet.start('npm', ['start']);
+      // Once the workers are up (every slot bound), as a person presses Ctrl-C after trying it out.
+      const boundBinds = async () => {
+        const view = (await (await fetch(`${fleet.base}/status.json`)).json()) as {
+          subAccounts: { boundBinds: number }[];
+        };
+        return view.subAccounts[0]?.boundBinds;
+      };
+      await expect.poll(boundBinds, { timeout: 90_000, interval: 250 }).toBe(4);
+      expect(fleet.snapshotProcesses().length).toBeGreaterThanOrEqual(3);
+      process.kill(-(fleet.child.pid as number), 'SIGINT');
+      const exit = await fleet.waitForExit();
+      // npm re-raises the interrupt once its script has exited (a shell shows 130); start.ts itself finished its
+      // stop (the lines below) and exited 0.
+      expect(exit.signal === 'SIGINT' || exit.code === 0 || exit.code === 130).toBe(true);
+      expect(fleet.output).toContain('[start] stopped');
+      expect(fleet.output).toMatch(/\[worker-1\] INFO worker stopped/);
+      expect(fleet.output).toMatch(/\[worker-2\] INFO worker stopped/);
+      await expect
+        .poll(() => fleet.processes.filter(isRunning), { timeout: 10_000, interval: 100 })
+        .toEqual([]);
+    },
+    readyTimeoutMs + 120_000,
+  );
 });
