@@ -8,45 +8,18 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDeadline } from '../support/poll.js';
+import { reservePorts } from '../support/reservedPorts.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const chromiumPath = '/usr/bin/chromium';
 /** The first run installs the AWS emulator into .venv; on a busy 2-core machine that takes a while. */
 const readyTimeoutMs = 170_000;
-
-/** A port nobody listens on now (the OS picks it). */
-function freePort(port = 0): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : port));
-    });
-  });
-}
-
-/** A free port whose next one is free too: the simulator listens on SMSC_PORT and SMSC_PORT + 1 (TLS). */
-async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt += 1) {
-    const port = await freePort();
-    if (port >= 65_535) continue;
-    try {
-      await freePort(port + 1);
-      return port;
-    } catch {
-      // Taken: try another.
-    }
-  }
-  throw new Error('found no two free consecutive ports for the SMSC simulator');
-}
 
 /** Every live process below `root` (Linux /proc), zombies left out: they have exited. */
 function descendantsOf(root: number): number[] {
@@ -118,7 +91,9 @@ class LocalFleet {
 
   /** Starts `command` (from the repo root) and resolves at its "Ready" line. */
   async start(command: string, args: readonly string[]): Promise<void> {
-    const [apiPort, smscPort] = await Promise.all([freePort(), freePortPair()]);
+    // Three in a row: the simulator listens on SMSC_PORT and SMSC_PORT + 1 (TLS), the API on the third.
+    const smscPort = await reservePorts(3);
+    const apiPort = smscPort + 2;
     this.#tempDir = mkdtempSync(join(tmpdir(), 'status-page-'));
     const config = JSON.parse(readFileSync(join(repoRoot, 'local/fleet.local.json'), 'utf8')) as {
       subAccounts: { port: number }[];
