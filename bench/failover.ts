@@ -5,9 +5,10 @@
  * - binds closed: the OS closes a killed process's sockets, so the SMSC frees the dead binds at once;
  * - lease expiry: the victim's slots are not free until (its last renewal) + lease period — read from the
  *   lease items just before the kill;
- * - slots bound: the survivor takes an expired slot on its next heartbeat, then binds.
- * The leases (worker/leases/LeaseManager.ts) promise a takeover within lease + heartbeat after the last
- * renewal, so from the kill somewhere between lease − heartbeat and lease + heartbeat, plus a bind.
+ * - slots bound: the survivor's heartbeat before the expiry saw the lease about to lapse and runs again at
+ *   the lapse, takes the slot, then binds.
+ * The leases (worker/leases/LeaseManager.ts) promise a takeover within one lease period after the last
+ * renewal, so from the kill somewhere between lease − heartbeat and lease, plus a bind.
  * A round after the first respawns a worker and waits for the spread to settle at 2/2 before the next kill.
  */
 import { pollUntil, startFleet } from '../test/e2e/fleetHarness.js';

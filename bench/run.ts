@@ -191,8 +191,8 @@ async function failoverSection(): Promise<FailoverResult> {
     );
   }
   console.log(
-    `  bound promised by the leases: lease + heartbeat after the last renewal = ${fmt((result.leasePeriodMs + result.heartbeatMs) / 1000)} s at most, ` +
-      `so ${fmt((result.leasePeriodMs - result.heartbeatMs) / 1000)}–${fmt((result.leasePeriodMs + result.heartbeatMs) / 1000)} s after a kill, plus a bind`,
+    `  bound promised by the leases: one lease period after the last renewal = ${fmt(result.leasePeriodMs / 1000)} s at most, ` +
+      `so ${fmt((result.leasePeriodMs - result.heartbeatMs) / 1000)}–${fmt(result.leasePeriodMs / 1000)} s after a kill, plus a bind`,
   );
   return result;
 }

@@ -1,7 +1,7 @@
 /**
  * One of two workers killed with SIGKILL in the middle of 600 messages: nothing is lost, the survivor
  * takes the dead worker's bind slots over once their leases expire — never before, and within one lease
- * period plus a heartbeat (the survivor sees the expiry on its next heartbeat) plus a bind of the kill — at
+ * period plus a bind of the kill (a survivor heartbeats again the moment a lease it saw lapses) — at
  * most the dead worker's in-flight window reaches 8x8 twice, and every record that may have gone twice says
  * so (`inDoubt`) and names the dead worker.
  *
@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { detailTypes } from '../../core/events.js';
 import type { UnbindEvent } from '../../local/smsc-simulator/SmscSimulator.js';
 import type { MessageRecord } from '../../worker/records/MessageRecord.js';
+import { throttledAllowance } from '../support/throttledAllowance.js';
 import {
   describeSimulator,
   duplicatesOf,
@@ -106,8 +107,8 @@ describe('a worker killed with SIGKILL mid-stream', () => {
       );
     }
     // leases.md: the last renewal came before the kill, so the leases run out at most one lease period after
-    // it; the survivor sees that on its next heartbeat (at most one later) and binds.
-    expect(takeover).toBeLessThanOrEqual(f.leasePeriodMs + f.heartbeatMs + bindAllowanceMs);
+    // it; the survivor's heartbeat before that saw them about to lapse and runs again at the lapse, then binds.
+    expect(takeover).toBeLessThanOrEqual(f.leasePeriodMs + bindAllowanceMs);
 
     const statuses = await f.waitForFinal(ids, 240_000);
     console.info(`all ${planned.length} final ${formatMs(Date.now() - sentAt)} after they were sent`);
@@ -174,7 +175,7 @@ describe('a worker killed with SIGKILL mid-stream', () => {
     expect(stats.binds.peak).toBeLessThanOrEqual(4);
     expect(stats.binds.rejected['bind-limit']).toBe(0);
     expect(stats.submits.maxAcceptedInAnyWindowPerBind).toBeLessThanOrEqual(50);
-    expect(stats.submits.throttled).toBe(0);
+    expect(stats.submits.throttled).toBeLessThanOrEqual(throttledAllowance(stats.submits.accepted));
     expect(stats.receipts.outstanding).toBe(0);
   });
 });

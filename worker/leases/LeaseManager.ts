@@ -20,9 +20,11 @@
  *   (it reads the clocks), the overdue timer emits `lost`, and its late requests fail on the fence. The bind
  *   socket of a frozen process does stay open at 8x8 until 8x8 drops it; the new holder's bind may be
  *   refused meanwhile and SmppBind retries it with backoff.
- * - Takeover of a dead worker's slots: within L + H after its last renewal (plus any amount its clock ran
- *   ahead of the taker's, and one round trip). A worker counts as live while its presence (written each
- *   heartbeat, valid L − M) has not run out, so by the time its slots expire nobody still reserves its share.
+ * - Takeover of a dead worker's slots: within L after its last renewal (plus any amount its clock ran ahead
+ *   of the taker's, and one round trip). A heartbeat that sees another worker's lease lapse before the next
+ *   one schedules that next one at the lapse (nextLapseMs). A worker counts as live while its presence
+ *   (written each heartbeat, valid L − M) has not run out, so by the time its slots expire nobody still
+ *   reserves its share.
  * - Giving up a slot: `releasing` is emitted, the caller closes the bind and calls `unbound()`, and only
  *   then is the lease released (renewed meanwhile), so a slot is never free while this worker's bind on it is
  *   open. With no `releasing` listener (nothing binds) the release is immediate.
@@ -38,7 +40,7 @@ import { toFieldErrors } from '../../core/fieldErrors.js';
 import type { BindReport } from './BindPresenceReporter.js';
 import { LeaseManagerOptionsError, LeaseManagerStoppedError } from './errors.js';
 import type { LeaseStore, LeaseStoreOperation } from './LeaseStore.js';
-import { planLeases, type SubAccountLeaseView } from './leaseDecisions.js';
+import { nextLapseMs, planLeases, type SubAccountLeaseView } from './leaseDecisions.js';
 
 export const leaseManagerStatuses = ['idle', 'running', 'draining', 'stopped'] as const;
 /** idle → running (start) → draining (stop: renew only) → stopped (releaseAll). */
@@ -205,6 +207,8 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
   #status: LeaseManagerStatus = 'idle';
   #heartbeatTimer: unknown;
   #heartbeatRun: Promise<void> | undefined;
+  /** Set by a heartbeat: another worker's lease lapses (epoch ms) before the next regular heartbeat. */
+  #nextLapseMs: number | undefined;
   #stopping: Promise<void> | undefined;
   #releasingAll: Promise<void> | undefined;
 
@@ -309,12 +313,15 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
     void beat.finally(() => {
       this.#heartbeatRun = undefined;
       if (this.#status !== 'running' && this.#status !== 'draining') return;
-      const delay = Math.max(0, startedAt + this.settings.heartbeatMs - this.#monotonicNow());
+      const regular = startedAt + this.settings.heartbeatMs - this.#monotonicNow();
+      const lapse = this.#nextLapseMs === undefined ? regular : this.#nextLapseMs - this.#now();
+      const delay = Math.max(0, Math.min(regular, lapse));
       this.#heartbeatTimer = this.#timers.setTimeout(() => this.#runHeartbeat(), delay);
     });
   }
 
   async #beat(): Promise<void> {
+    this.#nextLapseMs = undefined;
     const epoch = this.#now();
     const monotonic = this.#monotonicNow();
     const renewals = Promise.all(
@@ -361,6 +368,7 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
       });
     });
     const liveWorkers = presence.value.filter((p) => p.aliveUntilMs >= nowMs).map((p) => p.workerId);
+    this.#nextLapseMs = nextLapseMs(this.workerId, nowMs, nowMs + this.settings.heartbeatMs, views);
     const work: Promise<void>[] = [];
     for (const plan of planLeases({ workerId: this.workerId, nowMs, liveWorkers, subAccounts: views })) {
       for (const slot of plan.release) {

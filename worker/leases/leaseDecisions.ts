@@ -77,6 +77,31 @@ export function isAcquirable(item: LeaseSlot | undefined, workerId: string, nowM
 }
 
 /**
+ * The first moment (epoch ms, by this worker's clock) before `untilMs` at which the store lets go of a lease
+ * another worker holds, if any. A holder that renews stays at least L − H ahead of a reader's next heartbeat,
+ * so a lease lapsing sooner is one its holder stopped renewing (crashed or cut off): the manager beats again
+ * at that moment instead of up to a heartbeat later, and takes a dead worker's slots within L of its last
+ * renewal.
+ */
+export function nextLapseMs(
+  workerId: string,
+  nowMs: number,
+  untilMs: number,
+  subAccounts: readonly SubAccountLeaseView[],
+): number | undefined {
+  let next: number | undefined;
+  for (const view of subAccounts) {
+    for (const item of view.slots) {
+      if (item.slot >= view.cap || item.holder === workerId || !isLeaseValid(item, nowMs)) continue;
+      // The store's condition is `leaseExpiresAtMs < now`: the lease is takeable a millisecond after.
+      const lapse = item.leaseExpiresAtMs + 1;
+      if (lapse < untilMs && (next === undefined || lapse < next)) next = lapse;
+    }
+  }
+  return next;
+}
+
+/**
  * Each live worker's share of `cap`: ⌊cap/n⌋, plus one for the first `cap mod n` workers ranked by current
  * holdings (most first), then by a hash of (sub-account, worker), then by id.
  */

@@ -228,7 +228,7 @@ describe('LeaseManager', () => {
     expect(Math.max(...b.events.acquired.map((e) => e.at)) - (leftAt - T0)).toBeLessThanOrEqual(H);
   });
 
-  it('takes over a crashed worker’s slots once their leases expire', async () => {
+  it('takes over a crashed worker’s slots the moment their leases lapse, not at its next regular heartbeat', async () => {
     const time = new FakeTime(T0);
     const store = new FakeLeaseStore();
     const b = worker(time, store, 'w-b');
@@ -241,10 +241,42 @@ describe('LeaseManager', () => {
     expect(slotsHeld(b.manager)).toEqual([2, 3]);
     await time.advanceTo(T0 + L + H);
     expect(slotsHeld(b.manager)).toEqual([0, 1, 2, 3]);
+    // The store lets go a millisecond after the expiry; the regular heartbeat would have come at L + H.
     expect(b.events.acquired.filter((e) => e.args.slot < 2).map((e) => [e.at, e.args.fence])).toEqual([
-      [4 * H, 4],
-      [4 * H, 6],
+      [L + 1, 4],
+      [L + 1, 6],
     ]);
+  });
+
+  it('takes a lapsed lease between two regular heartbeats, and then keeps its regular cadence', async () => {
+    const time = new FakeTime(T0);
+    const store = new FakeLeaseStore();
+    const b = worker(time, store, 'w-b');
+    // Its last renewal was 2.5 s before w-b started: the lease lapses halfway between w-b's heartbeats.
+    const lapsesAt = T0 - 2_500 + L;
+    store.presence.set('w-dead', lapsesAt - M);
+    store.setSlot('acme', { slot: 0, holder: 'w-dead', fence: 3, leaseExpiresAtMs: lapsesAt });
+    b.manager.start();
+    await time.advanceTo(lapsesAt + 1);
+    expect(slotsHeld(b.manager)).toEqual([0, 1, 2, 3]);
+    expect(b.events.acquired.find((e) => e.args.slot === 0)?.at).toBe(lapsesAt + 1 - T0);
+    // Nothing lapses any more: heartbeats (one presence read each) come every H from the early one.
+    const readsBefore = store.callsOf('listPresence').length;
+    await time.advance(3 * H);
+    expect(store.callsOf('listPresence').length - readsBefore).toBe(3);
+  });
+
+  it('adds no heartbeat for leases their holders keep renewing', async () => {
+    const time = new FakeTime(T0);
+    const store = new FakeLeaseStore();
+    const a = worker(time, store, 'w-a');
+    const b = worker(time, store, 'w-b');
+    a.manager.start();
+    await time.advance(1_700);
+    b.manager.start();
+    await time.advance(10 * H);
+    // Each started one heartbeat at once and then one every H.
+    expect(store.callsOf('listPresence').length).toBe(2 * 11);
   });
 
   it('keeps renewing but takes nothing new after stop(); releaseAll() frees every slot and its presence', async () => {

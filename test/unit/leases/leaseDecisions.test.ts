@@ -5,6 +5,7 @@ import {
   isAcquirable,
   isLeaseValid,
   type LeaseSlot,
+  nextLapseMs,
   planLeases,
   type SubAccountLeasePlan,
 } from '../../../worker/leases/leaseDecisions.js';
@@ -220,6 +221,26 @@ function planOf(
   if (plan === undefined) throw new Error('no plan');
   return plan;
 }
+
+describe('nextLapseMs: when to look again for a lease its holder stopped renewing', () => {
+  const view = (slots: LeaseSlot[], cap = 4) => [{ subAccount: 'acme', cap, slots }];
+
+  it('names the first moment the store lets go of another worker’s lease before the next heartbeat', () => {
+    const slots = [held(0, 'w-a', 1, 4_000), held(1, 'w-b', 1, 2_000), held(2, 'w-a', 1, 14_000)];
+    expect(nextLapseMs('w-me', now, now + 5_000, view(slots))).toBe(now + 2_001);
+  });
+
+  it('ignores its own leases, released and expired slots, slots beyond the cap, and lapses after the next heartbeat', () => {
+    const slots = [
+      held(0, 'w-me', 1, 1_000),
+      released(1),
+      held(2, 'w-a', 1, -1),
+      held(3, 'w-a', 1, 12_000),
+      held(4, 'w-b', 1, 1_000),
+    ];
+    expect(nextLapseMs('w-me', now, now + 5_000, view(slots))).toBeUndefined();
+  });
+});
 
 describe('planLeases properties', () => {
   it('never plans beyond the cap or its share, nor a slot someone else validly holds', () => {
