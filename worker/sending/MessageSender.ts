@@ -336,23 +336,26 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     }
     let recorded: Awaited<ReturnType<MessageStore['recordSubmission']>>;
     try {
-      recorded = await this.#recordWithRetries(plan.messageId, () =>
-        this.#store.recordSubmission({
+      recorded = await this.#recordWithRetries(plan.messageId, () => {
+        // One time for the write and its settle: the store applies receipts that came early at `now`, and a
+        // settle run later (slow store) would stamp submittedAt after that receipt's finalAt.
+        const now = this.#now();
+        return this.#store.recordSubmission({
           base,
           claimToken,
           accepted,
-          now: this.#now(),
+          now,
           publish: this.#publishFirst,
           settle: (current) => {
             const settled = settleSubmission(current, attempts, {
-              now: this.#now(),
+              now,
               lastReceive,
               ...(messageDoubt === undefined ? {} : { messageDoubt }),
             });
             return { record: withLateIds(settled.record, lateExtras), created: settled.created };
           },
-        }),
-      );
+        });
+      });
     } catch (error) {
       if (!(error instanceof ClaimLostError)) throw error;
       // Another attempt took the message over while this one ran too long: what this one learnt still

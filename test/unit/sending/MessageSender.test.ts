@@ -91,6 +91,29 @@ describe('MessageSender', () => {
     expect(bind.submitted).toEqual([]);
   });
 
+  it('never records a message submitted after it was delivered, when its receipt came first and time runs on', async () => {
+    let clock = now;
+    const { sender, store } = setUp({ now: () => (clock += 700) });
+    // 8x8's receipt for the id the bind will get (b1-1) is kept before the submission is recorded.
+    await store.applyReceipt({
+      subAccount: 'acme',
+      receipt: {
+        smscMessageId: 'b1-1',
+        rawMessageId: 'b1-1',
+        state: 'delivered',
+        final: true,
+        errorCode: '0',
+        source: 'text',
+      },
+      now: clock,
+    });
+    await sender.handle(message({ ...request, idempotencyKey: 'early-receipt' }), signal);
+    const record = store.messages.get(messageIdForIdempotencyKey('acme', 'early-receipt'));
+    expect(record?.status).toBe('delivered');
+    expect(record?.submittedAt).toBeDefined();
+    expect(record?.submittedAt).toBeLessThanOrEqual(record?.finalAt ?? 0);
+  });
+
   it('sends one SMS for the same idempotency key twice, even at the same moment', async () => {
     const { sender, bind, publisher } = setUp();
     const body = { ...request, idempotencyKey: 'once' };
