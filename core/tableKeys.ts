@@ -12,7 +12,7 @@
  * |             |                                      | `RECEIPT`     | a receipt that came before its submit_sm_resp was kept |
  * | idempotency | `IDEM#<subAccount>#<idempotencyKey>` | `IDEM`        | the message id the key was first used for              |
  * | leases      | `LEASE#<subAccount>`                 | `SLOT#<n>`    | bind slot n (0..bindCap-1): holder, fence, expiry      |
- * |             | `WORKERS`                            | `WORKER#<id>` | a worker's presence: `aliveUntilMs` (worker/leases)    |
+ * |             | `WORKERS`                            | `WORKER#<id>` | a worker's presence: `aliveUntilMs`, `binds` (status)  |
  *
  * - Receipts are correlated by the SMSC id under the sub-account (8x8 sends a receipt to any bind of the
  *   same system_id), normalised by worker/receipts/smscMessageId.ts so hex/decimal and letter case cannot split one id in two.

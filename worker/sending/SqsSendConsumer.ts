@@ -17,6 +17,7 @@ import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/cl
 import { z } from 'zod';
 import { queueSettings } from '../../core/tableKeys.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../records/WorkerLog.js';
+import { sleepUnlessAborted } from '../runtime/sleepUnlessAborted.js';
 import { exponentialBackoff } from '../smpp/backoff.js';
 import type { MessageDisposition } from './MessageSender.js';
 import type { SendQueueMessage } from './SendPlanner.js';
@@ -203,7 +204,7 @@ export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
           ...errorAttributes(error),
         });
         this.emit('receiveFailed', error);
-        await sleep(this.#errorBackoff(Math.min(failures, 10)), signal);
+        await sleepUnlessAborted(this.#errorBackoff(Math.min(failures, 10)), signal);
         failures += 1;
         continue;
       }
@@ -284,20 +285,4 @@ function toSendQueueMessage(message: Message, queueUrl: string): SendQueueMessag
     attributes,
     receiveCount: Number.isFinite(receiveCount) && receiveCount >= 1 ? receiveCount : 1,
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -11,6 +11,7 @@
  * A late resp that comes after that is handed to `onLateResponse`, so its id can still be recorded.
  */
 import type { InDoubtPolicy } from '../../core/fleetConfig.js';
+import { sleepUnlessAborted } from '../runtime/sleepUnlessAborted.js';
 import type { BackoffStrategy } from '../smpp/backoff.js';
 import type { SubmitSmOutcome } from '../smpp/SmppBind.js';
 import type { SubmitSmRequest } from '../smpp/types.js';
@@ -99,7 +100,7 @@ export async function submitPart(options: SubmitPartOptions): Promise<PartOutcom
     const wait = options.backoff(attempts - 1);
     if (attempts >= options.maxAttempts || options.now() + wait >= options.deadlineAt)
       return unsent('retries-exhausted');
-    await sleep(wait, signal);
+    await sleepUnlessAborted(wait, signal);
   }
 }
 
@@ -119,21 +120,5 @@ function firstOf<T>(
     const timer = setTimeout(() => finish(undefined), ms);
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(finish, () => finish(undefined));
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
   });
 }
