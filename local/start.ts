@@ -80,9 +80,24 @@ function summariseLogLine(line: string): string {
   }
 }
 
+/**
+ * The AWS SDK prints a ten-line NodeVersionSupportWarning once per process on Node < 22: three times in a row
+ * here (this process and each worker). Say it once, in one line, and turn the SDK's copy off (its own
+ * switch; the workers inherit it). The pinned SDK runs on Node 20; the deployed fleet runs Node 24.
+ */
+function sayNodeVersionOnce(): void {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major >= 22 || process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === 'true') return;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  say(
+    `note: Node ${process.versions.node}; the pinned AWS SDK works on it, but SDK releases after the first week of January 2027 need Node 22`,
+  );
+}
+
 async function main(): Promise<void> {
   const config = parseFleetConfig(JSON.parse(readFileSync(configPath, 'utf8')));
   say(`fleet config: ${configPath} (${config.subAccounts.map((a) => a.id).join(', ')})`);
+  sayNodeVersionOnce();
 
   say('starting the AWS emulator (the first run installs it into .venv; that takes a minute)…');
   const emulator = await startAwsEmulator({ log: (line) => say(line) });
