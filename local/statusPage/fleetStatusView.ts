@@ -117,6 +117,8 @@ export interface SubAccountView {
 export interface WorkerView {
   readonly workerId: string;
   readonly alive: boolean;
+  /** Stopping (SIGTERM): closing its binds, its slots come free soon. */
+  readonly draining: boolean;
   /** Until the presence runs out (negative: ran out that long ago). */
   readonly aliveForMs: number;
   readonly slotsHeld: number;
@@ -209,6 +211,7 @@ export function buildFleetStatusView(input: FleetStatusInput): FleetStatusView {
       (p): WorkerView => ({
         workerId: p.workerId,
         alive: p.aliveUntilMs >= nowMs,
+        draining: p.draining,
         aliveForMs: p.aliveUntilMs - nowMs,
         slotsHeld: heldSlots.filter((slot) => slot.holder === p.workerId && isLeased(slot.state)).length,
         bindsBound: heldSlots.filter((slot) => slot.holder === p.workerId && slot.state === 'bound').length,
@@ -352,6 +355,7 @@ function slotNumber(item: Item, subAccount: string): number | undefined {
 interface Presence {
   readonly workerId: string;
   readonly aliveUntilMs: number;
+  readonly draining: boolean;
   readonly binds: readonly BindReport[];
 }
 
@@ -361,7 +365,7 @@ function parsePresence(item: Item): Presence | undefined {
   if (item.pk !== 'WORKERS' || sk === undefined || !sk.startsWith('WORKER#') || aliveUntilMs === undefined)
     return undefined;
   const binds = Array.isArray(item.binds) ? item.binds.filter(isBindReport) : [];
-  return { workerId: sk.slice('WORKER#'.length), aliveUntilMs, binds };
+  return { workerId: sk.slice('WORKER#'.length), aliveUntilMs, draining: item.draining === true, binds };
 }
 
 function isBindReport(value: unknown): value is BindReport {

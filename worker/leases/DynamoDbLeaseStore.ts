@@ -1,7 +1,7 @@
 /**
  * Bind-slot leases and worker presence in the DynamoDB leases table (core/tableKeys.ts):
  *   `LEASE#<subAccount>` / `SLOT#<n>`: holder, fence, leaseExpiresAtMs   (never deleted: the fence must survive)
- *   `WORKERS` / `WORKER#<id>`: aliveUntilMs, binds (what its binds do)    (removed on clean shutdown)
+ *   `WORKERS` / `WORKER#<id>`: aliveUntilMs, draining, binds (what its binds do)   (removed on clean shutdown)
  *
  * Each method is one request. Acquire is the conditional update Powertools' idempotency layer uses for its
  * records (`attribute_not_exists(#id) OR #expiry < :now`), plus `ADD fence :one` and a clause that lets a
@@ -197,6 +197,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
           workerId: presence.workerId,
           aliveUntilMs: presence.aliveUntilMs,
           // An unconditional Put of the worker's own item: it touches no slot item and no lease condition.
+          ...(presence.draining === true ? { draining: true } : {}),
           ...(presence.binds === undefined ? {} : { binds: presence.binds }),
         },
       }),
@@ -225,7 +226,11 @@ export class DynamoDbLeaseStore implements LeaseStore {
         const aliveUntilMs = item.aliveUntilMs;
         if (typeof sk !== 'string' || !sk.startsWith(workerPrefix) || typeof aliveUntilMs !== 'number')
           continue;
-        presences.push({ workerId: sk.slice(workerPrefix.length), aliveUntilMs });
+        presences.push({
+          workerId: sk.slice(workerPrefix.length),
+          aliveUntilMs,
+          ...(item.draining === true ? { draining: true } : {}),
+        });
       }
       startKey = result.LastEvaluatedKey;
     } while (startKey !== undefined);

@@ -29,8 +29,12 @@
  *   then is the lease released (renewed meanwhile), so a slot is never free while this worker's bind on it is
  *   open. With no `releasing` listener (nothing binds) the release is immediate.
  * - Shutdown: `stop()` stops taking and giving up slots but keeps renewing what is held, so a drain is not
- *   cut short; after the caller has closed every bind, `releaseAll()` frees the slots at once (expiry 0) and
- *   removes the presence item, and the others take them on their next heartbeat.
+ *   cut short, and marks its presence `draining` at once; after the caller has closed every bind,
+ *   `releaseAll()` frees the slots at once (expiry 0) and removes the presence item. A worker that sees a
+ *   live draining presence looks at the slots every `drainWatchMs` (reads only) until it is gone, so the
+ *   freed slots are taken within that, not at the next heartbeat.
+ * - Renewals and the presence write keep the regular cadence H; a run brought forward (a lapse, a drain
+ *   being watched) only reads and takes what came free.
  * - AWS calls per heartbeat: one renewal per held slot + one presence write + one presence read + one slot
  *   read per sub-account, plus acquisitions and releases when something changes.
  */
@@ -116,6 +120,8 @@ export interface LeaseManagerSettings {
   readonly callTimeoutMs: number;
   /** How long a presence item counts as live: leasePeriodMs − safetyMarginMs. */
   readonly presenceMs: number;
+  /** How often the slots are read while another worker drains: max(250, heartbeatMs / 10). */
+  readonly drainWatchMs: number;
 }
 
 export interface LeaseSnapshot extends LeaseRef {
@@ -207,8 +213,12 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
   #status: LeaseManagerStatus = 'idle';
   #heartbeatTimer: unknown;
   #heartbeatRun: Promise<void> | undefined;
+  /** Monotonic time the next renewing heartbeat is due. */
+  #nextRegularAt: number | undefined;
   /** Set by a heartbeat: another worker's lease lapses (epoch ms) before the next regular heartbeat. */
   #nextLapseMs: number | undefined;
+  /** Set by a heartbeat: another live worker is draining, so its slots come free soon. */
+  #othersDraining = false;
   #stopping: Promise<void> | undefined;
   #releasingAll: Promise<void> | undefined;
 
@@ -225,6 +235,7 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
       safetyMarginMs,
       callTimeoutMs,
       presenceMs: leasePeriodMs - safetyMarginMs,
+      drainWatchMs: Math.max(250, Math.floor(heartbeatMs / 10)),
     };
     this.#subAccounts = subAccounts;
     this.#store = options.store;
@@ -254,6 +265,9 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
     this.#stopping ??= (async () => {
       if (this.#status === 'idle' || this.#status === 'running') this.#setStatus('draining');
       await this.#heartbeatRun;
+      // Tell the others now, not at the next heartbeat. Tracked in #background: releaseAll() waits for it, so
+      // this write can never land after the presence is removed.
+      if (this.#held.size > 0) this.#track(this.#writePresence(this.#now()).then(noop));
     })();
     return this.#stopping;
   }
@@ -286,6 +300,17 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
       }));
   }
 
+  /** This worker's presence item: live for presenceMs from `epoch`, `draining` once stop() was called. */
+  #writePresence(epoch: number): Promise<CallResult<void>> {
+    const presence = {
+      workerId: this.workerId,
+      aliveUntilMs: epoch + this.settings.presenceMs,
+      ...(this.#status === 'draining' ? { draining: true } : {}),
+      ...this.#bindsForPresence(),
+    };
+    return this.#call('putPresence', {}, (signal) => this.#store.putPresence(presence, { signal }));
+  }
+
   /** The optional `binds` of the presence item; a failing reporter costs the report, never the presence. */
   #bindsForPresence(): { binds?: readonly BindReport[] } {
     if (this.#presenceBinds === undefined) return {};
@@ -307,37 +332,39 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
     this.#heartbeatTimer = undefined;
     if (this.#status !== 'running' && this.#status !== 'draining') return;
     const startedAt = this.#monotonicNow();
-    const beat = this.#beat();
+    // A timer may fire a hair early by this clock; 5 ms keeps that a regular run.
+    const regular = this.#nextRegularAt === undefined || startedAt >= this.#nextRegularAt - 5;
+    if (regular) this.#nextRegularAt = startedAt + this.settings.heartbeatMs;
+    const beat = this.#beat(regular);
     this.#heartbeatRun = beat.then(noop, noop);
     // A throw here is a bug (store failures are events): it surfaces as an unhandled rejection.
     void beat.finally(() => {
       this.#heartbeatRun = undefined;
       if (this.#status !== 'running' && this.#status !== 'draining') return;
-      const regular = startedAt + this.settings.heartbeatMs - this.#monotonicNow();
-      const lapse = this.#nextLapseMs === undefined ? regular : this.#nextLapseMs - this.#now();
-      const delay = Math.max(0, Math.min(regular, lapse));
+      const untilRegular = (this.#nextRegularAt ?? startedAt) - this.#monotonicNow();
+      const untilLapse = this.#nextLapseMs === undefined ? untilRegular : this.#nextLapseMs - this.#now();
+      const untilLook = this.#othersDraining ? this.settings.drainWatchMs : untilRegular;
+      const delay = Math.max(0, Math.min(untilRegular, untilLapse, untilLook));
       this.#heartbeatTimer = this.#timers.setTimeout(() => this.#runHeartbeat(), delay);
     });
   }
 
-  async #beat(): Promise<void> {
+  /** `regular`: renew and write the presence too; otherwise (a run brought forward) only read and take. */
+  async #beat(regular: boolean): Promise<void> {
     this.#nextLapseMs = undefined;
+    this.#othersDraining = false;
     const epoch = this.#now();
     const monotonic = this.#monotonicNow();
-    const renewals = Promise.all(
-      [...this.#held.values()].map((lease) => this.#renew(lease, epoch, monotonic)),
-    );
+    const renewals = regular
+      ? Promise.all([...this.#held.values()].map((lease) => this.#renew(lease, epoch, monotonic)))
+      : undefined;
+    const presenceWrite = regular ? this.#writePresence(epoch) : undefined;
     if (this.#status !== 'running') {
-      await renewals;
+      // Draining: renew what is held and stay present (marked draining) until releaseAll().
+      await Promise.all([renewals, presenceWrite]);
       return;
     }
-    const { presenceMs, leasePeriodMs } = this.settings;
-    const presenceWrite = this.#call('putPresence', {}, (signal) =>
-      this.#store.putPresence(
-        { workerId: this.workerId, aliveUntilMs: epoch + presenceMs, ...this.#bindsForPresence() },
-        { signal },
-      ),
-    );
+    const { leasePeriodMs } = this.settings;
     const presenceRead = this.#call('listPresence', {}, (signal) => this.#store.listPresence({ signal }));
     const slotReads = Promise.all(
       this.#subAccounts.map((account) =>
@@ -368,6 +395,9 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
       });
     });
     const liveWorkers = presence.value.filter((p) => p.aliveUntilMs >= nowMs).map((p) => p.workerId);
+    this.#othersDraining = presence.value.some(
+      (p) => p.workerId !== this.workerId && p.draining === true && p.aliveUntilMs >= nowMs,
+    );
     this.#nextLapseMs = nextLapseMs(this.workerId, nowMs, nowMs + this.settings.heartbeatMs, views);
     const work: Promise<void>[] = [];
     for (const plan of planLeases({ workerId: this.workerId, nowMs, liveWorkers, subAccounts: views })) {

@@ -51,6 +51,11 @@ export interface WorkerPresence {
   /** Epoch ms, by the worker's clock; readers count it live while their clock has not passed this. */
   readonly aliveUntilMs: number;
   /**
+   * The worker is stopping (SIGTERM): its binds are closing and its slots come free soon. Others look at the
+   * slots more often until it is gone, so they bind the freed slots at once instead of at their next heartbeat.
+   */
+  readonly draining?: boolean;
+  /**
    * What the worker's binds are doing (BindPresenceReporter.ts), for status pages and operators. Written
    * with the presence; never read by lease decisions. listPresence does not return it.
    */

@@ -99,13 +99,13 @@ describe('DynamoDbLeaseStore', () => {
     expect(await store.listSlots('nobody')).toEqual([]);
   });
 
-  it('writes, lists and removes worker presence; prunes only what expired', async () => {
+  it('writes, lists (with draining) and removes worker presence; prunes only what expired', async () => {
     await store.putPresence({ workerId: 'w-a', aliveUntilMs: t0 + 12_000 });
     await store.putPresence({ workerId: 'w-b', aliveUntilMs: t0 });
-    await store.putPresence({ workerId: 'w-b', aliveUntilMs: t0 + 5_000 });
+    await store.putPresence({ workerId: 'w-b', aliveUntilMs: t0 + 5_000, draining: true });
     expect((await store.listPresence()).sort((a, b) => a.workerId.localeCompare(b.workerId))).toEqual([
       { workerId: 'w-a', aliveUntilMs: t0 + 12_000 },
-      { workerId: 'w-b', aliveUntilMs: t0 + 5_000 },
+      { workerId: 'w-b', aliveUntilMs: t0 + 5_000, draining: true },
     ]);
     await store.removePresence('w-a', { expiredBeforeMs: t0 + 10_000 });
     await store.removePresence('w-b', { expiredBeforeMs: t0 + 10_000 });

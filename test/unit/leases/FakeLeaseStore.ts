@@ -37,6 +37,8 @@ export interface FakeCall {
 export class FakeLeaseStore implements LeaseStore {
   readonly slots = new Map<string, Map<number, LeaseSlot>>();
   readonly presence = new Map<string, number>();
+  /** Workers whose presence says `draining`. */
+  readonly draining = new Set<string>();
   readonly calls: FakeCall[] = [];
   intercept: (operation: LeaseStoreOperation, args: unknown) => Interception = () => undefined;
 
@@ -108,12 +110,18 @@ export class FakeLeaseStore implements LeaseStore {
   putPresence(presence: WorkerPresence, options?: LeaseCallOptions): Promise<void> {
     return this.#run('putPresence', presence, options, () => {
       this.presence.set(presence.workerId, presence.aliveUntilMs);
+      if (presence.draining === true) this.draining.add(presence.workerId);
+      else this.draining.delete(presence.workerId);
     });
   }
 
   listPresence(options?: LeaseCallOptions): Promise<WorkerPresence[]> {
     return this.#run('listPresence', {}, options, () =>
-      [...this.presence].map(([workerId, aliveUntilMs]) => ({ workerId, aliveUntilMs })),
+      [...this.presence].map(([workerId, aliveUntilMs]) => ({
+        workerId,
+        aliveUntilMs,
+        ...(this.draining.has(workerId) ? { draining: true } : {}),
+      })),
     );
   }
 
@@ -131,6 +139,7 @@ export class FakeLeaseStore implements LeaseStore {
         )
           return;
         this.presence.delete(workerId);
+        this.draining.delete(workerId);
       },
     );
   }

@@ -228,6 +228,41 @@ describe('LeaseManager', () => {
     expect(Math.max(...b.events.acquired.map((e) => e.at)) - (leftAt - T0)).toBeLessThanOrEqual(H);
   });
 
+  it('takes the slots a draining worker frees within drainWatchMs of the release, renewing only every heartbeat', async () => {
+    const time = new FakeTime(T0);
+    const store = new FakeLeaseStore();
+    const a = worker(time, store, 'w-a');
+    const b = worker(time, store, 'w-b');
+    for (const { manager } of [a, b]) manager.on('releasing', ({ unbound }) => unbound());
+    a.manager.start();
+    await time.advance(1_000);
+    b.manager.start();
+    await time.advance(2 * H);
+    expect(slotsHeld(a.manager)).toEqual([0, 1]);
+    expect(slotsHeld(b.manager)).toEqual([2, 3]);
+
+    // SIGTERM to w-a: its binds take 7 s to drain, longer than w-b's heartbeat, so w-b sees the drain.
+    await a.manager.stop();
+    const renewalsBefore = store.callsOf('renew').length;
+    await time.advance(7_000);
+    const releasedAt = time.nowMs;
+    await a.manager.releaseAll();
+    await time.advance(500);
+    expect(slotsHeld(b.manager)).toEqual([0, 1, 2, 3]);
+    const takenAt = b.events.acquired.filter((e) => e.args.slot < 2).map((e) => e.at + T0 - releasedAt);
+    expect(Math.max(...takenAt)).toBeLessThanOrEqual(500);
+    // The looks meanwhile only read: 7 s is one or two regular heartbeats of each, 2 renewals per worker each.
+    const renewals = store.callsOf('renew').length - renewalsBefore;
+    expect(renewals).toBeGreaterThanOrEqual(2 * 2);
+    expect(renewals).toBeLessThanOrEqual(2 * 2 * 2);
+
+    // w-a is gone: w-b is back to one read round per heartbeat.
+    await time.advance(H);
+    const readsBefore = store.callsOf('listPresence').length;
+    await time.advance(3 * H);
+    expect(store.callsOf('listPresence').length - readsBefore).toBe(3);
+  });
+
   it('takes over a crashed worker’s slots the moment their leases lapse, not at its next regular heartbeat', async () => {
     const time = new FakeTime(T0);
     const store = new FakeLeaseStore();
@@ -288,6 +323,9 @@ describe('LeaseManager', () => {
     await time.flush();
     await Promise.all([manager.stop(), manager.stop()]);
     expect(manager.status).toBe('draining');
+    await time.flush();
+    // The others learn it at once: its presence says draining (and stays live while it drains).
+    expect(store.draining.has('w-a')).toBe(true);
     const renewalsBefore = store.callsOf('renew').length;
     await time.advance(3 * H);
     // A drain longer than the lease is not cut short: still renewed; slot 2 (expired since) not taken.
@@ -301,6 +339,7 @@ describe('LeaseManager', () => {
     expect(events.released.map((e) => e.args.slot)).toEqual([0, 1]);
     expect(store.slot('acme', 0)).toMatchObject({ holder: undefined, leaseExpiresAtMs: 0 });
     expect(store.presence.has('w-a')).toBe(false);
+    expect(store.draining.has('w-a')).toBe(false);
     expect(manager.holds('acme', 0)).toBe(false);
     await time.advance(3 * H);
     expect(store.callsOf('renew').length).toBe(renewalsBefore + 6);
@@ -372,6 +411,7 @@ describe('LeaseManager', () => {
       safetyMarginMs: 3_000,
       callTimeoutMs: 2_500,
       presenceMs: 12_000,
+      drainWatchMs: 500,
     });
   });
 });

@@ -41,12 +41,13 @@ const report = (slot: number, fence: number, extra: Partial<BindReport> = {}): B
   ...extra,
 });
 
-const presence = (workerId: string, aliveForMs: number, binds?: BindReport[]) => ({
+const presence = (workerId: string, aliveForMs: number, binds?: BindReport[], draining?: boolean) => ({
   pk: 'WORKERS',
   sk: `WORKER#${workerId}`,
   workerId,
   aliveUntilMs: NOW + aliveForMs,
   ...(binds === undefined ? {} : { binds }),
+  ...(draining === undefined ? {} : { draining }),
 });
 
 const input = (extra: Partial<FleetStatusInput> = {}): FleetStatusInput => ({
@@ -214,20 +215,29 @@ describe('buildFleetStatusView: queues and workers', () => {
     expect(view.subAccounts[1]?.deadLetterQueue).toBeUndefined();
   });
 
-  it('lists workers by id, live or silent, with the slots they hold and the binds they have bound', () => {
+  it('lists workers by id, live, draining or silent, with the slots they hold and the binds they have bound', () => {
     const view = buildFleetStatusView(
       input({
         leaseItems: [slotItem(0, 'worker-2', 1, 4_000), slotItem(1, 'worker-2', 1, 4_000)],
         presenceItems: [
           presence('worker-2', 3_000, [report(0, 1), report(1, 1, { status: 'binding' })]),
           presence('worker-1', -2_000),
+          presence('worker-3', 9_000, [], true),
           { pk: 'WORKERS', sk: 'NOT-A-WORKER', aliveUntilMs: NOW },
         ],
       }),
     );
     expect(view.workers).toEqual([
-      { workerId: 'worker-1', alive: false, aliveForMs: -2_000, slotsHeld: 0, bindsBound: 0 },
-      { workerId: 'worker-2', alive: true, aliveForMs: 3_000, slotsHeld: 2, bindsBound: 1 },
+      {
+        workerId: 'worker-1',
+        alive: false,
+        draining: false,
+        aliveForMs: -2_000,
+        slotsHeld: 0,
+        bindsBound: 0,
+      },
+      { workerId: 'worker-2', alive: true, draining: false, aliveForMs: 3_000, slotsHeld: 2, bindsBound: 1 },
+      { workerId: 'worker-3', alive: true, draining: true, aliveForMs: 9_000, slotsHeld: 0, bindsBound: 0 },
     ]);
   });
 
