@@ -15,6 +15,7 @@ import { detailTypes } from '../../core/events.js';
 import { sleep } from '../support/poll.js';
 import type { OutageMode } from './AwsEndpointProxy.js';
 import {
+  brokenSimulatorLimits,
   describeSimulator,
   duplicatesOf,
   expectedAcceptedParts,
@@ -158,10 +159,7 @@ describe('AWS unreachable for a few seconds during traffic, twice', () => {
     await f.waitForReceiptsAnswered();
     const stats = f.stats();
     console.info(`simulator: ${describeSimulator(stats)}`);
-    expect(stats.binds.peak).toBeLessThanOrEqual(4);
-    expect(stats.binds.rejected['bind-limit']).toBe(0);
-    expect(stats.submits.maxAcceptedInAnyWindowPerBind).toBeLessThanOrEqual(50);
-    expect(stats.receipts.outstanding).toBe(0);
+    expect(brokenSimulatorLimits(stats)).toEqual([]);
   });
 
   it('sends again only parts whose records say they were in doubt', async () => {

@@ -13,10 +13,10 @@ import { messageIdForIdempotencyKey } from '../../core/messageId.js';
 import type { MessageState } from '../../core/messageState.js';
 import type { MessageRecord } from '../../worker/records/MessageRecord.js';
 import { mapLimit } from '../support/poll.js';
-import { throttledAllowance } from '../support/throttledAllowance.js';
 import { type ApiAnswer, getMessage, postBatch, postMessage } from './apiClient.js';
 import {
   acceptedCopiesPerPart,
+  brokenSimulatorLimits,
   describeSimulator,
   duplicatesOf,
   expectedAcceptedParts,
@@ -223,11 +223,7 @@ describe('500 messages through the HTTP API, two workers', () => {
     await f.waitForReceiptsAnswered();
     const stats = f.stats();
     console.info(`simulator: ${describeSimulator(stats)}`);
-    expect(stats.binds.peak).toBeLessThanOrEqual(4);
-    expect(stats.binds.rejected['bind-limit']).toBe(0);
-    expect(stats.submits.maxAcceptedInAnyWindowPerBind).toBeLessThanOrEqual(50);
-    expect(stats.submits.throttled).toBeLessThanOrEqual(throttledAllowance(stats.submits.accepted));
-    expect(stats.receipts.outstanding).toBe(0);
+    expect(brokenSimulatorLimits(stats)).toEqual([]);
 
     // Nothing crashed: every part reached 8x8 exactly once (the keyed ones included: one per key).
     const submitted = f.sim.submittedMessages();

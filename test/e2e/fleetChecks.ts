@@ -17,6 +17,7 @@ import { detailTypes, messageEventId } from '../../core/events.js';
 import type { MessageState } from '../../core/messageState.js';
 import type { AccountStats, SubmittedMessage } from '../../local/smsc-simulator/SmscSimulator.js';
 import type { MessageRecord } from '../../worker/records/MessageRecord.js';
+import { throttledAllowance } from '../support/throttledAllowance.js';
 import { type Fleet, pollUntil, type SubscriberEvent } from './fleetHarness.js';
 import { eventStatesFor, type PlannedMessage } from './messageMix.js';
 
@@ -222,6 +223,25 @@ export function wrongFinalStates(
       ? []
       : [`${message.kind} ${ids[index]}: ${status} (want ${message.expected})`];
   });
+}
+
+/**
+ * 8x8's limits as the simulator saw them, as the rules that broke (empty: all held): at most 4 binds open at
+ * once and none refused for the cap, at most 50 accepted per bind in any sliding second, ESME_RTHROTTLED no
+ * more than arrival jitter explains (test/support/throttledAllowance.ts), and every receipt answered.
+ */
+export function brokenSimulatorLimits(stats: AccountStats): string[] {
+  const broken: string[] = [];
+  if (stats.binds.peak > 4) broken.push(`${stats.binds.peak} binds open at once`);
+  if (stats.binds.rejected['bind-limit'] > 0)
+    broken.push(`${stats.binds.rejected['bind-limit']} binds refused for the cap`);
+  if (stats.submits.maxAcceptedInAnyWindowPerBind > 50)
+    broken.push(`${stats.submits.maxAcceptedInAnyWindowPerBind} accepted on one bind within a second`);
+  const allowance = throttledAllowance(stats.submits.accepted);
+  if (stats.submits.throttled > allowance)
+    broken.push(`${stats.submits.throttled} throttled (allowance ${allowance})`);
+  if (stats.receipts.outstanding > 0) broken.push(`${stats.receipts.outstanding} receipts unanswered`);
+  return broken;
 }
 
 /** The simulator's figures for a report line. */

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { detailTypes } from '../../core/events.js';
 import type { BindRejectedEvent } from '../../local/smsc-simulator/SmscSimulator.js';
 import {
+  brokenSimulatorLimits,
   describeSimulator,
   duplicatesOf,
   expectedAcceptedParts,
@@ -91,11 +92,8 @@ describe('the SMSC drops every connection, refuses binds for a while, then recov
     await f.waitForReceiptsAnswered();
     const stats = f.stats();
     console.info(`simulator: ${describeSimulator(stats)}; binds accepted ${stats.binds.accepted}`);
-    expect(stats.binds.peak).toBeLessThanOrEqual(4);
-    expect(stats.binds.rejected['bind-limit']).toBe(0);
+    expect(brokenSimulatorLimits(stats)).toEqual([]);
     expect(stats.binds.rejected.refused).toBeGreaterThanOrEqual(refusalsBeforeRecovery);
-    expect(stats.submits.maxAcceptedInAnyWindowPerBind).toBeLessThanOrEqual(50);
-    expect(stats.receipts.outstanding).toBe(0);
   });
 
   it('sends again only what was in flight at the cut, and every such record says it was in doubt', async () => {

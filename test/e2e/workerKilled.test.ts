@@ -12,8 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { detailTypes } from '../../core/events.js';
 import type { UnbindEvent } from '../../local/smsc-simulator/SmscSimulator.js';
 import type { MessageRecord } from '../../worker/records/MessageRecord.js';
-import { throttledAllowance } from '../support/throttledAllowance.js';
 import {
+  brokenSimulatorLimits,
   describeSimulator,
   duplicatesOf,
   expectedAcceptedParts,
@@ -172,10 +172,6 @@ describe('a worker killed with SIGKILL mid-stream', () => {
     await f.waitForReceiptsAnswered();
     const stats = f.stats();
     console.info(`simulator: ${describeSimulator(stats)}`);
-    expect(stats.binds.peak).toBeLessThanOrEqual(4);
-    expect(stats.binds.rejected['bind-limit']).toBe(0);
-    expect(stats.submits.maxAcceptedInAnyWindowPerBind).toBeLessThanOrEqual(50);
-    expect(stats.submits.throttled).toBeLessThanOrEqual(throttledAllowance(stats.submits.accepted));
-    expect(stats.receipts.outstanding).toBe(0);
+    expect(brokenSimulatorLimits(stats)).toEqual([]);
   });
 });

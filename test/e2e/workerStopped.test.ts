@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BindEvent, UnbindEvent } from '../../local/smsc-simulator/SmscSimulator.js';
-import { throttledAllowance } from '../support/throttledAllowance.js';
 import {
+  brokenSimulatorLimits,
   describeSimulator,
   duplicatesOf,
   formatMs,
@@ -107,10 +107,6 @@ describe('a worker stopped with SIGTERM during traffic', () => {
     await f.waitForReceiptsAnswered();
     const stats = f.stats();
     console.info(`simulator: ${describeSimulator(stats)}`);
-    expect(stats.binds.peak).toBeLessThanOrEqual(4);
-    expect(stats.binds.rejected['bind-limit']).toBe(0);
-    expect(stats.submits.maxAcceptedInAnyWindowPerBind).toBeLessThanOrEqual(50);
-    expect(stats.submits.throttled).toBeLessThanOrEqual(throttledAllowance(stats.submits.accepted));
-    expect(stats.receipts.outstanding).toBe(0);
+    expect(brokenSimulatorLimits(stats)).toEqual([]);
   });
 });

@@ -513,24 +513,17 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
   async #finishRelease(lease: HeldLease): Promise<void> {
     // Lost meanwhile (the caller was told to stop): nothing left to give back.
     if (!this.#forget(lease)) return;
-    const released = await this.#call(
-      'release',
-      { subAccount: lease.subAccount, slot: lease.slot },
-      (signal) =>
-        this.#store.release(
-          {
-            subAccount: lease.subAccount,
-            slot: lease.slot,
-            holder: this.workerId,
-            fence: lease.fence,
-            nowMs: this.#now(),
-          },
-          { signal },
-        ),
-    );
     // On failure the lease stays ours in the store; the next heartbeat finds it unused and frees it.
-    if (released.ok)
-      this.emit('released', { subAccount: lease.subAccount, slot: lease.slot, fence: lease.fence });
+    await this.#giveBack(lease);
+  }
+
+  /** Releases a lease already dropped from #held in the store, emitting `released` if that worked. */
+  async #giveBack(lease: HeldLease): Promise<void> {
+    const { subAccount, slot, fence } = lease;
+    const released = await this.#call('release', { subAccount, slot }, (signal) =>
+      this.#store.release({ subAccount, slot, holder: this.workerId, fence, nowMs: this.#now() }, { signal }),
+    );
+    if (released.ok) this.emit('released', { subAccount, slot, fence });
   }
 
   async #releaseAll(): Promise<void> {
@@ -542,28 +535,7 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
     await Promise.all([...this.#background]);
     const leases = [...this.#held.values()];
     for (const lease of leases) this.#forget(lease);
-    await Promise.all(
-      leases.map(async (lease) => {
-        const released = await this.#call(
-          'release',
-          { subAccount: lease.subAccount, slot: lease.slot },
-          (signal) =>
-            this.#store.release(
-              {
-                subAccount: lease.subAccount,
-                slot: lease.slot,
-                holder: this.workerId,
-                fence: lease.fence,
-                nowMs: this.#now(),
-              },
-              { signal },
-            ),
-        );
-        if (released.ok) {
-          this.emit('released', { subAccount: lease.subAccount, slot: lease.slot, fence: lease.fence });
-        }
-      }),
-    );
+    await Promise.all(leases.map((lease) => this.#giveBack(lease)));
     await this.#call('removePresence', {}, (signal) => this.#store.removePresence(this.workerId, { signal }));
   }
 
