@@ -212,8 +212,12 @@ Ctrl-C stops everything.
     say('stopped');
     process.exit(0);
   };
-  // `on`, not `once`: under `npm start` a Ctrl-C reaches this process twice (from the terminal, and relayed
-  // by the tsx CLI), and a signal with no listener left would kill it in the middle of the stop.
+  // `on`, not `once`: a second Ctrl-C (or a signal relayed by a wrapper) must not find no listener and kill
+  // this process in the middle of the stop. `npm start` is `exec node --import tsx local/start.ts`:
+  // - `exec`, so npm's shell becomes this process and a SIGTERM sent to npm (a supervisor, `kill <pid>`)
+  //   reaches it; a shell in between dies of it and leaves this process, the workers and the emulator running;
+  // - tsx's loader, not the tsx CLI: the CLI relays signals and SIGKILLs a child that has not acknowledged one
+  //   within ~60 ms (tsx 4.23, cli.mjs relaySignalToChild), which a busy event loop can miss.
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 }

@@ -173,7 +173,7 @@ describe('status page (npm start, headless Chromium)', () => {
           '`sudo apt-get install -y chromium` (.ci/run does on CI); the test is never skipped.',
       );
     }
-    // What `npm start` runs (package.json: `tsx local/start.ts`), without npm and the tsx CLI in between.
+    // What `npm start` runs (package.json: `node --import tsx local/start.ts`), without npm in between.
     await fleet.start(process.execPath, ['--import', 'tsx', 'local/start.ts']);
     base = fleet.base;
     expect(fleet.output).toContain(`${base}/`);
@@ -279,34 +279,62 @@ describe('status page (npm start, headless Chromium)', () => {
   });
 });
 
-describe('npm start and Ctrl-C', () => {
-  const fleet = new LocalFleet();
-  afterAll(() => fleet.kill());
+describe('npm start, stopped as a terminal or a supervisor stops it', () => {
+  const fleets: LocalFleet[] = [];
+  afterAll(() => {
+    for (const fleet of fleets) fleet.kill();
+  });
+
+  /** The real `npm start`, once the workers are up (every slot bound), as a person would have tried it out. */
+  async function startedNpmStart(): Promise<LocalFleet> {
+    const fleet = new LocalFleet();
+    fleets.push(fleet);
+    await fleet.start('npm', ['start']);
+    const boundBinds = async () => {
+      const view = (await (await fetch(`${fleet.base}/status.json`)).json()) as {
+        subAccounts: { boundBinds: number }[];
+      };
+      return view.subAccounts[0]?.boundBinds;
+    };
+    await expect.poll(boundBinds, { timeout: 90_000, interval: 250 }).toBe(4);
+    // At least start.ts, the emulator and the two workers.
+    expect(fleet.snapshotProcesses().length).toBeGreaterThanOrEqual(4);
+    return fleet;
+  }
+
+  async function expectCleanStop(fleet: LocalFleet): Promise<void> {
+    expect(fleet.output).toContain('[start] stopped');
+    expect(fleet.output).toMatch(/\[worker-1\] INFO worker stopped/);
+    expect(fleet.output).toMatch(/\[worker-2\] INFO worker stopped/);
+    await expect
+      .poll(() => fleet.processes.filter(isRunning), { timeout: 10_000, interval: 100 })
+      .toEqual([]);
+  }
 
   it(
-    'stops cleanly when the terminal sends SIGINT to the whole job, npm and tsx included',
+    'stops cleanly when the terminal sends SIGINT to the whole job (Ctrl-C), npm included',
     async () => {
-      await fleet.start('npm', ['start']);
-      // Once the workers are up (every slot bound), as a person presses Ctrl-C after trying it out.
-      const boundBinds = async () => {
-        const view = (await (await fetch(`${fleet.base}/status.json`)).json()) as {
-          subAccounts: { boundBinds: number }[];
-        };
-        return view.subAccounts[0]?.boundBinds;
-      };
-      await expect.poll(boundBinds, { timeout: 90_000, interval: 250 }).toBe(4);
-      expect(fleet.snapshotProcesses().length).toBeGreaterThanOrEqual(3);
+      const fleet = await startedNpmStart();
       process.kill(-(fleet.child.pid as number), 'SIGINT');
       const exit = await fleet.waitForExit();
       // npm re-raises the interrupt once its script has exited (a shell shows 130); start.ts itself finished its
       // stop (the lines below) and exited 0.
       expect(exit.signal === 'SIGINT' || exit.code === 0 || exit.code === 130).toBe(true);
-      expect(fleet.output).toContain('[start] stopped');
-      expect(fleet.output).toMatch(/\[worker-1\] INFO worker stopped/);
-      expect(fleet.output).toMatch(/\[worker-2\] INFO worker stopped/);
-      await expect
-        .poll(() => fleet.processes.filter(isRunning), { timeout: 10_000, interval: 100 })
-        .toEqual([]);
+      await expectCleanStop(fleet);
+    },
+    readyTimeoutMs + 120_000,
+  );
+
+  it(
+    'stops cleanly when only npm gets SIGTERM (a supervisor, `kill <pid>`): nothing is left running',
+    async () => {
+      const fleet = await startedNpmStart();
+      // npm passes the signal to its script's process; without `exec` in the script that is a shell, which
+      // dies and leaves start.ts, the workers and the emulator running.
+      fleet.child.kill('SIGTERM');
+      const exit = await fleet.waitForExit();
+      expect(exit.signal === 'SIGTERM' || exit.code === 0 || exit.code === 143).toBe(true);
+      await expectCleanStop(fleet);
     },
     readyTimeoutMs + 120_000,
   );
