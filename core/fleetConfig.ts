@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { FleetConfigError } from './errors.js';
 import { type FieldError, formatPath, toFieldErrors } from './fieldErrors.js';
+import { queueSettings } from './tableKeys.js';
 
 /** 8x8's SMPP hosts by region (8x8's connection page). */
 export const smppHostsByRegion = { sg: 'smpp.8x8.com', uk: 'smpp.8x8.uk' } as const;
@@ -146,6 +147,15 @@ const fleetConfigSchema = z
     /** How often a holder renews its leases. @default a third of leasePeriodMs */
     heartbeatMs: positiveInt(100, 200_000, 'milliseconds').optional(),
     inDoubtPolicy: z.enum(inDoubtPolicies).default('at-least-once'),
+    /**
+     * How long a message a worker took stays hidden from the others, and its record claimed: a crashed
+     * worker's messages are sent again this long after it took them. The send queues, the workers' receives
+     * and their claims all use this one value. Shorter recovers sooner; it must leave room for a slow
+     * message's retries (worker/sending/visibilityTimings.ts).
+     */
+    visibilityTimeoutSeconds: positiveInt(20, 43_200, 'seconds').default(
+      queueSettings.visibilityTimeoutSeconds,
+    ),
   })
   .superRefine((config, ctx) => {
     if (config.heartbeatMs !== undefined && config.heartbeatMs * 3 > config.leasePeriodMs) {

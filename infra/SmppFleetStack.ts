@@ -47,6 +47,7 @@ export class SmppFleetStack extends Stack {
     });
     this.sendQueues = new SendQueues(this, 'SendQueues', {
       subAccounts: config.subAccounts,
+      visibilityTimeout: Duration.seconds(config.visibilityTimeoutSeconds),
       resourcePrefix: prefix,
     });
     this.tables = new Tables(this, 'Tables', { resourcePrefix: prefix });

@@ -34,6 +34,7 @@ import type { WorkerSettings } from './runtime/workerSettings.js';
 import { BindPool } from './sending/BindPool.js';
 import { MessageSender } from './sending/MessageSender.js';
 import { SqsSendConsumer } from './sending/SqsSendConsumer.js';
+import { visibilityTimings } from './sending/visibilityTimings.js';
 import { SmppBind } from './smpp/SmppBind.js';
 
 export interface FleetWorkerClients {
@@ -105,10 +106,13 @@ export class FleetWorker {
     const outbox = new EventOutbox({ store, publisher: this.#publisher, logger });
     this.#outbox = outbox;
     const concatReferences = new ConcatReferenceCounter();
+    const timings = visibilityTimings(settings.fleet.visibilityTimeoutSeconds);
     for (const config of settings.fleet.subAccounts) {
       const pool = new BindPool({ subAccount: config.id });
       const sender = new MessageSender({
         workerId: settings.workerId,
+        claimTtlMs: timings.claimTtlMs,
+        maxProcessingMs: timings.maxProcessingMs,
         inDoubtPolicy: settings.fleet.inDoubtPolicy,
         subAccount: { id: config.id, maxParts: config.maxParts, respIdFormat: config.respIdFormat },
         store,
@@ -122,6 +126,8 @@ export class FleetWorker {
       const consumer = new SqsSendConsumer({
         sqs: clients.sqs,
         queueUrl: settings.sendQueueUrls[config.id] ?? '',
+        visibilityTimeoutSeconds: timings.visibilityTimeoutSeconds,
+        heartbeatIntervalSeconds: timings.heartbeatIntervalSeconds,
         handleMessage: (message, signal) => sender.handle(message, signal),
         maxInFlight: () => options.inFlightLimit?.limit(full()) ?? full(),
         logger,

@@ -16,8 +16,8 @@ export interface SendQueuesProps {
   /** @default queueSettings.maxReceiveCount (core) */
   readonly maxReceiveCount?: number;
   /**
-   * Must exceed the worker's visibility extension step: it extends a message's visibility while the message
-   * waits for rate tokens, by this same value (core's queueSettings).
+   * The fleet config's `visibilityTimeoutSeconds`: the workers receive with it, extend a waiting message's
+   * visibility by it and claim records for as long (worker/sending/visibilityTimings.ts).
    * @default queueSettings.visibilityTimeoutSeconds (core)
    */
   readonly visibilityTimeout?: Duration;

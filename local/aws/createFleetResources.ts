@@ -54,7 +54,7 @@ export interface CreateFleetResourcesOptions {
   prefix?: string;
   /** @default queueSettings.maxReceiveCount (5) */
   maxReceiveCount?: number;
-  /** @default queueSettings.visibilityTimeoutSeconds (60) */
+  /** @default the fleet config's visibilityTimeoutSeconds */
   visibilityTimeoutSeconds?: number;
   /** Create the example subscriber queue and rule. @default true */
   subscriber?: boolean;
@@ -193,7 +193,7 @@ async function createSendQueues(
         MessageRetentionPeriod: String(queueSettings.deadLetterRetentionSeconds),
       });
       const queue = await createQueue(sqs, queueNameFor(account.id, prefix), {
-        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? queueSettings.visibilityTimeoutSeconds),
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? config.visibilityTimeoutSeconds),
         MessageRetentionPeriod: String(queueSettings.messageRetentionSeconds),
         ReceiveMessageWaitTimeSeconds: String(queueSettings.receiveWaitTimeSeconds),
         RedrivePolicy: JSON.stringify({

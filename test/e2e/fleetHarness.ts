@@ -70,6 +70,8 @@ export interface FleetOptions {
   leasePeriodMs?: number;
   /** @default 2000 (a third of the lease) */
   heartbeatMs?: number;
+  /** The fleet config's: a killed worker's messages come back after it. @default 60 (the config's default) */
+  visibilityTimeoutSeconds?: number;
   simulator?: Partial<SmscSimulatorOptions>;
   /**
    * The workers reach AWS through `fleet.awsProxy` (one endpoint for every service) instead of straight
@@ -362,6 +364,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       ],
       leasePeriodMs,
       heartbeatMs,
+      ...(options.visibilityTimeoutSeconds === undefined
+        ? {}
+        : { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
     };
     const resources = await createFleetResources(
       { dynamodb: dynamo.dynamodb, sqs: aws.sqs, eventBridge: aws.eventBridge },

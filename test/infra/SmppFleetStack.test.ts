@@ -22,6 +22,7 @@ import {
   workerEnv,
 } from '../../core/tableKeys.js';
 import { formatFinding, runCfnLint } from '../../infra/cfnLint.js';
+import { repoRoot } from '../../infra/paths.js';
 import { apiRoutes } from '../../lambdas/routes.js';
 import {
   type CfnResource,
@@ -33,11 +34,15 @@ import {
   synthFleet,
 } from './synthFleet.js';
 
+/** What the workers receive and claim with (fleet config `visibilityTimeoutSeconds`). */
+const visibilityTimeoutSeconds = 90;
 let synth: SynthesisedFleet;
 let template: CfnTemplate;
 
 beforeAll(() => {
-  synth = synthFleet();
+  // The example config plus a visibility timeout other than the default, so the queues can show they take it.
+  const example = JSON.parse(readFileSync(join(repoRoot, 'fleet.config.example.json'), 'utf8'));
+  synth = synthFleet({ fleetConfig: { ...example, visibilityTimeoutSeconds } });
   if (synth.error !== undefined) throw synth.error;
   template = synth.templateJson as CfnTemplate;
   process.stderr.write(`[infra] synth with bundling and cdk-nag: ${synth.durationMs} ms\n`);
@@ -150,7 +155,7 @@ describe('send queues', () => {
     }
   });
 
-  it('makes one send queue per sub-account, named by core, with core’s redrive count and visibility', () => {
+  it('makes one send queue per sub-account, named by core, with core’s redrive count and the config’s visibility timeout', () => {
     for (const id of subAccountIds) {
       const queue = template.Resources[queueLogicalId(queueNameFor(id))];
       const deadLetterQueueId = queueLogicalId(deadLetterQueueNameFor(id));
@@ -158,7 +163,7 @@ describe('send queues', () => {
         deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterQueueId, 'Arn'] },
         maxReceiveCount: queueSettings.maxReceiveCount,
       });
-      expect(props(queue).VisibilityTimeout).toBe(queueSettings.visibilityTimeoutSeconds);
+      expect(props(queue).VisibilityTimeout).toBe(visibilityTimeoutSeconds);
       expect(props(queue).ReceiveMessageWaitTimeSeconds).toBe(queueSettings.receiveWaitTimeSeconds);
       expect(props(template.Resources[deadLetterQueueId]).MessageRetentionPeriod).toBe(
         queueSettings.deadLetterRetentionSeconds,
@@ -275,6 +280,8 @@ describe('worker service', () => {
     const text = flatten(workerEnvironment().get(workerEnv.fleetConfig));
     const config = parseFleetConfig(JSON.parse(text));
     expect(config.subAccounts.map((account) => account.id)).toEqual(subAccountIds);
+    // The workers receive and claim with the visibility timeout the queues were made with.
+    expect(config.visibilityTimeoutSeconds).toBe(visibilityTimeoutSeconds);
     for (const account of config.subAccounts) expect(account.password).toHaveProperty('secretId');
     expect(text).not.toMatch(/"env"/);
   });

@@ -9,6 +9,7 @@ import { messageIdForIdempotencyKey } from '../../../core/messageId.js';
 import { isFinalState, type MessageState } from '../../../core/messageState.js';
 import { planText } from '../../../worker/encoding/segmentText.js';
 import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
+import { unansweredDeliverSm } from '../../support/deliverSmAnswers.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
 import { type SubscriberEvent, startWorkerHarness, subAccount, type WorkerHarness } from './workerHarness.js';
 
@@ -138,7 +139,7 @@ describe('messages put straight into SQS', () => {
     const calls = fleet.takeAwsCalls();
     const total = Object.values(calls).reduce((sum, n) => sum + n, 0);
     console.info(`AWS calls (test polling included): ${total}, by command ${JSON.stringify(calls)}`);
-  }, 90_000);
+  }, 180_000);
 
   it('brings every message to the right final state, with an SMSC id per part', () => {
     all.forEach((c, index) => {
@@ -196,11 +197,11 @@ describe('messages put straight into SQS', () => {
     }
   });
 
-  it('keeps each bind within 50 submits in any second and answers every receipt', async () => {
+  it('keeps each bind within 50 submits in any second and answers every receipt OK in the end', async () => {
     await fleet.waitForReceiptsAnswered();
     const stats = fleet.sim.stats().accounts[subAccount];
     expect(stats?.submits.maxAcceptedInAnyWindowPerBind).toBeLessThanOrEqual(50);
-    expect(stats?.receipts.answeredError).toBe(0);
+    expect(unansweredDeliverSm('receipts', stats?.receipts)).toEqual([]);
     const expectedParts = all.reduce(
       (sum, c) => sum + (c.final === 'rejected' || c.final === 'failed' ? 0 : c.parts),
       0,

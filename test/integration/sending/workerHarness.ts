@@ -234,7 +234,7 @@ export async function startWorkerHarness(
         // The tests mark a request they mean to be invalid with `to: 'invalid'`: it keeps the SQS id.
         isValid: (body) => typeof body !== 'object' || body.to !== 'invalid',
       }),
-    async waitForRecords(ids, done = (record) => isFinalState(record.status), timeoutMs = 40_000) {
+    async waitForRecords(ids, done = (record) => isFinalState(record.status), timeoutMs = 90_000) {
       const wanted = [...new Set(ids)];
       let found = new Map<string, MessageRecord>();
       const missing = () =>
@@ -260,7 +260,7 @@ export async function startWorkerHarness(
       );
       return found;
     },
-    async receiveEvents(count, timeoutMs = 30_000) {
+    async receiveEvents(count, timeoutMs = 60_000) {
       const events: SubscriberEvent[] = [];
       const deadline = Date.now() + timeoutMs;
       const receive = async (wait: number) => {
@@ -284,7 +284,7 @@ export async function startWorkerHarness(
       awsCalls = new Map();
       return taken;
     },
-    async waitForReceiptsAnswered(timeoutMs = 20_000) {
+    async waitForReceiptsAnswered(timeoutMs = 60_000) {
       const receipts = () => sim.stats().accounts[subAccount]?.receipts;
       await pollUntil('every receipt answered', () => receipts()?.outstanding === 0, {
         timeoutMs,
