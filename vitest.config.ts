@@ -26,6 +26,9 @@ export const config = defineConfig({
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           pool: 'forks',
+          // A project does not inherit the root's timeouts; a synth with bundling takes seconds.
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
           sequence: { groupOrder: 0 },
         },
       },

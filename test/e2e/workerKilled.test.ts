@@ -1,5 +1,5 @@
 /**
- * One of two workers killed with SIGKILL in the middle of 600 messages: nothing is lost, the survivor
+ * One of two workers killed with SIGKILL in the middle of 300 messages: nothing is lost, the survivor
  * takes the dead worker's bind slots over once their leases expire — never before, and within one lease
  * period plus a bind of the kill (a survivor heartbeats again the moment a lease it saw lapses) — at
  * most the dead worker's in-flight window reaches 8x8 twice, and every record that may have gone twice says
@@ -38,7 +38,7 @@ const fleet = useFleet({
 
 /** submit_sm awaiting their resp per bind (the fleet config's default `window`). */
 const windowPerBind = 30;
-const planned: PlannedMessage[] = messageMix(600, '02');
+const planned: PlannedMessage[] = messageMix(300, '02');
 let ids: string[] = [];
 let deadBinds = 0;
 let victimId = '';

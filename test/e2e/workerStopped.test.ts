@@ -27,7 +27,7 @@ const fleet = useFleet({
   simulator: { outcomeRules, receiptRedeliveryMs: 5_000 },
 });
 
-const planned: PlannedMessage[] = messageMix(300, '03');
+const planned: PlannedMessage[] = messageMix(200, '03');
 /** ECS's stop timeout (infra/constructs/WorkerService.ts `workerStopTimeout`): SIGKILL follows it. */
 const ecsStopTimeoutMs = 120_000;
 let ids: string[] = [];
