@@ -153,9 +153,10 @@ describe('300 messages through the HTTP API, two workers', () => {
       countBy(planned.map((message, index) => `${message.kind}:${statuses.get(ids[index] ?? '')}`)),
     ).toMatchObject({
       'invalid:failed': 10,
-      'invalid-destination:rejected': 15,
-      'rejected:rejected': 15,
-      'undeliverable:undeliverable': 15,
+      // messageMix sends 3 % of the messages to each failing destination.
+      'invalid-destination:rejected': Math.floor(planned.length * 0.03),
+      'rejected:rejected': Math.floor(planned.length * 0.03),
+      'undeliverable:undeliverable': Math.floor(planned.length * 0.03),
     });
   }, 240_000);
 
