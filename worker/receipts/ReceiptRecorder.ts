@@ -15,8 +15,9 @@
  *   0x64 too, until that event is out (or stale and published here) — never 0 before the event is.
  *
  * Duplicates (8x8 redelivers, or sends twice) change nothing the second time and publish nothing: the
- * record already has the state. Receipts for one SMSC id are handled one at a time in this process, so a
- * duplicate that lands on a second bind of this worker waits for the first instead of racing it.
+ * record already has the state. Receipts for one SMSC id are handled one at a time in this process, and a
+ * copy that arrives while the same receipt is being recorded joins that recording (no store calls of its
+ * own, the same answer), so a store slow enough to draw redeliveries is not loaded further by them.
  *
  * Unmatched receipts: the early-receipt check runs once, `unmatchedGraceMs` after the receipt was kept, in
  * the process that kept it (a timer). A worker that stops or dies before then does not publish it; the
@@ -91,8 +92,8 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
   readonly #temporaryError: number;
   readonly #now: () => number;
   readonly #log: WorkerLog;
-  /** The receipt in progress per SMSC id: the next one for the same id waits for it. */
-  readonly #byId = new Map<string, Promise<unknown>>();
+  /** The receipt in progress per SMSC id (its state and err, and its recording): see #oneAtATime. */
+  readonly #byId = new Map<string, { receipt: string; run: Promise<ReceiptOutcome> }>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #watches = new Map<string, NodeJS.Timeout>();
   readonly #checks = new Set<Promise<void>>();
@@ -123,10 +124,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
   onDeliverSm = (deliverSm: DeliverSm): Promise<number> => {
     const started = performance.now();
     const work = this.#handle(deliverSm).then(({ outcome, receiptState }) => {
-      const commandStatus =
-        outcome === 'failed' || outcome === 'deferred' || outcome === 'stopped'
-          ? this.#temporaryError
-          : CommandStatus.ESME_ROK;
+      const commandStatus = answersLater(outcome) ? this.#temporaryError : CommandStatus.ESME_ROK;
       try {
         this.emit('handled', {
           outcome,
@@ -194,18 +192,31 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     }
   }
 
+  /**
+   * One receipt per SMSC id at a time. A copy of the receipt being recorded (8x8 redelivered it because the
+   * first answer was slow, or sent it on two binds) joins that recording instead of repeating its store
+   * calls: it is answered as the first is (0 once recorded, or "later" if that failed), so a slow store is
+   * not made slower by its own redeliveries. A different receipt for the same id (ENROUTE, then DELIVRD)
+   * waits for the one before it and is applied after it.
+   */
   async #oneAtATime(receipt: DeliveryReceipt, deliverSm: DeliverSm): Promise<ReceiptOutcome> {
     const id = receipt.smscMessageId;
+    const sameReceipt = `${receipt.state}|${receipt.errorCode ?? ''}`;
     const before = this.#byId.get(id);
+    if (before?.receipt === sameReceipt) {
+      const outcome = await before.run;
+      return answersLater(outcome) ? outcome : 'duplicate';
+    }
     const run = (async () => {
-      if (before !== undefined) await before.catch(() => {});
+      if (before !== undefined) await before.run.catch(() => {});
       return this.#applyReceipt(receipt, deliverSm);
     })();
-    this.#byId.set(id, run);
+    const entry = { receipt: sameReceipt, run };
+    this.#byId.set(id, entry);
     try {
       return await run;
     } finally {
-      if (this.#byId.get(id) === run) this.#byId.delete(id);
+      if (this.#byId.get(id) === entry) this.#byId.delete(id);
     }
   }
 
@@ -318,4 +329,9 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     };
     return { detailType: detailTypes.inbound, detail } as const;
   }
+}
+
+/** Outcomes answered with the temporary error, so the SMSC redelivers the deliver_sm later. */
+function answersLater(outcome: ReceiptOutcome): boolean {
+  return outcome === 'failed' || outcome === 'deferred' || outcome === 'stopped';
 }

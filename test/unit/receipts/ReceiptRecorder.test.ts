@@ -160,6 +160,48 @@ describe('ReceiptRecorder', () => {
     expect(publisher.published).toEqual([]);
   });
 
+  it('joins a copy of a receipt to the recording in progress instead of recording it again', async () => {
+    const { recorder, publisher, store, sent } = setUp();
+    sent('m-1', 'abc');
+    // 8x8 redelivered it (or sent it on two binds) while the first was still being recorded.
+    const answers = await Promise.all([
+      recorder.onDeliverSm(receipt('abc')),
+      recorder.onDeliverSm(receipt('abc')),
+    ]);
+    expect(answers).toEqual([ok, ok]);
+    expect(store.calls.filter((call) => call === 'applyReceipt')).toHaveLength(1);
+    expect(publisher.detailTypes()).toEqual([detailTypes.delivered]);
+  });
+
+  it('answers a joined copy "later" too when the recording it joined failed, and records the next one', async () => {
+    const { recorder, store, sent } = setUp();
+    sent('m-1', 'abc');
+    store.failNext('applyReceipt');
+    const answers = await Promise.all([
+      recorder.onDeliverSm(receipt('abc')),
+      recorder.onDeliverSm(receipt('abc')),
+    ]);
+    expect(answers).toEqual([temporaryError, temporaryError]);
+    expect(store.calls.filter((call) => call === 'applyReceipt')).toHaveLength(1);
+    expect(await recorder.onDeliverSm(receipt('abc'))).toBe(ok);
+    expect(store.messages.get('m-1')?.status).toBe('delivered');
+  });
+
+  it('applies a different receipt for the same id after the one in progress, not joined to it', async () => {
+    const { recorder, store, sent } = setUp();
+    sent('m-1', 'abc');
+    const answers = await Promise.all([
+      recorder.onDeliverSm(receipt('abc', 'ENROUTE')),
+      recorder.onDeliverSm(receipt('abc', 'DELIVRD')),
+    ]);
+    expect(answers).toEqual([ok, ok]);
+    expect(store.calls.filter((call) => call === 'applyReceipt')).toHaveLength(2);
+    expect(store.messages.get('m-1')?.parts[0]).toMatchObject({
+      status: 'delivered',
+      receiptStatus: 'DELIVRD',
+    });
+  });
+
   it('answers a temporary error when the record cannot be written, so the SMSC redelivers', async () => {
     const { recorder, store, sent } = setUp();
     sent('m-1', 'abc');
