@@ -210,6 +210,11 @@ export const workerEnv = {
   healthPort: 'HEALTH_PORT',
   /** `true` masks phone numbers in logs to their last 4 digits. */
   maskPhoneNumbers: 'MASK_PHONE_NUMBERS',
+  /**
+   * How often the worker publishes its gauges and counters, ms (default 60,000). Leave it unset in AWS: the
+   * binds alarm sums one BindsHeld per worker per minute. Tests shorten it to see the metrics sooner.
+   */
+  metricsIntervalMs: 'METRICS_INTERVAL_MS',
   /** The AWS SDK reads these itself: the emulator's endpoint locally, unset in AWS. */
   awsEndpointUrl: 'AWS_ENDPOINT_URL',
   awsRegion: 'AWS_REGION',

@@ -26,8 +26,10 @@ import { ReceiptRecorder } from './receipts/ReceiptRecorder.js';
 import { DynamoDbMessageStore } from './records/DynamoDbMessageStore.js';
 import { EventBridgePublisher } from './records/EventBridgePublisher.js';
 import { EventOutbox } from './records/EventOutbox.js';
+import { messageStateOfReceipt } from './records/recordTransitions.js';
 import { errorAttributes, type WorkerLog } from './records/WorkerLog.js';
 import type { AdaptiveInFlightLimit } from './runtime/AdaptiveInFlightLimit.js';
+import type { MetricsSample, SubAccountSample } from './runtime/FleetMetrics.js';
 import type { HealthReport } from './runtime/HealthServer.js';
 import { passwordProvider } from './runtime/passwordProvider.js';
 import type { WorkerSettings } from './runtime/workerSettings.js';
@@ -62,8 +64,11 @@ export interface FleetWorkerOptions {
    * @default the full prefetch, always
    */
   inFlightLimit?: Pick<AdaptiveInFlightLimit, 'limit' | 'fraction'>;
-  /** Told of every receipt that moved a part to a final state (for metrics). */
-  onFinalReceipt?: (subAccount: string, state: string) => void;
+  /**
+   * Told of every receipt that moved a part to a final state (for metrics): the message state it means
+   * (core/metrics.ts receiptOutcomes) and, when the record has it, ms since the part was submitted.
+   */
+  onFinalReceipt?: (subAccount: string, outcome: string, receiptLagMs?: number) => void;
 }
 
 interface SubAccountRuntime {
@@ -74,6 +79,11 @@ interface SubAccountRuntime {
   recorder: ReceiptRecorder;
   /** Held slots: the bind, the lease-guarded view of it the pool submits through, and the lease's fence. */
   binds: Map<number, { bind: SmppBind; pooled: LeaseGuardedBind | undefined; fence: number }>;
+  /**
+   * Every bind whose submit counters metrics have not read for the last time: held, draining, or finished
+   * (`true`) since the last sample. Each bind object is one lifetime (see runtime/FleetMetrics.ts).
+   */
+  metered: Map<SmppBind, { finished: boolean }>;
 }
 
 export type FleetWorkerStatus = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -141,17 +151,20 @@ export class FleetWorker {
         logger,
       });
       pool.on('change', () => consumer.wake());
-      recorder.on('handled', ({ outcome, receiptState }) => {
-        if (
-          outcome === 'applied' &&
-          receiptState !== undefined &&
-          receiptState !== 'enroute' &&
-          receiptState !== 'accepted'
-        ) {
-          options.onFinalReceipt?.(config.id, receiptState);
-        }
+      recorder.on('handled', ({ outcome, receiptState, receiptLagMs }) => {
+        const finalState = receiptState === undefined ? undefined : messageStateOfReceipt(receiptState);
+        if (outcome === 'applied' && finalState !== undefined)
+          options.onFinalReceipt?.(config.id, finalState, receiptLagMs);
       });
-      this.#subAccounts.set(config.id, { config, pool, sender, consumer, recorder, binds: new Map() });
+      this.#subAccounts.set(config.id, {
+        config,
+        pool,
+        sender,
+        consumer,
+        recorder,
+        binds: new Map(),
+        metered: new Map(),
+      });
     }
     this.#leases = new LeaseManager({
       workerId: settings.workerId,
@@ -218,14 +231,23 @@ export class FleetWorker {
     };
   }
 
-  /** Per sub-account, every bind this worker holds, for metrics (an empty list when it holds none). */
-  metricsSample(): Map<string, Array<ReturnType<SmppBind['snapshot']>>> {
-    const sample = new Map<string, Array<ReturnType<SmppBind['snapshot']>>>();
+  /**
+   * Per sub-account, for metrics: the bound binds this worker holds (none is a sample too), and the counters
+   * of every bind metrics has not read for the last time. A bind that finished is in this sample once more,
+   * with its final counts, and then no longer.
+   */
+  metricsSample(): MetricsSample {
+    const sample = new Map<string, SubAccountSample>();
     for (const [id, runtime] of this.#subAccounts) {
-      sample.set(
-        id,
-        [...runtime.binds.values()].map(({ bind }) => bind.snapshot()),
-      );
+      const bound = [...runtime.binds.values()]
+        .map(({ bind }) => bind.snapshot())
+        .filter((snapshot) => snapshot.status === 'bound');
+      const counted = [...runtime.metered].map(([bind, { finished }]) => {
+        if (finished) runtime.metered.delete(bind);
+        const { accepted, rejected, throttled } = bind.snapshot();
+        return { key: bind, counters: { accepted, rejected, throttled } };
+      });
+      sample.set(id, { bound, counted });
     }
     return sample;
   }
@@ -278,6 +300,7 @@ export class FleetWorker {
         ? undefined
         : new LeaseGuardedBind(bind, () => this.#leases.holds(subAccount, slot));
     runtime.binds.set(slot, { bind, pooled, fence });
+    runtime.metered.set(bind, { finished: false });
     if (pooled) runtime.pool.add(pooled);
     bind.start();
     runtime.consumer.start();
@@ -298,11 +321,20 @@ export class FleetWorker {
     if (!bind) return;
     this.#log.warn('lease lost: dropping the bind at once', { bind: bind.name, reason });
     bind.abort(`lease lost (${reason})`);
+    this.#finished(subAccount, bind);
   }
 
   async #unbindSlot(subAccount: string, slot: number): Promise<void> {
     const bind = this.#detach(subAccount, slot);
-    if (bind) await bind.stop();
+    if (!bind) return;
+    await bind.stop();
+    this.#finished(subAccount, bind);
+  }
+
+  /** Its counters are final: metrics reads them once more, then forgets the bind. */
+  #finished(subAccount: string, bind: SmppBind): void {
+    const metered = this.#subAccounts.get(subAccount)?.metered.get(bind);
+    if (metered) metered.finished = true;
   }
 
   async #shutdown(): Promise<void> {

@@ -37,7 +37,11 @@ async function main(): Promise<void> {
   }
   logger.appendKeys({ workerId: settings.workerId });
 
-  const metrics = new FleetMetrics(new Metrics({ namespace: metricNamespace, serviceName }));
+  const powertoolsMetrics = new Metrics({ namespace: metricNamespace, serviceName });
+  // Powertools adds a `service` dimension to every metric; the alarms read the dimension sets in
+  // core/metrics.ts and CloudWatch matches whole sets, so it must go (runtime/FleetMetrics.ts).
+  powertoolsMetrics.clearDefaultDimensions();
+  const metrics = new FleetMetrics(powertoolsMetrics);
   const log: WorkerLog = {
     debug: (message, attributes) => logger.debug(message, attributes ?? {}),
     info: (message, attributes) => logger.info(message, attributes ?? {}),
@@ -78,7 +82,7 @@ async function main(): Promise<void> {
     },
     env: process.env,
     logger: log,
-    onFinalReceipt: (subAccount, state) => metrics.receipt(subAccount, state),
+    onFinalReceipt: (subAccount, outcome, receiptLagMs) => metrics.receipt(subAccount, outcome, receiptLagMs),
   });
   const sample = () => worker.metricsSample();
   const health = new HealthServer(() => worker.health());
@@ -106,7 +110,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
 
   worker.start();
-  metrics.start(sample);
+  metrics.start(sample, settings.metricsIntervalMs);
 }
 
 main().catch((error: unknown) => {

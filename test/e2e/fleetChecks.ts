@@ -17,6 +17,7 @@ import { detailTypes, messageEventId } from '../../core/events.js';
 import type { MessageState } from '../../core/messageState.js';
 import type { AccountStats, SubmittedMessage } from '../../local/smsc-simulator/SmscSimulator.js';
 import type { MessageRecord } from '../../worker/records/MessageRecord.js';
+import { type EmittedDatum, type MetricKey, metricKey } from '../support/metricContract.js';
 import { throttledAllowance } from '../support/throttledAllowance.js';
 import { type Fleet, pollUntil, type SubscriberEvent } from './fleetHarness.js';
 import { eventStatesFor, type PlannedMessage } from './messageMix.js';
@@ -340,4 +341,33 @@ export function slowestRecords(records: ReadonlyMap<string, MessageRecord>, coun
       }),
     )
     .join('\n');
+}
+
+/**
+ * Where the workers' metrics and the template's alarms and graphs miss each other (empty: they meet): a
+ * metric the template reads (namespace, name, dimension names) that no worker emitted with one of the
+ * dimension values read; and an emitted datum of such a metric whose dimension values nothing reads (a
+ * receipt outcome no graph shows, a sub-account no alarm watches). Metrics the template does not read at
+ * all (WindowInUse, SubmitsRejected: for Logs Insights and ad hoc graphs) are not its business.
+ */
+export function metricContractBreaks(
+  reads: readonly MetricKey[],
+  emitted: readonly EmittedDatum[],
+): string[] {
+  const shape = (metric: MetricKey) =>
+    `${metric.namespace} ${metric.name} [${Object.keys(metric.dimensions).sort().join(',')}]`;
+  const readKeys = new Set(reads.map(metricKey));
+  const readShapes = new Set(reads.map(shape));
+  const metShapes = new Set(emitted.filter((datum) => readKeys.has(metricKey(datum))).map(shape));
+  const unseen = [...readShapes]
+    .filter((read) => !metShapes.has(read))
+    .map((read) => `never emitted: ${read}`);
+  const unread = [
+    ...new Set(
+      emitted
+        .filter((datum) => readShapes.has(shape(datum)) && !readKeys.has(metricKey(datum)))
+        .map((datum) => `emitted, read by nothing: ${metricKey(datum)}`),
+    ),
+  ];
+  return [...unseen, ...unread];
 }

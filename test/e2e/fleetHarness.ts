@@ -408,6 +408,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       [workerEnv.healthPort]: '0',
       [workerEnv.logLevel]: process.env.FLEET_LOG_LEVEL ?? 'INFO',
       [workerEnv.maskPhoneNumbers]: 'true',
+      // Metrics every second, not every minute, so a test sees them (test/support/metricContract.ts).
+      [workerEnv.metricsIntervalMs]: '1000',
       ...endpoints,
       [workerEnv.awsRegion]: emulatorRegion,
       AWS_ACCESS_KEY_ID: emulatorCredentials.accessKeyId,

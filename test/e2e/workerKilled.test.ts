@@ -11,14 +11,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { detailTypes } from '../../core/events.js';
+import { metricNamespace } from '../../core/metrics.js';
 import type { UnbindEvent } from '../../local/smsc-simulator/SmscSimulator.js';
 import type { MessageRecord } from '../../worker/records/MessageRecord.js';
+import { synthFleet } from '../infra/synthFleet.js';
+import { emittedMetrics, metricKey, metricsReadByTemplate } from '../support/metricContract.js';
 import {
   brokenSimulatorLimits,
   describeSimulator,
   duplicatesOf,
   expectedAcceptedParts,
   formatMs,
+  metricContractBreaks,
   settledRecords,
   simulatorDestination,
   slowestRecords,
@@ -26,7 +30,7 @@ import {
   wrongFinalStates,
 } from './fleetChecks.js';
 import { pollUntil } from './fleetHarness.js';
-import { messageMix, outcomeRules, type PlannedMessage } from './messageMix.js';
+import { messageMix, outcomeRules, type PlannedMessage, subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
 const fleet = useFleet({
@@ -163,6 +167,32 @@ describe('a worker killed with SIGKILL mid-stream', () => {
       [],
     );
   });
+
+  it('emits every metric the stack’s alarms and dashboard read, by the same name and dimensions, across the takeover', async () => {
+    const f = fleet();
+    // The template the stack deploys for this fleet's sub-account (the alarms and graphs name it).
+    const synth = synthFleet({
+      fleetConfig: { subAccounts: [{ id: subAccount, password: { secretId: `${subAccount}-smpp` } }] },
+      // The alarms and the dashboard are what matter here: skip bundling the functions (CDK's own switch).
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
+    try {
+      if (synth.error !== undefined || synth.templateJson === undefined) throw synth.error;
+      const reads = metricsReadByTemplate(synth.templateJson.Resources).filter(
+        (read) => read.namespace === metricNamespace,
+      );
+      // Both workers' output: the killed one up to its kill, the survivor through the takeover and after.
+      const emitted = emittedMetrics(f.workers.map((worker) => worker.logPath));
+      console.info(
+        `metrics: the template reads ${new Set(reads.map(metricKey)).size} of the fleet's; the workers emitted ` +
+          `${emitted.length} data points (${new Set(emitted.map(metricKey)).size} distinct metrics)`,
+      );
+      expect(reads.length).toBeGreaterThan(0);
+      expect(metricContractBreaks(reads, emitted)).toEqual([]);
+    } finally {
+      synth.cleanup();
+    }
+  }, 120_000);
 
   it('keeps the bind cap and the rate through the takeover, and every receipt is answered', async () => {
     const f = fleet();

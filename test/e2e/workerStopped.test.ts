@@ -6,7 +6,9 @@
  * A graceful stop sends nothing twice and leaves no message in doubt.
  */
 import { describe, expect, it } from 'vitest';
+import { metricNames } from '../../core/metrics.js';
 import type { BindEvent, UnbindEvent } from '../../local/smsc-simulator/SmscSimulator.js';
+import { emittedMetrics } from '../support/metricContract.js';
 import {
   brokenSimulatorLimits,
   describeSimulator,
@@ -18,7 +20,7 @@ import {
   wrongFinalStates,
 } from './fleetChecks.js';
 import { pollUntil } from './fleetHarness.js';
-import { messageMix, outcomeRules, type PlannedMessage } from './messageMix.js';
+import { messageMix, outcomeRules, type PlannedMessage, subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
 const fleet = useFleet({
@@ -107,5 +109,23 @@ describe('a worker stopped with SIGTERM during traffic', () => {
     const stats = f.stats();
     console.info(`simulator: ${describeSimulator(stats)}`);
     expect(brokenSimulatorLimits(stats)).toEqual([]);
+  });
+
+  it('counts every part 8x8 accepted exactly once in SubmitsAccepted, the stopped worker’s last ones included', async () => {
+    const f = fleet();
+    const accepted = f.stats().submits.accepted;
+    // The stopped worker published its final counts as it stopped; the other publishes every second.
+    const counted = () =>
+      emittedMetrics(f.workers.map((worker) => worker.logPath))
+        .filter(
+          (datum) => datum.name === metricNames.submitsAccepted && datum.dimensions.SubAccount === subAccount,
+        )
+        .reduce((sum, datum) => sum + datum.value, 0);
+    await pollUntil('the counted submits to reach what the simulator accepted', () => counted() >= accepted, {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      describe: () => `${counted()} counted, ${accepted} accepted`,
+    });
+    expect(counted()).toBe(accepted);
   });
 });

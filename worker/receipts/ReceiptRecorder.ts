@@ -73,10 +73,23 @@ export type ReceiptOutcome =
   | 'failed'
   | 'stopped';
 
+/** What handling one receipt came to. */
+interface Applied {
+  outcome: ReceiptOutcome;
+  receiptLagMs?: number;
+}
+
 export interface ReceiptRecorderEvents {
   /** One deliver_sm handled: what it was and what it was answered. */
   handled: [
-    info: { outcome: ReceiptOutcome; commandStatus: number; durationMs: number; receiptState?: ReceiptState },
+    info: {
+      outcome: ReceiptOutcome;
+      commandStatus: number;
+      durationMs: number;
+      receiptState?: ReceiptState;
+      /** For a receipt that changed its part: ms from the part's recorded submission to this receipt. */
+      receiptLagMs?: number;
+    },
   ];
   /** An early receipt stayed unmatched past the grace period and its event was published. */
   unmatched: [info: { smscMessageId: string }];
@@ -93,7 +106,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
   readonly #now: () => number;
   readonly #log: WorkerLog;
   /** The receipt in progress per SMSC id (its state and err, and its recording): see #oneAtATime. */
-  readonly #byId = new Map<string, { receipt: string; run: Promise<ReceiptOutcome> }>();
+  readonly #byId = new Map<string, { receipt: string; run: Promise<Applied> }>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #watches = new Map<string, NodeJS.Timeout>();
   readonly #checks = new Set<Promise<void>>();
@@ -123,7 +136,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
   /** Records a deliver_sm; resolves with the deliver_sm_resp command_status. Never rejects. */
   onDeliverSm = (deliverSm: DeliverSm): Promise<number> => {
     const started = performance.now();
-    const work = this.#handle(deliverSm).then(({ outcome, receiptState }) => {
+    const work = this.#handle(deliverSm).then(({ outcome, receiptState, receiptLagMs }) => {
       const commandStatus = answersLater(outcome) ? this.#temporaryError : CommandStatus.ESME_ROK;
       try {
         this.emit('handled', {
@@ -131,6 +144,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
           commandStatus,
           durationMs: performance.now() - started,
           ...(receiptState === undefined ? {} : { receiptState }),
+          ...(receiptLagMs === undefined ? {} : { receiptLagMs }),
         });
       } catch (error) {
         // A listener's bug must not keep the SMSC from its answer.
@@ -161,7 +175,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     this.#watches.clear();
   }
 
-  async #handle(deliverSm: DeliverSm): Promise<{ outcome: ReceiptOutcome; receiptState?: ReceiptState }> {
+  async #handle(deliverSm: DeliverSm): Promise<Applied & { receiptState?: ReceiptState }> {
     if (this.#stopped) return { outcome: 'stopped' };
     const classified = classifyDeliverSm(deliverSm, { receiptIdFormat: this.#receiptIdFormat });
     try {
@@ -179,7 +193,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
           return { outcome: 'inbound' };
         case 'receipt':
           return {
-            outcome: await this.#oneAtATime(classified.receipt, deliverSm),
+            ...(await this.#oneAtATime(classified.receipt, deliverSm)),
             receiptState: classified.receipt.state,
           };
       }
@@ -199,13 +213,13 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
    * not made slower by its own redeliveries. A different receipt for the same id (ENROUTE, then DELIVRD)
    * waits for the one before it and is applied after it.
    */
-  async #oneAtATime(receipt: DeliveryReceipt, deliverSm: DeliverSm): Promise<ReceiptOutcome> {
+  async #oneAtATime(receipt: DeliveryReceipt, deliverSm: DeliverSm): Promise<Applied> {
     const id = receipt.smscMessageId;
     const sameReceipt = `${receipt.state}|${receipt.errorCode ?? ''}`;
     const before = this.#byId.get(id);
     if (before?.receipt === sameReceipt) {
-      const outcome = await before.run;
-      return answersLater(outcome) ? outcome : 'duplicate';
+      const { outcome } = await before.run;
+      return { outcome: answersLater(outcome) ? outcome : 'duplicate' };
     }
     const run = (async () => {
       if (before !== undefined) await before.run.catch(() => {});
@@ -220,38 +234,46 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     }
   }
 
-  async #applyReceipt(receipt: DeliveryReceipt, deliverSm: DeliverSm): Promise<ReceiptOutcome> {
+  async #applyReceipt(receipt: DeliveryReceipt, deliverSm: DeliverSm): Promise<Applied> {
+    const now = this.#now();
     const result = await this.#store.applyReceipt({
       subAccount: this.#subAccount,
       receipt,
-      now: this.#now(),
+      now,
       sourceAddress: deliverSm.sourceAddr,
       destinationAddress: deliverSm.destinationAddr,
     });
     switch (result.kind) {
       case 'stored-early':
         this.#watch(receipt.smscMessageId);
-        return 'stored-early';
+        return { outcome: 'stored-early' };
       case 'already-stored':
-        return 'duplicate';
+        return { outcome: 'duplicate' };
       case 'orphaned':
         this.#log.warn('receipt for a message whose record is gone', {
           subAccount: this.#subAccount,
           messageId: result.correlation.messageId,
         });
-        return 'orphaned';
+        return { outcome: 'orphaned' };
       case 'applied': {
         const { deferred } = await this.#outbox.settle(
           result.record,
           result.created.map((event) => event.eventId),
         );
-        if (result.changed) return 'applied';
+        if (result.changed) {
+          const submittedAt = result.record.parts[result.correlation.partNumber - 1]?.submittedAt;
+          return {
+            outcome: 'applied',
+            ...(submittedAt === undefined ? {} : { receiptLagMs: Math.max(0, now - submittedAt) }),
+          };
+        }
         // Nothing changed: a duplicate. If the state it reports was recorded by a worker that has not
         // published its event yet, answer "later": the event must be out before this receipt is answered.
         const state = messageStateOfReceipt(receipt.state);
         const ownEvent = state === undefined ? undefined : messageEventId(result.record.messageId, state);
-        if (ownEvent !== undefined && deferred.some((event) => event.eventId === ownEvent)) return 'deferred';
-        return 'duplicate';
+        if (ownEvent !== undefined && deferred.some((event) => event.eventId === ownEvent))
+          return { outcome: 'deferred' };
+        return { outcome: 'duplicate' };
       }
     }
   }

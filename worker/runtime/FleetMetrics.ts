@@ -1,80 +1,120 @@
 /**
  * The worker's CloudWatch metrics (embedded metric format on stdout, through Powertools Metrics), by the
- * names the stack's alarms and dashboard read (core/metrics.ts). Gauges and counter deltas are published
- * once a minute per sub-account — BindsHeld even when 0, because the binds alarm treats missing data as
- * no binds — and receipts as they are recorded.
+ * names and dimensions the stack's alarms and dashboard read (core/metrics.ts). CloudWatch matches a metric
+ * by its whole dimension set, so what is emitted here must be exactly what infra/constructs/Monitoring.ts
+ * asks for: {SubAccount} for the per-sub-account metrics, {SubAccount, Outcome} for receipts, none for
+ * WorkerErrors — and not Powertools' default `service` dimension, which would put every metric out of the
+ * alarms' sight (test/e2e/workerKilled.test.ts compares a whole-fleet run's output with the template).
+ *
+ * Once per interval (and at start and stop): per sub-account BindsHeld (also when 0: the binds alarm treats
+ * no data as no binds), the submit counters' increase since the last publish, and each bound bind's window
+ * in use; WorkerErrors for the fleet. Counters are counted per bind lifetime: each bind object's counts are
+ * followed from its creation until the sample after it finished (a re-acquired slot is a new bind starting
+ * at 0, and a bind dropped between two publishes still has its last increase counted), so no increase is
+ * lost or netted against another bind's. Receipts and their lag are published as they are recorded.
  */
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+
+type MetricUnitName = (typeof MetricUnit)[keyof typeof MetricUnit];
+
 import { metricDimensions, metricNames } from '../../core/metrics.js';
 
+/** The part of Powertools' Metrics this uses. */
+export interface MetricsSink {
+  addDimension(name: string, value: string): void;
+  addDimensions(dimensions: Record<string, string>): void;
+  addMetric(name: string, unit: MetricUnitName, value: number): void;
+  publishStoredMetrics(): void;
+}
+
 export interface BindCounters {
-  name: string;
-  status: string;
-  inFlight: number;
   accepted: number;
   rejected: number;
   throttled: number;
 }
 
+/** One sub-account's binds in this worker, as the worker sees them now. */
+export interface SubAccountSample {
+  /** Binds bound right now, each with its submit_sm awaiting a resp. */
+  bound: ReadonlyArray<{ inFlight: number }>;
+  /**
+   * Every bind whose counters may have grown since the last sample: held, draining, or finished since then.
+   * `key` is the bind itself (one key per bind lifetime); `counters` are its totals so far.
+   */
+  counted: ReadonlyArray<{ key: object; counters: BindCounters }>;
+}
+
+export type MetricsSample = ReadonlyMap<string, SubAccountSample>;
+
 export class FleetMetrics {
-  readonly #metrics: Metrics;
-  readonly #previous = new Map<string, BindCounters>();
+  readonly #metrics: MetricsSink;
+  /** Each bind's totals at the last publish. */
+  readonly #published = new WeakMap<object, BindCounters>();
+  #workerErrors = 0;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(metrics: Metrics) {
+  constructor(metrics: MetricsSink) {
     this.#metrics = metrics;
   }
 
-  /** Publishes now, then every `intervalMs`, from what `sample` returns for each sub-account. */
-  start(sample: () => Map<string, BindCounters[]>, intervalMs = 60_000): void {
+  /** Publishes now, then every `intervalMs` (60 s in production: the alarms count one BindsHeld a minute). */
+  start(sample: () => MetricsSample, intervalMs = 60_000): void {
     if (this.#timer) return;
+    this.publish(sample());
     this.#timer = setInterval(() => this.publish(sample()), intervalMs);
     this.#timer.unref();
   }
 
-  stop(sample?: () => Map<string, BindCounters[]>): void {
+  stop(sample?: () => MetricsSample): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
     if (sample) this.publish(sample());
   }
 
-  publish(bySubAccount: Map<string, BindCounters[]>): void {
-    for (const [subAccount, binds] of bySubAccount) {
+  publish(bySubAccount: MetricsSample): void {
+    for (const [subAccount, { bound, counted }] of bySubAccount) {
       this.#metrics.addDimension(metricDimensions.subAccount, subAccount);
-      const bound = binds.filter((bind) => bind.status === 'bound');
       this.#metrics.addMetric(metricNames.bindsHeld, MetricUnit.Count, bound.length);
-      let accepted = 0;
-      let rejected = 0;
-      let throttled = 0;
-      for (const bind of binds) {
-        const before = this.#previous.get(bind.name);
-        accepted += bind.accepted - (before?.accepted ?? 0);
-        rejected += bind.rejected - (before?.rejected ?? 0);
-        throttled += bind.throttled - (before?.throttled ?? 0);
-        this.#previous.set(bind.name, bind);
+      const increase: BindCounters = { accepted: 0, rejected: 0, throttled: 0 };
+      for (const { key, counters } of counted) {
+        const before = this.#published.get(key) ?? { accepted: 0, rejected: 0, throttled: 0 };
+        increase.accepted += counters.accepted - before.accepted;
+        increase.rejected += counters.rejected - before.rejected;
+        increase.throttled += counters.throttled - before.throttled;
+        this.#published.set(key, { ...counters });
       }
-      this.#metrics.addMetric(metricNames.submitsAccepted, MetricUnit.Count, Math.max(0, accepted));
-      this.#metrics.addMetric(metricNames.submitsRejected, MetricUnit.Count, Math.max(0, rejected));
-      this.#metrics.addMetric(metricNames.throttled, MetricUnit.Count, Math.max(0, throttled));
+      this.#metrics.addMetric(metricNames.submitsAccepted, MetricUnit.Count, increase.accepted);
+      this.#metrics.addMetric(metricNames.submitsRejected, MetricUnit.Count, increase.rejected);
+      this.#metrics.addMetric(metricNames.throttled, MetricUnit.Count, increase.throttled);
       for (const bind of bound)
         this.#metrics.addMetric(metricNames.windowInUse, MetricUnit.Count, bind.inFlight);
       this.#metrics.publishStoredMetrics();
     }
+    // Emitted every interval, 0 included, so the fleet's error graph and alarm have data to read.
+    this.#metrics.addMetric(metricNames.workerErrors, MetricUnit.Count, this.#workerErrors);
+    this.#workerErrors = 0;
+    this.#metrics.publishStoredMetrics();
   }
 
-  /** One final receipt of a sub-account, by outcome. */
-  receipt(subAccount: string, outcome: string): void {
+  /**
+   * A part's final receipt: counted by outcome, and how long after its submit_sm_resp it came (when the
+   * record says when the part was submitted). Two publishes: each metric has its own dimension set.
+   */
+  receipt(subAccount: string, outcome: string, lagMs?: number): void {
     this.#metrics.addDimensions({
       [metricDimensions.subAccount]: subAccount,
       [metricDimensions.outcome]: outcome,
     });
     this.#metrics.addMetric(metricNames.receipts, MetricUnit.Count, 1);
     this.#metrics.publishStoredMetrics();
+    if (lagMs === undefined) return;
+    this.#metrics.addDimension(metricDimensions.subAccount, subAccount);
+    this.#metrics.addMetric(metricNames.receiptLag, MetricUnit.Milliseconds, Math.max(0, lagMs));
+    this.#metrics.publishStoredMetrics();
   }
 
-  /** Something an operator should look at was logged. */
+  /** Something an operator should look at was logged: counted into the next publish. */
   workerError(): void {
-    this.#metrics.addMetric(metricNames.workerErrors, MetricUnit.Count, 1);
-    this.#metrics.publishStoredMetrics();
+    this.#workerErrors += 1;
   }
 }

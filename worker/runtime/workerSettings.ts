@@ -20,6 +20,8 @@ export interface WorkerSettings {
   workerId: string;
   healthPort: number;
   maskPhoneNumbers: boolean;
+  /** How often metrics are published (runtime/FleetMetrics.ts). */
+  metricsIntervalMs: number;
 }
 
 export class WorkerSettingsError extends Error {
@@ -42,6 +44,7 @@ const envSchema = z.object({
   [workerEnv.workerId]: z.string().min(1).optional(),
   [workerEnv.healthPort]: z.coerce.number().int().min(0).max(65_535).default(8080),
   [workerEnv.maskPhoneNumbers]: z.enum(['true', 'false']).default('true'),
+  [workerEnv.metricsIntervalMs]: z.coerce.number().int().min(100).max(60_000).default(60_000),
 });
 
 /** FLEET_CONFIG holds the config as JSON text, or the path of a JSON file (handy locally). */
@@ -91,6 +94,7 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
     workerId: (vars[workerEnv.workerId] as string | undefined) ?? `${hostname()}-${process.pid}`,
     healthPort: Number(vars[workerEnv.healthPort]),
     maskPhoneNumbers: vars[workerEnv.maskPhoneNumbers] === 'true',
+    metricsIntervalMs: Number(vars[workerEnv.metricsIntervalMs]),
   };
 }
 

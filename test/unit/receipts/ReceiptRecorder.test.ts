@@ -104,6 +104,23 @@ describe('ReceiptRecorder', () => {
     expect(publisher.published[0]?.detail.eventId).toBe(messageEventId('m-1', 'delivered'));
   });
 
+  it('says how long after its recorded submission a receipt changed its part (the ReceiptLag metric)', async () => {
+    const { recorder, store, sent } = setUp();
+    sent('m-1', 'abc');
+    const record = store.messages.get('m-1');
+    if (!record) throw new Error('expected the record');
+    store.messages.set('m-1', {
+      ...record,
+      parts: record.parts.map((p) => ({ ...p, submittedAt: now - 2_500 })),
+    });
+    const handled: Array<{ outcome: string; receiptLagMs?: number }> = [];
+    recorder.on('handled', (info) => handled.push(info));
+    await recorder.onDeliverSm(receipt('abc'));
+    await recorder.onDeliverSm(receipt('abc'));
+    expect(handled).toMatchObject([{ outcome: 'applied', receiptLagMs: 2_500 }, { outcome: 'duplicate' }]);
+    expect(handled[1]).not.toHaveProperty('receiptLagMs');
+  });
+
   it('publishes nothing for a duplicate receipt, and answers it 0', async () => {
     const { recorder, publisher, sent } = setUp();
     sent('m-1', 'abc');
