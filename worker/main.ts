@@ -4,7 +4,6 @@
  * a graceful stop that ends with exit 0 (ECS gives 120 s).
  */
 
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -19,12 +18,16 @@ import { AdaptiveInFlightLimit } from './runtime/AdaptiveInFlightLimit.js';
 import { FleetMetrics } from './runtime/FleetMetrics.js';
 import { HealthServer } from './runtime/HealthServer.js';
 import { observeStoreCalls } from './runtime/storeCallObserver.js';
+import { createWorkerLogger, workerServiceName } from './runtime/workerLogger.js';
 import { readWorkerSettings, WorkerSettingsError } from './runtime/workerSettings.js';
 
-const serviceName = 'smpp-fleet-worker';
-
 async function main(): Promise<void> {
-  const logger = new Logger({ serviceName, logLevel: (process.env[workerEnv.logLevel] ?? 'INFO') as 'INFO' });
+  // Masked until the settings say otherwise (MASK_PHONE_NUMBERS, on by default).
+  let maskPhoneNumbers = true;
+  const logger = createWorkerLogger({
+    logLevel: process.env[workerEnv.logLevel] ?? 'INFO',
+    maskPhoneNumbers: () => maskPhoneNumbers,
+  });
   let settings: ReturnType<typeof readWorkerSettings>;
   try {
     settings = readWorkerSettings(process.env);
@@ -35,9 +38,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  maskPhoneNumbers = settings.maskPhoneNumbers;
   logger.appendKeys({ workerId: settings.workerId });
 
-  const powertoolsMetrics = new Metrics({ namespace: metricNamespace, serviceName });
+  const powertoolsMetrics = new Metrics({ namespace: metricNamespace, serviceName: workerServiceName });
   // Powertools adds a `service` dimension to every metric; the alarms read the dimension sets in
   // core/metrics.ts and CloudWatch matches whole sets, so it must go (runtime/FleetMetrics.ts).
   powertoolsMetrics.clearDefaultDimensions();

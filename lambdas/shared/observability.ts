@@ -5,6 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { maskPhoneNumbersReplacer } from '../../core/phoneNumberMasking.js';
 import { type Env, type ObservabilityConfig, readObservabilityConfig } from './apiConfig.js';
 import type { ApiRuntime } from './apiHandler.js';
 
@@ -30,33 +31,6 @@ export type ApiMetricName = (typeof apiMetricNames)[keyof typeof apiMetricNames]
 export interface ApiMetrics {
   count(name: ApiMetricName, value?: number): void;
   flush(): void;
-}
-
-/** Keys whose values are phone numbers wherever they appear in a log line. */
-const phoneNumberKeys = new Set([
-  'to',
-  'from',
-  'destinationPhoneNumber',
-  'destinationNumber',
-  'originationNumber',
-  'phoneNumber',
-]);
-const numberLike = /^\+?[0-9]{5,}$/;
-const e164Like = /^\+[0-9]{6,15}$/;
-
-/** `+6591234567` → `+******4567`: keeps the + and the last 4 digits. */
-export function maskPhoneNumber(value: string): string {
-  const plus = value.startsWith('+') ? '+' : '';
-  const digits = value.slice(plus.length);
-  return `${plus}${'*'.repeat(Math.max(0, digits.length - 4))}${digits.slice(-4)}`;
-}
-
-/** A JSON replacer for the Logger: masks number-like values under phone keys, and any E.164 string. */
-export function maskPhoneNumbersReplacer(key: string, value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  if ((phoneNumberKeys.has(key) && numberLike.test(value)) || e164Like.test(value))
-    return maskPhoneNumber(value);
-  return value;
 }
 
 export function createApiLogger(config: ObservabilityConfig): Logger {

@@ -7,6 +7,7 @@
  * requests sent twice with one idempotency key, once through the API and once straight into SQS, send one
  * SMS each.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { detailTypes } from '../../core/events.js';
 import { messageIdForIdempotencyKey } from '../../core/messageId.js';
@@ -27,7 +28,7 @@ import {
   waitForEvents,
   wrongFinalStates,
 } from './fleetChecks.js';
-import { countBy, type Fleet, pollUntil } from './fleetHarness.js';
+import { countBy, type Fleet, pollUntil, smppPassword } from './fleetHarness.js';
 import { keyedTwice, messageMix, outcomeRules, type PlannedMessage, subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
@@ -240,6 +241,23 @@ describe('300 messages through the HTTP API, two workers', () => {
         copies.get(`${simulatorDestination(message)}#1`) !== 1,
     );
     expect(unsent).toEqual([]);
+  });
+});
+
+describe('logs', () => {
+  it('carry no destination number and no SMPP password in any worker’s output', () => {
+    const f = fleet();
+    const numbers = [...planned, ...keyed.map((body) => ({ body }))]
+      .map(({ body }) => (typeof body === 'object' && typeof body.to === 'string' ? body.to : ''))
+      .map((to) => to.replace(/[^0-9]/g, ''))
+      .filter((digits) => digits.length >= 7);
+    const lines = f.workers.flatMap((worker) => readFileSync(worker.logPath, 'utf8').split('\n'));
+    const leaks = lines.filter(
+      (line) => line.includes(smppPassword) || numbers.some((digits) => line.includes(digits)),
+    );
+    console.info(`${lines.length} worker log lines searched for ${numbers.length} numbers and the password`);
+    expect(numbers.length).toBeGreaterThan(planned.length / 2);
+    expect(leaks.slice(0, 3)).toEqual([]);
   });
 });
 

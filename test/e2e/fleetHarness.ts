@@ -58,7 +58,8 @@ import { subAccount } from './messageMix.js';
 export { countBy, type PollOptions, pollUntil, sleep, withDeadline } from '../support/poll.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const password = 'fleet-pw1';
+/** The sub-account's SMPP password (the workers read it from their environment). */
+export const smppPassword = 'fleet-pw1';
 const passwordEnv = 'ACME_SMPP_PASSWORD';
 
 export interface FleetOptions {
@@ -335,7 +336,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
 
   const [aws, dynamo] = await Promise.all([startEmulatorFixture(), startEmulatorFixture()]);
   const sim = new SmscSimulator({
-    accounts: [{ systemId: subAccount, password, maxBinds: 4, submitsPerSecond: 50 }],
+    accounts: [{ systemId: subAccount, password: smppPassword, maxBinds: 4, submitsPerSecond: 50 }],
     receiptDelayMs: 50,
     receiptRedeliveryMs: 1_000,
     ...options.simulator,
@@ -414,7 +415,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       [workerEnv.awsRegion]: emulatorRegion,
       AWS_ACCESS_KEY_ID: emulatorCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: emulatorCredentials.secretAccessKey,
-      [passwordEnv]: password,
+      [passwordEnv]: smppPassword,
     });
 
     const spawnWorker = (): WorkerProcess => {
