@@ -21,6 +21,7 @@ import { clientConfig, startAwsEmulator } from './aws/AwsEmulator.js';
 import { createFleetResources } from './aws/createFleetResources.js';
 import { repoRoot } from './aws/ensureEmulator.js';
 import { startHttpApi } from './httpApi/startHttpApi.js';
+import { summariseLogText, summariseOwnJsonLines } from './logLines.js';
 import { SmscSimulator } from './smsc-simulator/SmscSimulator.js';
 import { FleetStatusReader } from './statusPage/FleetStatusReader.js';
 import { statusPageRoutes } from './statusPage/statusPageRoutes.js';
@@ -45,39 +46,13 @@ function spawnWorker(name: string, env: NodeJS.ProcessEnv): ChildProcess {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const prefix = (chunk: Buffer) =>
-    chunk
-      .toString()
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map(summariseLogLine)
-      .filter((line) => line !== '')
-      .map((line) => `[${name}] ${line}`)
-      .join('\n');
+  const prefix = (chunk: Buffer) => summariseLogText(name, chunk.toString());
   child.stdout?.on('data', (chunk: Buffer) => {
     const text = prefix(chunk);
     if (text) console.log(text);
   });
   child.stderr?.on('data', (chunk: Buffer) => console.error(prefix(chunk)));
   return child;
-}
-
-/** Worker logs are JSON (for CloudWatch); locally show level and message, and skip metric lines. */
-function summariseLogLine(line: string): string {
-  try {
-    const entry = JSON.parse(line) as {
-      level?: string;
-      message?: string;
-      _aws?: unknown;
-      bind?: string;
-      to?: string;
-    };
-    if (entry._aws) return '';
-    const detail = [entry.bind, entry.to].filter(Boolean).join(' → ');
-    return `${entry.level ?? ''} ${entry.message ?? line}${detail ? ` (${detail})` : ''}`;
-  } catch {
-    return line;
-  }
 }
 
 /**
@@ -161,6 +136,9 @@ async function main(): Promise<void> {
       deadLetterQueueUrl: resources.sendQueues[account.id]?.deadLetterQueueUrl,
     })),
   });
+  // The handlers run in this process: their request lines as one-liners too.
+  summariseOwnJsonLines(process.stdout, 'api');
+  summariseOwnJsonLines(process.stderr, 'api');
   const api = await startHttpApi({
     port: apiPort,
     host: '127.0.0.1',

@@ -1,23 +1,23 @@
 /**
  * The status page as a person meets it: `npm start` (local/start.ts as a child process, on free ports, the
- * same way `npm start` runs it), the page in headless Chromium (Debian's `chromium`, driven by
+ * same way `npm start` runs it), the page in headless Chromium (CHROMIUM_PATH, Debian's `chromium` or Playwright's: test/support/findChromium.ts; driven by
  * playwright-core), a message sent through the API, and SIGTERM at the end, after which nothing of the fleet
  * may still run.
  *
  * Chromium is required, never skipped: without it the test fails and says how to install it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../support/findChromium.js';
 import { withDeadline } from '../support/poll.js';
 import { reservePorts } from '../support/reservedPorts.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const chromiumPath = '/usr/bin/chromium';
 /** The first run installs the AWS emulator into .venv; on a busy 2-core machine that takes a while. */
 const readyTimeoutMs = 170_000;
 
@@ -167,12 +167,7 @@ describe('status page (npm start, headless Chromium)', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) {
-      throw new Error(
-        `${chromiumPath} not found: this test drives Debian's headless Chromium. Install it with ` +
-          '`sudo apt-get install -y chromium` (.ci/run does on CI); the test is never skipped.',
-      );
-    }
+    const chromiumPath = findChromium({ playwrightPath: () => chromium.executablePath() });
     // What `npm start` runs (package.json: `node --import tsx local/start.ts`), without npm in between.
     await fleet.start(process.execPath, ['--import', 'tsx', 'local/start.ts']);
     base = fleet.base;
@@ -247,6 +242,11 @@ describe('status page (npm start, headless Chromium)', () => {
     });
     expect(response.status).toBe(202);
     const { messageId } = (await response.json()) as { messageId: string };
+    // npm start shows the request as a one-liner, and no raw JSON or metric line from the API or the workers.
+    await expect
+      .poll(() => fleet.output, { timeout: 10_000 })
+      .toMatch(/\[api\] INFO request handled \(POST \/messages → 202 in [0-9.]+ ms[;)]/);
+    expect(fleet.output).not.toMatch(/^\{|"_aws"/m);
 
     const row = page.locator(`[data-message-id="${messageId}"]`);
     await expect
