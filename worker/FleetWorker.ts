@@ -84,6 +84,8 @@ interface SubAccountRuntime {
    * (`true`) since the last sample. Each bind object is one lifetime (see runtime/FleetMetrics.ts).
    */
   metered: Map<SmppBind, { finished: boolean }>;
+  /** Why the password cannot be had right now (logged once), until a bind gets through again. */
+  passwordProblem?: string;
 }
 
 export type FleetWorkerStatus = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -290,7 +292,23 @@ export class FleetWorker {
       requestTimeoutMs: config.requestTimeoutMs,
       onDeliverSm: runtime.recorder.onDeliverSm,
     });
-    bind.on('status', (change) => this.#log.info('bind status', { bind: bind.name, fence, ...change }));
+    bind.on('status', (change) => {
+      if (change.to === 'bound' && runtime.passwordProblem !== undefined) {
+        runtime.passwordProblem = undefined;
+        this.#log.info('SMPP password available again: binding', { subAccount });
+      }
+      // While the password is missing, each retry's connecting → closed says nothing new: the warning did.
+      if (runtime.passwordProblem !== undefined && change.to !== 'binding') return;
+      this.#log.info('bind status', { bind: bind.name, fence, ...change });
+    });
+    bind.on('credentialsUnavailable', ({ reason }) => {
+      if (runtime.passwordProblem === reason) return;
+      runtime.passwordProblem = reason;
+      this.#log.warn('SMPP password unavailable: the binds stand by and try again until it is', {
+        subAccount,
+        reason,
+      });
+    });
     bind.on('bindRejected', (info) =>
       this.#log.warn('bind rejected by the SMSC', { bind: bind.name, ...info }),
     );

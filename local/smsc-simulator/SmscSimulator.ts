@@ -165,7 +165,8 @@ interface Connection {
 }
 
 interface AccountState {
-  readonly account: SmscAccount;
+  /** Replaced whole by setPassword (8x8 rotating a sub-account's password). */
+  account: SmscAccount;
   /** Connections holding a bind slot, in bind order. */
   readonly live: Connection[];
   readonly binds: BindRecord[];
@@ -285,6 +286,16 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
   /** Changes some faults now; the others keep their values. */
   setFaults(patch: SmscFaultsPatch): void {
     this.currentFaults = { ...this.currentFaults, ...parseFaultsPatch(patch) };
+  }
+
+  /**
+   * A new SMPP password for `systemId`, as when 8x8 rotates it: binds from now on need it; binds already
+   * open stay open.
+   */
+  setPassword(systemId: string, password: string): void {
+    const state = this.accounts.get(systemId);
+    if (state === undefined) throw new Error(`no account ${systemId}`);
+    state.account = { ...state.account, password };
   }
 
   /** Destroys every socket at once (no unbind), as a network cut or an SMSC restart would. */

@@ -73,6 +73,11 @@ export interface FleetOptions {
   heartbeatMs?: number;
   /** The fleet config's: a killed worker's messages come back after it. @default 60 (the config's default) */
   visibilityTimeoutSeconds?: number;
+  /**
+   * Read the SMPP password from this Secrets Manager secret (in the emulator) instead of an environment
+   * variable; the test creates and changes the secret itself. @default an environment variable
+   */
+  passwordSecretId?: string;
   simulator?: Partial<SmscSimulatorOptions>;
   /**
    * The workers reach AWS through `fleet.awsProxy` (one endpoint for every service) instead of straight
@@ -360,7 +365,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
           tls: false,
           bindCap: 4,
           submitsPerSecond: 50,
-          password: { env: passwordEnv },
+          password:
+            options.passwordSecretId === undefined
+              ? { env: passwordEnv }
+              : { secretId: options.passwordSecretId },
         },
       ],
       leasePeriodMs,

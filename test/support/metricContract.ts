@@ -4,7 +4,7 @@
  * lines on stdout). CloudWatch matches a metric by namespace, name and its whole set of dimensions, so an
  * alarm sees a worker's data only when all three are equal.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 export interface MetricKey {
   namespace: string;
@@ -100,6 +100,7 @@ function dashboardReads(body: unknown): MetricKey[] {
 export function emittedMetrics(logPaths: readonly string[]): EmittedDatum[] {
   const data: EmittedDatum[] = [];
   for (const path of logPaths) {
+    if (!existsSync(path)) continue;
     for (const line of readFileSync(path, 'utf8').split('\n')) {
       if (!line.includes('"_aws"')) continue;
       let document: Record<string, unknown> & {

@@ -11,7 +11,12 @@ import { z } from 'zod';
 import { exponentialBackoff } from './backoff.js';
 import { bindFailureKind, CommandStatus, describeCommandStatus } from './commandStatus.js';
 import { deliverSmFromPdu } from './deliverSmFromPdu.js';
-import { SmppBindRejectedError, SmppError, SmppNotBoundError } from './errors.js';
+import {
+  SmppBindRejectedError,
+  SmppCredentialsUnavailableError,
+  SmppError,
+  SmppNotBoundError,
+} from './errors.js';
 import {
   SmppConnection as Connection,
   type SmppConnection,
@@ -38,6 +43,8 @@ export type SubmitSmOutcome =
 export interface SmppBindEvents {
   status: [change: { from: BindStatus; to: BindStatus; reason: string }];
   bindRejected: [info: { commandStatus: number; statusName: string; retryInMs: number }];
+  /** The credentials provider failed (a secret missing or empty): no bind was attempted; tried again later. */
+  credentialsUnavailable: [info: { reason: string; retryInMs: number }];
   throttled: [info: { pauseMs: number; retries: number }];
   /** A submit_sm_resp that came after its submit timed out: the part did reach the SMSC. */
   lateSubmitResponse: [info: { sequenceNumber: number; commandStatus: number; messageId: string }];
@@ -201,7 +208,12 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
     this.#reconnectTimer = undefined;
     const { endpoint, credentials } = this.#options;
     this.#setStatus('connecting', `connecting to ${endpoint.host}:${endpoint.port}`);
-    (typeof credentials === 'function' ? credentials() : Promise.resolve(credentials))
+    (typeof credentials === 'function'
+      ? credentials().catch((error: unknown) => {
+          throw new SmppCredentialsUnavailableError(error);
+        })
+      : Promise.resolve(credentials)
+    )
       .then((resolved) => this.#open(resolved))
       .then(
         (connection) => this.#onBound(connection),
@@ -256,6 +268,8 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
         retryInMs: delay,
       });
     }
+    if (error instanceof SmppCredentialsUnavailableError)
+      this.emit('credentialsUnavailable', { reason: error.message, retryInMs: delay });
     this.#setStatus('closed', error instanceof Error ? error.message : String(error));
     this.#scheduleReconnect(delay);
   }

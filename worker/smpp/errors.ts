@@ -59,6 +59,16 @@ export class SmppNotBoundError extends SmppError {
   }
 }
 
+/** The credentials could not be had (the password source failed): no connection was attempted. */
+export class SmppCredentialsUnavailableError extends SmppError {
+  constructor(cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const why = cause instanceof Error && cause.cause instanceof Error ? ` (${cause.cause.name})` : '';
+    super(`credentials unavailable: ${reason}${why}`, { inDoubt: false, cause });
+    this.name = 'SmppCredentialsUnavailableError';
+  }
+}
+
 /** The SMSC answered the bind request with an error status. */
 export class SmppBindRejectedError extends SmppError {
   readonly commandStatus: number;
