@@ -173,8 +173,6 @@ describe('a worker killed with SIGKILL mid-stream', () => {
     // The template the stack deploys for this fleet's sub-account (the alarms and graphs name it).
     const synth = synthFleet({
       fleetConfig: { subAccounts: [{ id: subAccount, password: { secretId: `${subAccount}-smpp` } }] },
-      // The alarms and the dashboard are what matter here: skip bundling the functions (CDK's own switch).
-      context: { 'aws:cdk:bundling-stacks': [] },
     });
     try {
       if (synth.error !== undefined || synth.templateJson === undefined) throw synth.error;

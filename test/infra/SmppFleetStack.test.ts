@@ -42,7 +42,7 @@ let template: CfnTemplate;
 beforeAll(() => {
   // The example config plus a visibility timeout other than the default, so the queues can show they take it.
   const example = JSON.parse(readFileSync(join(repoRoot, 'fleet.config.example.json'), 'utf8'));
-  synth = synthFleet({ fleetConfig: { ...example, visibilityTimeoutSeconds } });
+  synth = synthFleet({ fleetConfig: { ...example, visibilityTimeoutSeconds }, bundle: true });
   if (synth.error !== undefined) throw synth.error;
   template = synth.templateJson as CfnTemplate;
   process.stderr.write(`[infra] synth with bundling and cdk-nag: ${synth.durationMs} ms\n`);

@@ -50,11 +50,20 @@ export interface SynthFleetOptions {
   readonly fleetConfig?: unknown;
   /** Change the app before synth (e.g. add a construct cdk-nag must catch). */
   readonly beforeSynth?: (fleet: FleetApp) => void;
+  /**
+   * Bundle the functions with esbuild, as `cdk synth` does. Off by default: the template is the same either
+   * way (CDK's own `aws:cdk:bundling-stacks` switch), and bundling is most of a synth's time.
+   * @default false
+   */
+  readonly bundle?: boolean;
 }
 
 export function synthFleet(options: SynthFleetOptions = {}): SynthesisedFleet {
   const outdir = mkdtempSync(join(tmpdir(), 'smpp-fleet-cdk-'));
-  const context: Record<string, unknown> = { ...options.context };
+  const context: Record<string, unknown> = {
+    ...(options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    ...options.context,
+  };
   if (options.fleetConfig !== undefined) {
     const path = join(outdir, 'fleet.config.json');
     writeFileSync(path, JSON.stringify(options.fleetConfig));
