@@ -10,6 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -46,12 +47,16 @@ function spawnWorker(name: string, env: NodeJS.ProcessEnv): ChildProcess {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const prefix = (chunk: Buffer) => summariseLogText(name, chunk.toString());
-  child.stdout?.on('data', (chunk: Buffer) => {
-    const text = prefix(chunk);
-    if (text) console.log(text);
-  });
-  child.stderr?.on('data', (chunk: Buffer) => console.error(prefix(chunk)));
+  // Whole lines (a pipe may cut a JSON line in two), each summarised.
+  const show = (stream: NodeJS.ReadableStream | null, print: (text: string) => void) => {
+    if (stream === null) return;
+    createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+      const text = summariseLogText(name, line);
+      if (text) print(text);
+    });
+  };
+  show(child.stdout, (text) => console.log(text));
+  show(child.stderr, (text) => console.error(text));
   return child;
 }
 

@@ -302,7 +302,8 @@ export class FleetWorker {
       this.#log.info('bind status', { bind: bind.name, fence, ...change });
     });
     bind.on('credentialsUnavailable', ({ reason }) => {
-      if (runtime.passwordProblem === reason) return;
+      // Once per outage, whichever bind meets it first and whatever the next retries say.
+      if (runtime.passwordProblem !== undefined) return;
       runtime.passwordProblem = reason;
       this.#log.warn('SMPP password unavailable: the binds stand by and try again until it is', {
         subAccount,

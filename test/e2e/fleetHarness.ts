@@ -50,6 +50,7 @@ import { readMessageRecords } from '../support/messageRecords.js';
 import { countBy, pollUntil, sleep, withDeadline } from '../support/poll.js';
 import { sendToQueue } from '../support/sendQueue.js';
 import { type EmulatorFixture, startEmulatorFixture } from '../support/startEmulatorFixture.js';
+import { workerBundle } from '../support/workerBundle.js';
 import { AwsEndpointProxy } from './AwsEndpointProxy.js';
 import { subAccount } from './messageMix.js';
 
@@ -426,13 +427,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       [passwordEnv]: smppPassword,
     });
 
+    // What the image runs (test/support/workerBundle.ts); tsx only for the harness's exit hook.
+    const bundlePath = await workerBundle();
     const spawnWorker = (): WorkerProcess => {
       const workerId = `${options.name}-w${workers.length + 1}`;
       const logPath = join(logDir, `${workerId}.log`);
       const log = createWriteStream(logPath);
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', '--import', './test/e2e/exitWithParent.ts', 'worker/main.ts'],
+        ['--enable-source-maps', '--import', 'tsx', '--import', './test/e2e/exitWithParent.ts', bundlePath],
         { cwd: repoRoot, env: workerEnvironment(workerId), stdio: ['pipe', 'pipe', 'pipe'] },
       );
       child.stdout?.pipe(log, { end: false });
