@@ -12,7 +12,9 @@ export const apiEnv = {
   messagesTable: workerEnv.messagesTable,
   /** The idempotency table: Powertools idempotency records (the first answer to each idempotencyKey). */
   idempotencyTable: workerEnv.idempotencyTable,
-  /** JSON object: sub-account id → its send queue URL. */
+  /** The leases table: bind slots and worker presence, read by GET /status.json. */
+  leasesTable: workerEnv.leasesTable,
+  /** JSON object: sub-account id → its send queue URL (the DLQ's is derived: core/tableKeys.ts). */
   sendQueueUrls: workerEnv.sendQueueUrls,
   /** Powertools log level: TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL or SILENT. @default INFO */
   logLevel: workerEnv.logLevel,

@@ -15,6 +15,8 @@ export const apiOperations = {
   postMessageBatch: { method: 'POST', path: '/messages/batch' },
   getMessage: { method: 'GET', path: '/messages/{id}' },
   getOpenApi: { method: 'GET', path: '/openapi.json' },
+  getStatusPage: { method: 'GET', path: '/status' },
+  getStatus: { method: 'GET', path: '/status.json' },
 } as const;
 export type ApiRouteId = keyof typeof apiOperations;
 export type ApiMethod = (typeof apiOperations)[ApiRouteId]['method'];
@@ -414,6 +416,34 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): JsonObjec
           operationId: 'getOpenApi',
           summary: 'This document',
           responses: { '200': { description: 'OpenAPI 3.0', content: { 'application/json': {} } } },
+        },
+      },
+      [apiOperations.getStatusPage.path]: {
+        get: {
+          operationId: 'getStatusPage',
+          summary: 'The live status page, for a browser: bind slots, rates, queues, workers, latest messages',
+          description:
+            'One HTML page that polls status.json beside it every second. With IAM auth a browser cannot sign ' +
+            'its requests: open it through `npm run status-proxy` (README).',
+          responses: { '200': { description: 'The page.', content: { 'text/html': {} } } },
+        },
+      },
+      [apiOperations.getStatus.path]: {
+        get: {
+          operationId: 'getStatus',
+          summary: 'The fleet’s status as JSON (what the status page shows)',
+          description:
+            'Bind slots and their holders per sub-account, each bind’s state and submit rate, workers, send ' +
+            'queue and DLQ depths, and the latest accepted messages with their parts and receipts. ' +
+            '`messageCounts` counts those latest messages by state, not every record. A source that could ' +
+            'not be read is named in `problems`; the rest is still answered.',
+          responses: {
+            '200': {
+              description: 'The view (core/fleetStatusView.ts FleetStatusView).',
+              content: { 'application/json': {} },
+            },
+            '500': errorAnswer('A fault on our side.'),
+          },
         },
       },
     },

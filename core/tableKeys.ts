@@ -14,6 +14,13 @@
  * | leases      | `LEASE#<subAccount>`                 | `SLOT#<n>`    | bind slot n (0..bindCap-1): holder, fence, expiry      |
  * |             | `WORKERS`                            | `WORKER#<id>` | a worker's presence: `aliveUntilMs`, `binds` (status)  |
  *
+ * Index `byAcceptedAt` on messages (GSI, sparse, KEYS_ONLY): partition `acceptedShard` =
+ * `MSG#<UTC day>#<shard>`, sort `createdAt` (epoch ms). The latest messages are a Query per shard of today
+ * (newest first, Limit n) merged, then the records by BatchGetItem: no Scan. Both attributes are written
+ * when the record is created (the API's put, or the worker's claim of a message put straight on SQS) and
+ * never change, and only keys are projected, so the index costs one write per message, not one per state
+ * change. The shard (a hash of the message id) spreads a day's writes over `acceptedIndexShards` index
+ * partitions, each good for ~1,000 writes/s.
  * - Receipts are correlated by the SMSC id under the sub-account (8x8 sends a receipt to any bind of the
  *   same system_id), normalised by worker/receipts/smscMessageId.ts so hex/decimal and letter case cannot split one id in two.
  *   `SUBMIT` and `RECEIPT` share a partition: one Query finds both, whichever came first.
@@ -39,6 +46,11 @@ export interface GlobalSecondaryIndexDefinition {
   readonly indexName: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
+  /**
+   * What the index copies from each item. KEYS_ONLY: an update that changes no key attribute of the index
+   * writes nothing to it (DynamoDB charges an index write only when a projected attribute changes).
+   */
+  readonly projection: 'KEYS_ONLY' | 'ALL';
 }
 
 export interface TableDefinition {
@@ -58,13 +70,27 @@ const sk: KeyAttribute = { name: 'sk', type: 'S' };
 
 export const ttlAttribute = 'expiresAt';
 
+/** The messages table's index of records by the time they were accepted (see the table above). */
+export const acceptedIndex = {
+  indexName: 'byAcceptedAt',
+  partitionKey: { name: 'acceptedShard', type: 'S' },
+  sortKey: { name: 'createdAt', type: 'N' },
+  projection: 'KEYS_ONLY',
+} as const satisfies GlobalSecondaryIndexDefinition;
+
+/**
+ * Index partitions per UTC day. 8 take ~8,000 new records/s before one is hot; more cost the status page a
+ * Query each. Raising it later is safe (readers query every shard below the new count, old items included).
+ */
+export const acceptedIndexShards = 8;
+
 export const tableDefinitions = {
   messages: {
     nameSuffix: 'messages',
     partitionKey: pk,
     sortKey: sk,
     timeToLiveAttribute: ttlAttribute,
-    globalSecondaryIndexes: [],
+    globalSecondaryIndexes: [acceptedIndex],
     pointInTimeRecovery: true,
   },
   correlation: {
@@ -121,6 +147,35 @@ export function messageKey(messageId: string): ItemKey {
   return { pk: `MSG#${messageId}`, sk: 'MSG' };
 }
 
+/** The UTC day of an epoch-ms time, `2026-12-02`. */
+function utcDay(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10);
+}
+
+/** Which of the day's index partitions a message goes to: FNV-1a of its id, so every writer agrees. */
+export function acceptedIndexShard(messageId: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < messageId.length; index++) {
+    hash ^= messageId.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % acceptedIndexShards;
+}
+
+/**
+ * The index attribute a message record gets when it is created (`createdAt` is the sort key and already
+ * there). Set once, never updated: an update that changed it would cost an index write.
+ */
+export function acceptedIndexAttributes(messageId: string, createdAtMs: number): { acceptedShard: string } {
+  return { acceptedShard: `MSG#${utcDay(createdAtMs)}#${acceptedIndexShard(messageId)}` };
+}
+
+/** Every index partition of the UTC day `atMs` falls in: one Query each finds that day's latest. */
+export function acceptedIndexPartitions(atMs: number): string[] {
+  const day = utcDay(atMs);
+  return Array.from({ length: acceptedIndexShards }, (_, shard) => `MSG#${day}#${shard}`);
+}
+
 /** `normalisedSmscId` comes from worker/receipts/smscMessageId.ts `normaliseSmscMessageId`. */
 export function submitCorrelationKey(subAccount: string, normalisedSmscId: string): ItemKey {
   return { pk: `SMSC#${subAccount}#${normalisedSmscId}`, sk: 'SUBMIT' };
@@ -169,8 +224,15 @@ export function queueNameFor(subAccountId: string, prefix: string = defaultResou
   return `${prefix}-send-${subAccountId}`;
 }
 
+const deadLetterQueueSuffix = '-dlq';
+
 export function deadLetterQueueNameFor(subAccountId: string, prefix: string = defaultResourcePrefix): string {
-  return `${queueNameFor(subAccountId, prefix)}-dlq`;
+  return `${queueNameFor(subAccountId, prefix)}${deadLetterQueueSuffix}`;
+}
+
+/** A send queue's DLQ URL: the DLQ is named after its queue, in the same account and region. */
+export function deadLetterQueueUrlFor(queueUrl: string): string {
+  return `${queueUrl}${deadLetterQueueSuffix}`;
 }
 
 export const queueSettings = {

@@ -142,6 +142,18 @@ export class SmppFleetStack extends Stack {
         'Attach to the IAM roles/users that may call the API (requests are SigV4-signed)',
       );
     }
+    if (this.api.statusReaderPolicy !== undefined) {
+      output(
+        'StatusReaderPolicyArn',
+        this.api.statusReaderPolicy.managedPolicyArn,
+        'Attach to operators who may open the status page (GET status) and nothing else',
+      );
+    }
+    output(
+      'StatusPageUrl',
+      `${this.api.restApi.url}status`,
+      'The live status page: open it through `npm run status-proxy -- --url <ApiUrl> --sigv4` (README)',
+    );
     if (this.api.apiKey !== undefined) {
       output('ApiKeyId', this.api.apiKey.keyId, 'aws apigateway get-api-key --include-value --api-key <id>');
     }

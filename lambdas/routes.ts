@@ -8,12 +8,20 @@ import { type ApiMethod, type ApiRouteId, apiOperations } from '../core/openApi.
 
 /** What a route's function must be allowed to do (the stack turns each into a `grant*`). */
 export interface RouteAccess {
-  /** The messages table: `read` = GetItem; `write` = PutItem + DeleteItem (conditional). */
-  readonly messagesTable?: readonly ('read' | 'write')[];
+  /**
+   * The messages table: `read` = GetItem; `write` = PutItem + DeleteItem (conditional); `latest` = Query on
+   * the acceptance-time index (core/tableKeys.ts acceptedIndex) + BatchGetItem of the records it names.
+   */
+  readonly messagesTable?: readonly ('read' | 'write' | 'latest')[];
   /** The idempotency table: GetItem, PutItem, UpdateItem, DeleteItem (Powertools idempotency). */
   readonly idempotencyTable?: 'readWrite';
-  /** Every sub-account's send queue: SendMessage (SendMessageBatch is authorised by sqs:SendMessage). */
-  readonly sendQueues?: 'send';
+  /** The leases table: `query` = Query (a sub-account's slots, the workers' presence). */
+  readonly leasesTable?: 'query';
+  /**
+   * Every sub-account's send queue: `send` = SendMessage (SendMessageBatch is authorised by sqs:SendMessage);
+   * `depth` = GetQueueAttributes on each queue and its DLQ.
+   */
+  readonly sendQueues?: 'send' | 'depth';
 }
 
 export interface ApiRoute {
@@ -71,6 +79,27 @@ export const apiRoutes = [
     entry: 'lambdas/getOpenApi.ts',
     env: [apiEnv.publicBaseUrl, ...observability],
     access: {},
+  },
+  {
+    id: 'getStatusPage',
+    ...apiOperations.getStatusPage,
+    entry: 'lambdas/getStatusPage.ts',
+    env: [...observability],
+    access: {},
+  },
+  {
+    id: 'getStatus',
+    ...apiOperations.getStatus,
+    entry: 'lambdas/getStatus.ts',
+    env: [
+      apiEnv.fleetConfig,
+      apiEnv.leasesTable,
+      apiEnv.messagesTable,
+      apiEnv.sendQueueUrls,
+      ...observability,
+    ],
+    // Reads only: the status page must never be able to change what it shows.
+    access: { leasesTable: 'query', messagesTable: ['latest'], sendQueues: 'depth' },
   },
 ] as const satisfies readonly ApiRoute[];
 

@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole fleet on one machine, the way it runs in AWS but with local parts —
  * the AWS emulator (installed on first use) with the resources the stack defines, the 8x8 simulator,
- * the API on http://localhost:3000 (PORT overrides) with the live status page on `/` (local/statusPage), and two
- * worker processes sharing the bind leases.
+ * the API on http://localhost:3000 (PORT overrides) with the live status page on `/status` (the API's own
+ * GET /status and /status.json handlers, as deployed; `/` redirects there), and two worker processes sharing
+ * the bind leases.
  * Ctrl-C (or SIGTERM) stops everything and leaves no process behind.
  *
  * FLEET_CONFIG=<file> runs the same fleet against another config (a real 8x8 sub-account, another SMSC);
@@ -15,17 +16,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type FleetConfig, parseFleetConfig } from '../core/fleetConfig.js';
 import { workerEnv } from '../core/tableKeys.js';
 import { clientConfig, startAwsEmulator } from './aws/AwsEmulator.js';
 import { createFleetResources } from './aws/createFleetResources.js';
 import { repoRoot } from './aws/ensureEmulator.js';
+import type { LocalRoute } from './httpApi/startHttpApi.js';
 import { startHttpApi } from './httpApi/startHttpApi.js';
 import { summariseLogText, summariseOwnJsonLines } from './logLines.js';
 import { SmscSimulator } from './smsc-simulator/SmscSimulator.js';
-import { FleetStatusReader } from './statusPage/FleetStatusReader.js';
-import { statusPageRoutes } from './statusPage/statusPageRoutes.js';
 
 const apiPort = Number(process.env.PORT ?? 3000);
 const smscPort = Number(process.env.SMSC_PORT ?? 2775);
@@ -34,6 +33,17 @@ const configPath = process.env.FLEET_CONFIG ?? `${repoRoot}/local/fleet.local.js
 const simulatorPassword = 'local-pw';
 
 const say = (line: string) => console.log(`[start] ${line}`);
+
+/** `/` is where a person looks first: the status page, which the API serves on GET /status. */
+const statusPageRedirect: LocalRoute = {
+  method: 'GET',
+  path: '/',
+  handle: (request, response) => {
+    request.resume();
+    response.writeHead(302, { Location: '/status', 'Cache-Control': 'no-store' });
+    response.end();
+  },
+};
 
 function simulatedAccounts(config: FleetConfig) {
   return config.subAccounts.filter(
@@ -127,20 +137,6 @@ async function main(): Promise<void> {
     if ('env' in account.password) sharedEnv[account.password.env] = simulatorPassword;
   }
 
-  // The status page reads the same tables and queues the workers write, as it would in AWS.
-  const statusReader = new FleetStatusReader({
-    dynamo: DynamoDBDocumentClient.from(dynamodb),
-    sqs,
-    tables: { leases: resources.tables.leases, messages: resources.tables.messages },
-    subAccounts: config.subAccounts.map((account) => ({
-      id: account.id,
-      bindCap: account.bindCap,
-      submitsPerSecond: account.submitsPerSecond,
-      window: account.window,
-      queueUrl: resources.sendQueues[account.id]?.queueUrl,
-      deadLetterQueueUrl: resources.sendQueues[account.id]?.deadLetterQueueUrl,
-    })),
-  });
   // The handlers run in this process: their request lines as one-liners too.
   summariseOwnJsonLines(process.stdout, 'api');
   summariseOwnJsonLines(process.stderr, 'api');
@@ -148,7 +144,7 @@ async function main(): Promise<void> {
     port: apiPort,
     host: '127.0.0.1',
     env: sharedEnv as Record<string, string>,
-    extraRoutes: statusPageRoutes(statusReader),
+    extraRoutes: [statusPageRedirect],
   });
   say(`API and status page on ${api.url.replace('127.0.0.1', 'localhost')}`);
 
@@ -159,7 +155,7 @@ async function main(): Promise<void> {
   const first = config.subAccounts[0]?.id ?? 'demo';
   const base = `http://localhost:${api.port}`;
   console.log(`
-Ready. The live status page (bind slots, rates, queues, latest messages):  ${base}/
+Ready. The live status page (bind slots, rates, queues, latest messages):  ${base}/status
 
 Send a message:
 

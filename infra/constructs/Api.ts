@@ -18,6 +18,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type ApiEnvName, apiEnv } from '../../core/apiEnv.js';
 import { type ApiRouteId, apiRequestModels } from '../../core/openApi.js';
+import { acceptedIndex } from '../../core/tableKeys.js';
 import { type ApiRoute, apiRoutes } from '../../lambdas/routes.js';
 import type { ApiAuthorization } from '../deploymentOptions.js';
 import { StackLimitError } from '../errors.js';
@@ -64,6 +65,8 @@ export class Api extends Construct {
   public readonly requestValidator: apigateway.RequestValidator;
   /** IAM mode: attach to the roles and users that may call the API. */
   public readonly callerPolicy?: iam.ManagedPolicy;
+  /** IAM mode: attach to operators who may only look: GET /status and GET /status.json, nothing else. */
+  public readonly statusReaderPolicy?: iam.ManagedPolicy;
   /** api-key mode: the usage plan and its first key (the value is in the console / get-api-key). */
   public readonly usagePlan?: apigateway.UsagePlan;
   public readonly apiKey?: apigateway.IApiKey;
@@ -79,7 +82,8 @@ export class Api extends Construct {
     });
 
     this.restApi = new apigateway.RestApi(this, 'RestApi', {
-      description: 'smpp-fleet send API: POST /messages, POST /messages/batch, GET /messages/{id}',
+      description:
+        'smpp-fleet send API: POST /messages, POST /messages/batch, GET /messages/{id}, GET /status (status page)',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       // Execution logging needs API Gateway's account-wide CloudWatch role; kept on delete because other
       // APIs in the account and region may rely on it.
@@ -256,6 +260,18 @@ export class Api extends Construct {
           }),
         ],
       });
+      this.statusReaderPolicy = new iam.ManagedPolicy(this, 'StatusReaderPolicy', {
+        description:
+          'Lets an operator open the smpp-fleet status page (GET /status, GET /status.json) and nothing else',
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['execute-api:Invoke'],
+            resources: (props.routes ?? apiRoutes)
+              .filter((route) => route.id === 'getStatus' || route.id === 'getStatusPage')
+              .map((route) => this.restApi.arnForExecuteApi(route.method, route.path, apiStageName)),
+          }),
+        ],
+      });
       const restApiLogicalId = Stack.of(this).resolve(
         (this.restApi.node.defaultChild as CfnElement).logicalId,
       );
@@ -320,10 +336,23 @@ export class Api extends Construct {
   }
 
   private grantRouteAccess(route: ApiRoute, fn: FleetFunction, props: ApiProps): void {
-    const { messages, idempotency } = props.tables.byId;
+    const { messages, idempotency, leases } = props.tables.itemsOnly;
     const messagesAccess: readonly string[] = route.access.messagesTable ?? [];
     if (messagesAccess.includes('read')) messages.grant(fn, 'dynamodb:GetItem');
     if (messagesAccess.includes('write')) messages.grant(fn, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+    if (messagesAccess.includes('latest')) {
+      // Query on the one index, not the table; BatchGetItem on the table (the records the index names).
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['dynamodb:Query'],
+        resourceArns: [`${props.tables.byId.messages.tableArn}/index/${acceptedIndex.indexName}`],
+      });
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['dynamodb:BatchGetItem'],
+        resourceArns: [messages.tableArn],
+      });
+    }
     if (route.access.idempotencyTable === 'readWrite') {
       idempotency.grant(
         fn,
@@ -333,7 +362,11 @@ export class Api extends Construct {
         'dynamodb:DeleteItem',
       );
     }
+    if (route.access.leasesTable === 'query') {
+      iam.Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:Query'], resourceArns: [leases.tableArn] });
+    }
     if (route.access.sendQueues === 'send') props.sendQueues.grantSend(fn);
+    if (route.access.sendQueues === 'depth') props.sendQueues.grantDepth(fn);
   }
 }
 

@@ -73,6 +73,14 @@ export class SendQueues extends Construct {
     for (const { queue } of this.bySubAccount.values()) queue.grantConsumeMessages(grantee);
   }
 
+  /** GetQueueAttributes on every send queue and its DLQ (the status page's depths); nothing else. */
+  grantDepth(grantee: iam.IGrantable): void {
+    for (const { queue, deadLetterQueue } of this.bySubAccount.values()) {
+      queue.grant(grantee, 'sqs:GetQueueAttributes');
+      deadLetterQueue.grant(grantee, 'sqs:GetQueueAttributes');
+    }
+  }
+
   grantSend(grantee: iam.IGrantable): void {
     for (const { queue } of this.bySubAccount.values()) queue.grantSendMessages(grantee);
   }

@@ -45,11 +45,17 @@ function attribute(key: KeyAttribute): dynamodb.Attribute {
 
 export class Tables extends Construct {
   public readonly byId: Readonly<Record<TableId, dynamodb.Table>>;
+  /**
+   * The same tables as grant targets for their items only: a grant on a table with indexes (`byId`) also
+   * allows `<table>/index/*`, which only a reader of an index should get (and cdk-nag flags as a wildcard).
+   */
+  public readonly itemsOnly: Readonly<Record<TableId, dynamodb.ITable>>;
 
   constructor(scope: Construct, id: string, props: TablesProps) {
     super(scope, id);
     const dataTables = new Set(props.dataTables ?? defaultDataTables);
     const tables = {} as Record<TableId, dynamodb.Table>;
+    const itemsOnly = {} as Record<TableId, dynamodb.ITable>;
     for (const tableId of tableIds) {
       const definition: TableDefinition = tableDefinitions[tableId];
       const isData = dataTables.has(tableId);
@@ -71,6 +77,7 @@ export class Tables extends Construct {
           indexName: index.indexName,
           partitionKey: attribute(index.partitionKey),
           ...(index.sortKey === undefined ? {} : { sortKey: attribute(index.sortKey) }),
+          projectionType: index.projection as dynamodb.ProjectionType,
         });
       }
       const noPitrReason = noPitrReasons[tableId];
@@ -78,12 +85,16 @@ export class Tables extends Construct {
         Validations.of(table).acknowledge({ id: 'AwsSolutions-DDB3', reason: noPitrReason });
       }
       tables[tableId] = table;
+      itemsOnly[tableId] = dynamodb.Table.fromTableAttributes(this, `${tableId}Items`, {
+        tableArn: table.tableArn,
+      });
     }
     this.byId = tables;
+    this.itemsOnly = itemsOnly;
   }
 
   /** Read and write items in every table: the worker owns records, correlation, idempotency and leases. */
   grantWorker(grantee: iam.IGrantable): void {
-    for (const table of Object.values(this.byId)) table.grantReadWriteData(grantee);
+    for (const table of Object.values(this.itemsOnly)) table.grantReadWriteData(grantee);
   }
 }

@@ -10,14 +10,17 @@ import {
   type Env,
   readAwsClientSettings,
   readIdempotencyTable,
+  readLeasesTable,
   readMessagesTable,
   readPublicBaseUrl,
+  readStatusSubAccounts,
   readSubAccountRoutes,
   type SubAccountRoute,
 } from './apiConfig.js';
 import type { ApiRuntime } from './apiHandler.js';
 import { DynamoDbMessageStore } from './DynamoDbMessageStore.js';
 import { DynamoDbSendIdempotencyStore } from './DynamoDbSendIdempotencyStore.js';
+import { FleetStatusReader } from './FleetStatusReader.js';
 import type { MessageStore } from './MessageStore.js';
 import { createApiRuntime } from './observability.js';
 import type { SendQueue } from './SendQueue.js';
@@ -96,6 +99,20 @@ export class ApiResources {
         new DynamoDbSendIdempotencyStore({
           client: this.dynamodb,
           tableName: readIdempotencyTable(this.env),
+        }),
+    );
+  }
+
+  /** GET /status.json's reads: leases, the latest messages by the acceptance-time index, queue depths. */
+  get fleetStatusReader(): FleetStatusReader {
+    return this.#once(
+      'fleetStatusReader',
+      () =>
+        new FleetStatusReader({
+          dynamo: DynamoDBDocumentClient.from(this.dynamodb),
+          sqs: this.sqs,
+          tables: { leases: readLeasesTable(this.env), messages: readMessagesTable(this.env) },
+          subAccounts: readStatusSubAccounts(this.env),
         }),
     );
   }

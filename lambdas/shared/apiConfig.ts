@@ -6,8 +6,10 @@ import { z } from 'zod';
 import { apiEnv } from '../../core/apiEnv.js';
 import { FleetConfigError } from '../../core/errors.js';
 import { type FieldError, toFieldErrors } from '../../core/fieldErrors.js';
-import { parseFleetConfig } from '../../core/fleetConfig.js';
+import { type FleetConfig, parseFleetConfig } from '../../core/fleetConfig.js';
+import { deadLetterQueueUrlFor } from '../../core/tableKeys.js';
 import { ApiConfigError } from './errors.js';
+import type { StatusSubAccount } from './FleetStatusReader.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -95,8 +97,8 @@ export function readObservabilityConfig(env: Env): ObservabilityConfig {
   };
 }
 
-/** The sub-accounts the API accepts, each with its maxParts and send queue URL. */
-export function readSubAccountRoutes(env: Env): ReadonlyMap<string, SubAccountRoute> {
+/** The fleet config and the send queue URLs, checked against each other: every sub-account has its queue. */
+function readFleetQueues(env: Env): { fleet: FleetConfig; queueUrlOf: (subAccountId: string) => string } {
   const parsed = parseEnv(
     z.object({
       [apiEnv.fleetConfig]: jsonText('the fleet config'),
@@ -108,7 +110,7 @@ export function readSubAccountRoutes(env: Env): ReadonlyMap<string, SubAccountRo
     }),
     env,
   );
-  let fleet: ReturnType<typeof parseFleetConfig>;
+  let fleet: FleetConfig;
   try {
     fleet = parseFleetConfig(parsed[apiEnv.fleetConfig]);
   } catch (error) {
@@ -122,21 +124,47 @@ export function readSubAccountRoutes(env: Env): ReadonlyMap<string, SubAccountRo
     );
   }
   const queueUrls = parsed[apiEnv.sendQueueUrls];
-  const routes = new Map<string, SubAccountRoute>();
   const missing: FieldError[] = [];
   for (const account of fleet.subAccounts) {
-    const queueUrl = Object.hasOwn(queueUrls, account.id) ? queueUrls[account.id] : undefined;
-    if (queueUrl === undefined) {
+    if (!Object.hasOwn(queueUrls, account.id)) {
       missing.push({
         field: `${apiEnv.sendQueueUrls}.${account.id}`,
         message: 'is required: the sub-account’s send queue URL',
       });
-    } else {
-      routes.set(account.id, { maxParts: account.maxParts, queueUrl });
     }
   }
   if (missing.length > 0) throw new ApiConfigError(missing);
-  return routes;
+  return { fleet, queueUrlOf: (subAccountId) => queueUrls[subAccountId] as string };
+}
+
+/** The sub-accounts the API accepts, each with its maxParts and send queue URL. */
+export function readSubAccountRoutes(env: Env): ReadonlyMap<string, SubAccountRoute> {
+  const { fleet, queueUrlOf } = readFleetQueues(env);
+  return new Map(
+    fleet.subAccounts.map((account) => [
+      account.id,
+      { maxParts: account.maxParts, queueUrl: queueUrlOf(account.id) },
+    ]),
+  );
+}
+
+/** What the status page shows of each sub-account: its limits from the config, its queue and DLQ. */
+export function readStatusSubAccounts(env: Env): StatusSubAccount[] {
+  const { fleet, queueUrlOf } = readFleetQueues(env);
+  return fleet.subAccounts.map((account) => ({
+    id: account.id,
+    bindCap: account.bindCap,
+    submitsPerSecond: account.submitsPerSecond,
+    window: account.window,
+    queueUrl: queueUrlOf(account.id),
+    deadLetterQueueUrl: deadLetterQueueUrlFor(queueUrlOf(account.id)),
+  }));
+}
+
+export function readLeasesTable(env: Env): string {
+  return parseEnv(z.object({ [apiEnv.leasesTable]: requiredText('the leases table name') }), env)[
+    apiEnv.leasesTable
+  ];
 }
 
 export function readMessagesTable(env: Env): string {

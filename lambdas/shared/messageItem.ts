@@ -12,6 +12,8 @@
  *   correlationId     the API Gateway request id (also sent as an SQS message attribute)
  *   source            `api`
  *   expiresAt         TTL, epoch seconds (retentionSeconds.messages)
+ *   acceptedShard     the acceptance-time index's partition (core/tableKeys.ts acceptedIndexAttributes), with
+ *                     createdAt as its sort key: set here once, never changed, so the index costs one write
  * No `parts` until the worker claims it: it splits the text itself and keeps parts it finds only when they
  * are complete; GET answers `parts: []` meanwhile.
  */
@@ -19,7 +21,12 @@ import { sqsMessageAttributes } from '../../core/messageId.js';
 import type { MessageState } from '../../core/messageState.js';
 import type { AcceptedResponse, MessageRecord } from '../../core/openApi.js';
 import type { SendRequest } from '../../core/sendRequest.js';
-import { expiresAtSeconds, messageKey, retentionSeconds } from '../../core/tableKeys.js';
+import {
+  acceptedIndexAttributes,
+  expiresAtSeconds,
+  messageKey,
+  retentionSeconds,
+} from '../../core/tableKeys.js';
 import type { SendPlan } from './validateSendRequest.js';
 
 export interface MessageItem {
@@ -43,6 +50,7 @@ export interface MessageItem {
   correlationId: string;
   source: 'api';
   expiresAt: number;
+  acceptedShard: string;
 }
 
 export interface NewMessage {
@@ -74,6 +82,7 @@ export function toMessageItem({ id, request, plan, correlationId, nowMs }: NewMe
     correlationId,
     source: 'api',
     expiresAt: expiresAtSeconds(nowMs, retentionSeconds.messages),
+    ...acceptedIndexAttributes(id, nowMs),
   };
 }
 
@@ -90,6 +99,7 @@ const internalAttributes = new Set([
   'attempts',
   'version',
   'pendingEvents',
+  'acceptedShard',
 ]);
 
 /**

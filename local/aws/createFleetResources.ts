@@ -162,7 +162,7 @@ async function createTable(
                     ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }]
                     : []),
                 ],
-                Projection: { ProjectionType: 'ALL' as const },
+                Projection: { ProjectionType: index.projection },
               })),
             }),
       }),

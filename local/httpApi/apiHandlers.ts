@@ -2,6 +2,8 @@
 import type { ApiRouteId } from '../../core/openApi.js';
 import { createGetMessageHandler, getMessageDeps } from '../../lambdas/getMessage.js';
 import { createGetOpenApiHandler, getOpenApiDeps } from '../../lambdas/getOpenApi.js';
+import { createGetStatusHandler, getStatusDeps } from '../../lambdas/getStatus.js';
+import { createGetStatusPageHandler, getStatusPageDeps } from '../../lambdas/getStatusPage.js';
 import { createPostMessageHandler, postMessageDeps } from '../../lambdas/postMessage.js';
 import { createPostMessageBatchHandler, postMessageBatchDeps } from '../../lambdas/postMessageBatch.js';
 import type { ApiResources } from '../../lambdas/shared/ApiResources.js';
@@ -12,4 +14,6 @@ export const apiHandlerFactories: Record<ApiRouteId, (resources: ApiResources) =
   postMessageBatch: (resources) => createPostMessageBatchHandler(postMessageBatchDeps(resources)),
   getMessage: (resources) => createGetMessageHandler(getMessageDeps(resources)),
   getOpenApi: (resources) => createGetOpenApiHandler(getOpenApiDeps(resources)),
+  getStatusPage: (resources) => createGetStatusPageHandler(getStatusPageDeps(resources)),
+  getStatus: (resources) => createGetStatusHandler(getStatusDeps(resources)),
 };

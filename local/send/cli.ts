@@ -21,9 +21,9 @@ import {
   formatStateChange,
   stateChangeJson,
 } from './formatOutput.js';
-import { type RequestSigner, SendApiClient } from './SendApiClient.js';
-import { parseSendArgs, type SendAuth, sendUsage, textFromStdin } from './sendArgs.js';
-import { createSigV4Signer } from './sigV4Signer.js';
+import { SendApiClient } from './SendApiClient.js';
+import { parseSendArgs, sendUsage, textFromStdin } from './sendArgs.js';
+import { signerFor } from './signerFor.js';
 
 const out = (text: string): void => {
   process.stdout.write(text);
@@ -31,17 +31,6 @@ const out = (text: string): void => {
 const err = (text: string): void => {
   process.stderr.write(text);
 };
-
-function signerFor(auth: SendAuth): RequestSigner | undefined {
-  switch (auth.kind) {
-    case 'none':
-      return undefined;
-    case 'api-key':
-      return async (request) => ({ ...request.headers, 'x-api-key': auth.apiKey });
-    case 'sigv4':
-      return createSigV4Signer({ region: auth.region });
-  }
-}
 
 async function readText(): Promise<string> {
   if (process.stdin.isTTY) {

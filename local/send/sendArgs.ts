@@ -257,7 +257,8 @@ function parseValiditySeconds(text: string): number {
   return ms / 1_000;
 }
 
-function parseBaseUrl(text: string): string {
+/** `--url`: an http(s) base URL without query or hash, made to end in `/` (so the stage is kept). */
+export function parseBaseUrl(text: string): string {
   let url: URL;
   try {
     url = new URL(text);
@@ -282,7 +283,8 @@ export function regionFromExecuteApiHost(hostname: string): string | undefined {
   return /^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/i.exec(hostname)?.[1];
 }
 
-function parseAuth(
+/** `--sigv4 [--region]`, `--api-key` (or $SMPP_FLEET_API_KEY), or neither; shared with `npm run status-proxy`. */
+export function parseAuth(
   values: { sigv4: boolean; region?: string | undefined; 'api-key'?: string | undefined },
   baseUrl: string,
   env: Readonly<Record<string, string | undefined>>,

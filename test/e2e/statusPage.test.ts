@@ -1,21 +1,28 @@
 /**
  * The status page as a person meets it: `npm start` (local/start.ts as a child process, on free ports, the
- * same way `npm start` runs it), the page in headless Chromium (CHROMIUM_PATH, Debian's `chromium` or Playwright's: test/support/findChromium.ts; driven by
- * playwright-core), a message sent through the API, and SIGTERM at the end, after which nothing of the fleet
- * may still run.
+ * same way `npm start` runs it), the page the API's own GET /status handler serves (the one the stack
+ * deploys) in headless Chromium (CHROMIUM_PATH, Debian's `chromium` or Playwright's: test/support/findChromium.ts; driven by
+ * playwright-core), a message sent through the API and one put straight on the sub-account's SQS queue,
+ * both found by the messages table's acceptance-time index, and SIGTERM at the end, after which nothing of
+ * the fleet may still run.
  *
  * Chromium is required, never skipped: without it the test fails and says how to install it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueNameFor } from '../../core/tableKeys.js';
+import { clientConfig } from '../../local/aws/AwsEmulator.js';
 import { findChromium } from '../support/findChromium.js';
 import { withDeadline } from '../support/poll.js';
 import { reservePorts } from '../support/reservedPorts.js';
+import { sendToQueue } from '../support/sendQueue.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The first run installs the AWS emulator into .venv; on a busy 2-core machine that takes a while. */
@@ -171,7 +178,7 @@ describe('status page (npm start, headless Chromium)', () => {
     // What `npm start` runs (package.json: `node --import tsx local/start.ts`), without npm in between.
     await fleet.start(process.execPath, ['--import', 'tsx', 'local/start.ts']);
     base = fleet.base;
-    expect(fleet.output).toContain(`${base}/`);
+    expect(fleet.output).toContain(`${base}/status`);
 
     browser = await chromium.launch({ executablePath: chromiumPath });
     page = await browser.newPage();
@@ -186,11 +193,19 @@ describe('status page (npm start, headless Chromium)', () => {
     fleet.kill();
   });
 
-  it('serves the page on /, its data on /status.json, and 404 on a path it does not know', async () => {
-    const html = await fetch(`${base}/`);
+  it('serves the page on /status (/ leads there), its data on /status.json, and 404 on a path it does not know', async () => {
+    const html = await fetch(`${base}/status`);
     expect(html.status).toBe(200);
     expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(html.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    // Answered by the API's handler, as API Gateway would: it carries a request id.
+    expect(html.headers.get('x-amzn-requestid')).toBeTruthy();
     expect(await html.text()).toContain('smpp-fleet');
+
+    const root = await fetch(`${base}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/status');
+    await root.arrayBuffer();
 
     const json = await fetch(`${base}/status.json`);
     expect(json.status).toBe(200);
@@ -204,7 +219,9 @@ describe('status page (npm start, headless Chromium)', () => {
   });
 
   it('shows the four bind slots of demo bound, two held by each worker', async () => {
+    // Where a person lands: `/`, which leads to the page.
     await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe('/status');
     const slots = page.locator('[data-sub-account="demo"] [data-slot]');
     // Workers start a few seconds apart: the first takes every slot, then hands two to the second.
     await expect
@@ -262,6 +279,46 @@ describe('status page (npm start, headless Chromium)', () => {
     expect(text).toMatch(/delivered/);
     expect(text).toContain('DELIVRD');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('shows a message put straight on the SQS queue (the worker makes its record), newest first', async () => {
+    const endpoint = /AWS emulator at (http:\/\/\S+?): /.exec(fleet.output)?.[1];
+    expect(endpoint, 'npm start names the emulator it started').toBeDefined();
+    const sqs = new SQSClient(clientConfig(endpoint as string));
+    try {
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueNameFor('demo') }));
+      const [messageId] = await sendToQueue(
+        sqs,
+        QueueUrl as string,
+        [
+          {
+            subAccount: 'demo',
+            to: '+6591230001',
+            from: 'DEMO',
+            text: 'Straight into SQS',
+            idempotencyKey: `status-page-${randomUUID()}`,
+          },
+        ],
+        { subAccount: 'demo' },
+      );
+      const row = page.locator(`[data-message-id="${messageId}"]`);
+      await expect
+        .poll(async () => ((await row.count()) === 0 ? 'not shown' : await row.getAttribute('data-status')), {
+          timeout: 60_000,
+          interval: 250,
+        })
+        .toBe('delivered');
+      // The latest accepted come first: this one was accepted after the one sent through the API.
+      const firstRow = page.locator('#messages tr').first();
+      expect(await firstRow.getAttribute('data-message-id')).toBe(messageId);
+      // biome-ignore lint/performance/useDomNodeTextContent: what a person sees (rendered text) is the point.
+      expect(await row.innerText()).toContain('+6591230001');
+      // biome-ignore lint/performance/useDomNodeTextContent: what a person sees (rendered text) is the point.
+      await expect.poll(() => page.locator('[data-figure="delivered"]').innerText()).toMatch(/^2\s/);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      sqs.destroy();
+    }
   });
 
   it('stops everything on SIGTERM: exit 0, no process of the fleet left, and the page says it is not updating', async () => {

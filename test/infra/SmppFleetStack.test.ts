@@ -464,13 +464,23 @@ describe('API', () => {
   });
 
   it('gives callers a policy that invokes exactly the API’s routes, a path parameter matching any id', () => {
-    const [, policy] = resourcesOfType(template, 'AWS::IAM::ManagedPolicy')[0] ?? [];
+    const [, policy] =
+      resourcesOfType(template, 'AWS::IAM::ManagedPolicy').find(([, candidate]) =>
+        String(props(candidate).Description).includes('call the smpp-fleet send API'),
+      ) ?? [];
     const [statement] = (props(policy).PolicyDocument as { Statement: Statement[] }).Statement;
     expect(statement?.Action).toBe('execute-api:Invoke');
     const restApi = logicalIdOf('AWS::ApiGateway::RestApi', () => true);
     const routes = resourcesOf(statement as Statement).map((arn) => arn.split(`{Ref:${restApi}}`)[1]);
     expect(routes.sort()).toEqual(
-      ['/v1/POST/messages', '/v1/POST/messages/batch', '/v1/GET/messages/*', '/v1/GET/openapi.json'].sort(),
+      [
+        '/v1/POST/messages',
+        '/v1/POST/messages/batch',
+        '/v1/GET/messages/*',
+        '/v1/GET/openapi.json',
+        '/v1/GET/status',
+        '/v1/GET/status.json',
+      ].sort(),
     );
   });
 

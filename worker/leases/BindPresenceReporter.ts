@@ -2,46 +2,20 @@
  * What a worker's presence item says about its binds (the `binds` attribute of `WORKERS` / `WORKER#<id>`,
  * docs/leases.md): per held slot the bind's state, its window, its configured rate, cumulative counters
  * and the submit rate since the previous heartbeat. Written with the presence each heartbeat, so the
- * deployed fleet keeps it current too and an operator can read it with one Query; `npm start`'s status
- * page shows it.
+ * deployed fleet keeps it current too and an operator can read it with one Query; the status page (GET
+ * /status, lambdas/getStatusPage.ts) shows it.
  *
  * The rate is measured here, between two consecutive reports of the same tenure (subAccount, slot,
  * fence): a reader then needs no history of its own, and a bind that restarts under a new fence (new
  * counters) never shows a negative or inflated rate.
  */
+import type { BindReport as CoreBindReport } from '../../core/bindReport.js';
 import type { BindStatus, SmppBind } from '../smpp/SmppBind.js';
 
 export type BindSnapshot = ReturnType<SmppBind['snapshot']>;
 
-/** One held slot's bind as the presence item stores it. Plain numbers and strings, no undefined values. */
-export interface BindReport {
-  readonly subAccount: string;
-  readonly slot: number;
-  /** The lease tenure the bind runs under: a reader matches it to the slot item's `fence`. */
-  readonly fence: number;
-  readonly status: BindStatus;
-  readonly bindMode: string;
-  /** submit_sm awaiting their resp, and the most allowed. */
-  readonly inFlight: number;
-  readonly window: number;
-  /** Parts waiting for a rate token or a window place. */
-  readonly queued: number;
-  /** The configured limit (fleet config `submitsPerSecond`). */
-  readonly submitsPerSecond: number;
-  /** Cumulative over this tenure. */
-  readonly submitted: number;
-  readonly accepted: number;
-  readonly rejected: number;
-  readonly throttled: number;
-  readonly bindsOpened: number;
-  readonly bindFailures: number;
-  /** submit_sm per second over `rateIntervalMs` up to `reportedAtMs`; absent on a tenure's first report. */
-  readonly submitRatePerSecond?: number;
-  readonly throttledPerSecond?: number;
-  readonly rateIntervalMs?: number;
-  /** Epoch ms, by the worker's clock. */
-  readonly reportedAtMs: number;
-}
+/** One held slot's bind as the presence item stores it (the shape is core's: the status page reads it). */
+export type BindReport = CoreBindReport<BindStatus>;
 
 export interface HeldBind {
   readonly subAccount: string;

@@ -25,6 +25,7 @@ import {
 import { z } from 'zod';
 import { nextState } from '../../core/messageState.js';
 import {
+  acceptedIndexAttributes,
   correlationExpiresAt,
   earlyReceiptKey,
   messageKey,
@@ -156,6 +157,8 @@ export class DynamoDbMessageStore implements MessageStore {
       ':emptyMap': {},
       ':parts': initial.parts,
       ':messageId': input.messageId,
+      // A message put straight on SQS gets its record here: it joins the acceptance-time index now, once.
+      ':acceptedShard': acceptedIndexAttributes(input.messageId, now).acceptedShard,
     };
     const sets = [
       '#status = :submitting',
@@ -165,6 +168,7 @@ export class DynamoDbMessageStore implements MessageStore {
       'updatedAt = :now',
       'messageId = :messageId',
       'createdAt = if_not_exists(createdAt, :now)',
+      'acceptedShard = if_not_exists(acceptedShard, :acceptedShard)',
       'attempts = if_not_exists(attempts, :zero) + :one',
       'version = if_not_exists(version, :zero) + :one',
       'pendingEvents = if_not_exists(pendingEvents, :emptyMap)',
@@ -259,7 +263,11 @@ export class DynamoDbMessageStore implements MessageStore {
         this.#client.send(
           new PutCommand({
             TableName: this.#options.tables.messages,
-            Item: { ...messageKey(record.messageId), ...stored },
+            Item: {
+              ...messageKey(record.messageId),
+              ...stored,
+              ...acceptedIndexAttributes(record.messageId, record.createdAt),
+            },
             ConditionExpression: 'attribute_not_exists(pk) OR #status = :accepted',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ':accepted': 'accepted' },

@@ -25,7 +25,12 @@ let api: HttpApi;
 beforeAll(async () => {
   api = await startHttpApi({
     env: {},
-    handlers: { postMessage: recorder, postMessageBatch: recorder, getMessage: recorder },
+    handlers: {
+      postMessage: recorder,
+      postMessageBatch: recorder,
+      getMessage: recorder,
+      getStatus: recorder,
+    },
     extraRoutes: [
       {
         method: 'GET',
@@ -200,7 +205,7 @@ describe('what the server answers itself', () => {
     expect(await response.json()).toMatchObject({ code: 'payload_too_large' });
   });
 
-  it('serves extra routes (the hook for npm start’s status page) before the API', async () => {
+  it('serves extra routes (npm start’s `/` → /status redirect) before the API', async () => {
     const response = await fetch(`${api.url}/`);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('<h1>status</h1>');

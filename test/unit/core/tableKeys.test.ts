@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { FleetConfigError } from '../../../core/errors.js';
 import { parseFleetConfig } from '../../../core/fleetConfig.js';
 import {
+  acceptedIndex,
+  acceptedIndexAttributes,
+  acceptedIndexPartitions,
+  acceptedIndexShard,
+  acceptedIndexShards,
   correlationExpiresAt,
   deadLetterQueueNameFor,
+  deadLetterQueueUrlFor,
   earlyReceiptKey,
   eventBusNameFor,
   idempotencyKey,
@@ -70,6 +76,36 @@ describe('table definitions', () => {
   });
 });
 
+describe('the acceptance-time index', () => {
+  const day = Date.UTC(2026, 11, 2);
+
+  it('puts a message in one of its UTC day’s partitions, the same one whoever writes it', () => {
+    const id = '3f1c0b6e-8d5a-4c1e-9b2f-7a6d5e4c3b2a';
+    const { acceptedShard } = acceptedIndexAttributes(id, day + 5 * 3_600_000);
+    expect(acceptedIndexPartitions(day + 23 * 3_600_000)).toContain(acceptedShard);
+    expect(acceptedIndexPartitions(day - 1)).not.toContain(acceptedShard);
+    expect(acceptedShard).toBe(`MSG#2026-12-02#${acceptedIndexShard(id)}`);
+    expect(acceptedIndexAttributes(id, day + 1).acceptedShard).toBe(acceptedShard);
+  });
+
+  it('spreads ids over every shard, about evenly', () => {
+    const counts = new Array(acceptedIndexShards).fill(0);
+    for (let index = 0; index < 8_000; index++) {
+      counts[acceptedIndexShard(`00000000-0000-4000-8000-${String(index).padStart(12, '0')}`)] += 1;
+    }
+    for (const count of counts) expect(count).toBeGreaterThan(800);
+    expect(acceptedIndexPartitions(day)).toHaveLength(acceptedIndexShards);
+  });
+
+  it('is a keys-only index on the messages table sorted by createdAt, so state changes cost it nothing', () => {
+    expect(tableDefinitions.messages.globalSecondaryIndexes).toEqual([acceptedIndex]);
+    expect(acceptedIndex).toMatchObject({
+      projection: 'KEYS_ONLY',
+      sortKey: { name: 'createdAt', type: 'N' },
+    });
+  });
+});
+
 describe('queue and bus names', () => {
   it('are valid SQS names for the longest sub-account id the config accepts', () => {
     const id = 'x'.repeat(50);
@@ -84,6 +120,9 @@ describe('queue and bus names', () => {
   it('tell a DLQ from its queue', () => {
     expect(queueNameFor('acme_hq')).toBe('smpp-fleet-send-acme_hq');
     expect(deadLetterQueueNameFor('acme_hq')).toBe('smpp-fleet-send-acme_hq-dlq');
+    expect(
+      deadLetterQueueUrlFor('https://sqs.eu-west-1.amazonaws.com/123456789012/smpp-fleet-send-acme_hq'),
+    ).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/smpp-fleet-send-acme_hq-dlq');
     expect(eventBusNameFor()).toBe('smpp-fleet-events');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sqsMessageAttributes } from '../../../core/messageId.js';
 import { parseSendRequest, type SendRequest } from '../../../core/sendRequest.js';
-import { retentionSeconds } from '../../../core/tableKeys.js';
+import { acceptedIndexAttributes, retentionSeconds } from '../../../core/tableKeys.js';
 import {
   isSameRequest,
   statusUrlFor,
@@ -60,7 +60,10 @@ describe('toMessageItem', () => {
       correlationId: 'req-1',
       source: 'api',
       expiresAt: Math.ceil(nowMs / 1000) + retentionSeconds.messages,
+      // The acceptance-time index: the UTC day of createdAt and the id's shard (core/tableKeys.ts).
+      acceptedShard: acceptedIndexAttributes('id-1', nowMs).acceptedShard,
     });
+    expect(item.acceptedShard).toMatch(/^MSG#2023-11-14#[0-7]$/);
   });
 
   it('leaves optional fields out rather than writing them empty, and parts to the worker', () => {
@@ -95,6 +98,7 @@ describe('toMessageRecord', () => {
       concatReference: 7,
       inDoubt: true,
       errorCode: 'ESME_RINVDSTADR',
+      acceptedShard: 'MSG#2026-12-02#3',
     });
     expect(record).toEqual({
       messageId: 'x',

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { BindReport } from '../../../core/bindReport.js';
 import {
   buildFleetStatusView,
   type FleetStatusInput,
-  latestMessagesCutoff,
   type SubAccountSettings,
-} from '../../../local/statusPage/fleetStatusView.js';
-import type { BindReport } from '../../../worker/leases/BindPresenceReporter.js';
+} from '../../../core/fleetStatusView.js';
 
 const NOW = 1_800_000_000_000;
 const demo: SubAccountSettings = { id: 'demo', bindCap: 4, submitsPerSecond: 50, window: 30 };
@@ -270,39 +269,40 @@ describe('buildFleetStatusView: messages', () => {
     ...extra,
   });
 
-  it('shows the latest messages first, up to the limit, and skips items that are not records', () => {
+  it('shows the latest accepted first, up to the limit, and skips items that are not records', () => {
     const view = buildFleetStatusView(
       input({
         messageLimit: 2,
         messageItems: [
-          record('m-old', NOW - 5_000, { status: 'delivered' }),
-          record('m-new', NOW - 100),
-          record('m-mid', NOW - 2_000, { status: 'delivered' }),
+          // Accepted first, updated last: acceptance time orders the list, as the index does.
+          record('m-old', NOW - 100, { status: 'delivered', createdAt: NOW - 9_000 }),
+          record('m-new', NOW - 100, { createdAt: NOW - 1_000 }),
+          record('m-mid', NOW - 2_000, { status: 'delivered', createdAt: NOW - 3_000 }),
           { messageId: 'not-a-record', updatedAt: NOW },
         ],
-        messagesReadAtMs: NOW - 300,
+        messagesSinceMs: NOW - 50_000,
       }),
     );
     expect(view.messages.map((message) => message.messageId)).toEqual(['m-new', 'm-mid']);
-    expect(view.messagesReadAtMs).toBe(NOW - 300);
+    expect(view.messagesSinceMs).toBe(NOW - 50_000);
   });
 
-  it('counts records by state over the status items, and says nothing until they are counted', () => {
-    expect(buildFleetStatusView(input()).messageCounts).toBeUndefined();
+  it('counts the listed messages by state, and only those (not every record)', () => {
+    expect(buildFleetStatusView(input()).messageCounts).toEqual({});
     const view = buildFleetStatusView(
       input({
-        statusItems: [
-          { status: 'delivered' },
-          { status: 'delivered' },
-          { status: 'accepted' },
-          { status: 'bogus' },
+        messageLimit: 3,
+        messageItems: [
+          record('m-1', NOW - 100, { status: 'delivered' }),
+          record('m-2', NOW - 200, { status: 'delivered' }),
+          record('m-3', NOW - 300, { status: 'accepted' }),
+          record('m-4', NOW - 400, { status: 'rejected' }),
+          { messageId: 'm-5', status: 'bogus' },
         ],
-        statusesReadAtMs: NOW - 4_000,
       }),
     );
     expect(view.messageCounts).toEqual({ delivered: 2, accepted: 1 });
     expect(view.messagesCounted).toBe(3);
-    expect(view.messagesCountedAtMs).toBe(NOW - 4_000);
   });
 
   it("gives a delivered message its state changes in order and each part's SMSC id and receipt", () => {
@@ -381,19 +381,5 @@ describe('buildFleetStatusView: messages', () => {
     expect(view.messages[0]?.changes.map((change) => change.state)).toEqual(['accepted', 'submitting']);
     expect(view.messages[1]).toMatchObject({ final: true, errorCode: 'ESME_RINVDSTADR', inDoubt: true });
     expect(view.messages[1]?.changes.map((change) => change.state)).toEqual(['accepted', 'rejected']);
-  });
-});
-
-describe('latestMessagesCutoff', () => {
-  const items = [400, 100, 300, 200].map((updatedAt, index) => ({ messageId: `m-${index}`, updatedAt }));
-
-  it('is the limit-th newest update, so the next read fetches only what can still be among the latest', () => {
-    expect(latestMessagesCutoff(items, 3)).toBe(200);
-    expect(latestMessagesCutoff(items, 1)).toBe(400);
-  });
-
-  it('is 0 (read everything) while fewer records than the limit were seen', () => {
-    expect(latestMessagesCutoff(items, 5)).toBe(0);
-    expect(latestMessagesCutoff([], 20)).toBe(0);
   });
 });

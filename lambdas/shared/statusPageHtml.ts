@@ -1,4 +1,10 @@
-<!doctype html>
+/**
+ * The status page (GET /status, lambdas/getStatusPage.ts): one static page, its script and style inline, no
+ * CDN; it polls status.json beside itself every second. Kept in a .ts module so esbuild puts it in the
+ * Lambda bundle (a file read at run time would not be there). It is one template literal: in the page,
+ * write \` for a backtick, \${ for a dollar-brace and \\ for a backslash.
+ */
+export const statusPageHtml = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -92,7 +98,7 @@ footer { margin-top: 24px; }
 
   <h3>Latest messages <span class="muted" id="messages-note"></span></h3>
   <div class="table-wrap"><table aria-label="Latest messages">
-    <thead><tr><th>updated</th><th>message</th><th>to / from</th><th>state</th><th>state changes</th><th>parts and receipts</th></tr></thead>
+    <thead><tr><th>accepted</th><th>message</th><th>to / from</th><th>state</th><th>state changes</th><th>parts and receipts</th></tr></thead>
     <tbody id="messages"></tbody>
   </table></div>
 
@@ -104,7 +110,9 @@ footer { margin-top: 24px; }
       A bind slot is a DynamoDB lease (at most the sub-account's bind cap across the whole fleet); its holder is the
       worker allowed to keep a bind open on it. Bind state and rate come from each worker's presence item, written every
       heartbeat; the rate is submit_sm per second over the worker's last heartbeat. Queue depths are SQS's approximate
-      counts. Refreshes every second from <a href="/status.json">/status.json</a>.
+      counts. Latest messages are the newest accepted (an index by acceptance time, not a scan of the table); the
+      counts by state are over those listed, not over every record. Refreshes every second from
+      <a id="data-link" href="status.json">status.json</a>.
     </p>
   </footer>
 </main>
@@ -143,19 +151,19 @@ function h(tag, attributes, ...children) {
   }
   return element;
 }
-const chip = (state, text) => h('span', { class: `chip s-${state}` }, text || state);
+const chip = (state, text) => h('span', { class: \`chip s-\${state}\` }, text || state);
 
 function seconds(ms) {
   const abs = Math.abs(ms);
-  if (abs < 1000) return `${Math.round(ms)} ms`;
-  if (abs < 60000) return `${(ms / 1000).toFixed(1)} s`;
-  if (abs < 3600000) return `${Math.floor(ms / 60000)} min ${Math.round((abs % 60000) / 1000)} s`;
-  return `${(ms / 3600000).toFixed(1)} h`;
+  if (abs < 1000) return \`\${Math.round(ms)} ms\`;
+  if (abs < 60000) return \`\${(ms / 1000).toFixed(1)} s\`;
+  if (abs < 3600000) return \`\${Math.floor(ms / 60000)} min \${Math.round((abs % 60000) / 1000)} s\`;
+  return \`\${(ms / 3600000).toFixed(1)} h\`;
 }
 function clock(epochMs) {
   const d = new Date(epochMs);
   const pad = (n, w) => String(n).padStart(w || 2, '0');
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return \`\${pad(d.getHours())}:\${pad(d.getMinutes())}:\${pad(d.getSeconds())}.\${pad(d.getMilliseconds(), 3)}\`;
 }
 const rate = (value) => (value === undefined || value === null ? '–' : value.toFixed(1));
 
@@ -175,16 +183,14 @@ function renderSummary(view) {
   const figure = (label, value, note, alert, id) =>
     h('div', { class: alert ? 'figure alert' : 'figure', 'data-figure': id }, h('b', {}, value), label, note ? h('div', { class: 'muted' }, note) : null);
   document.getElementById('summary').replaceChildren(
-    figure('workers live', String(live), `${view.workers.length - live} silent`, live === 0, 'workers'),
-    figure('binds bound', `${bound} / ${slots}`, 'slots across the fleet', false, 'binds'),
-    figure('sending, msg/s', rate(sending), `limit ${limit} with every slot bound`, false, 'rate'),
-    figure('queued', String(waiting), `${inFlight} held by workers`, false, 'queue'),
+    figure('workers live', String(live), \`\${view.workers.length - live} silent\`, live === 0, 'workers'),
+    figure('binds bound', \`\${bound} / \${slots}\`, 'slots across the fleet', false, 'binds'),
+    figure('sending, msg/s', rate(sending), \`limit \${limit} with every slot bound\`, false, 'rate'),
+    figure('queued', String(waiting), \`\${inFlight} held by workers\`, false, 'queue'),
     figure('dead letters', String(dead), dead > 0 ? 'look at the DLQ' : 'DLQ empty', dead > 0, 'dlq'),
-    counts
-      ? figure('delivered', String(countOf('delivered')),
-        `${countOf('undeliverable', 'expired', 'rejected', 'failed')} not delivered · ${countOf('accepted', 'submitting', 'submitted', 'unknown')} open · counted ${seconds(view.generatedAtMs - view.messagesCountedAtMs)} ago`,
-        false, 'delivered')
-      : figure('delivered', '…', 'not counted yet', false, 'delivered'),
+    figure(\`delivered, of the latest \${view.messagesCounted}\`, String(countOf('delivered')),
+      \`\${countOf('undeliverable', 'expired', 'rejected', 'failed')} not delivered · \${countOf('accepted', 'submitting', 'submitted', 'unknown')} open\`,
+      false, 'delivered'),
   );
 }
 
@@ -192,11 +198,11 @@ function slotCard(account, slot) {
   const bind = slot.bind;
   const label = slot.state === 'leased' ? 'leased' : slot.state;
   const children = [
-    h('div', { class: 'row' }, h('span', { class: 'muted' }, `slot ${slot.slot}`), chip(slot.state, label)),
+    h('div', { class: 'row' }, h('span', { class: 'muted' }, \`slot \${slot.slot}\`), chip(slot.state, label)),
   ];
   if (slot.holder) {
     children.push(h('div', { class: 'holder', 'data-role': 'holder' }, slot.holder,
-      h('span', { class: 'muted' }, ` · fence ${slot.fence}`),
+      h('span', { class: 'muted' }, \` · fence \${slot.fence}\`),
       slot.holderAlive ? null : h('span', { class: 'chip s-expired' }, 'silent')));
   } else {
     children.push(h('div', { class: 'holder muted' }, 'nobody'));
@@ -205,33 +211,33 @@ function slotCard(account, slot) {
     const limit = bind.submitsPerSecondLimit;
     const fraction = bind.submitRatePerSecond ? Math.min(1, bind.submitRatePerSecond / limit) : 0;
     const bar = h('div', { class: fraction > 0.9 ? 'bar high' : 'bar', title: 'rate against the limit' }, h('span', {}));
-    bar.firstChild.style.width = `${(fraction * 100).toFixed(1)}%`;
+    bar.firstChild.style.width = \`\${(fraction * 100).toFixed(1)}%\`;
     children.push(
       bar,
-      h('div', { class: 'detail', 'data-role': 'rate' }, `${rate(bind.submitRatePerSecond)} / ${limit} msg/s`,
-        bind.throttledPerSecond ? ` · ${rate(bind.throttledPerSecond)} throttled/s` : ''),
-      h('div', { class: 'detail' }, `window ${bind.inFlight}/${bind.window}`, bind.queued ? ` · ${bind.queued} queued` : '',
-        ` · ${bind.submitted} sent · ${bind.throttled} throttled`, bind.rejected ? ` · ${bind.rejected} refused` : ''),
+      h('div', { class: 'detail', 'data-role': 'rate' }, \`\${rate(bind.submitRatePerSecond)} / \${limit} msg/s\`,
+        bind.throttledPerSecond ? \` · \${rate(bind.throttledPerSecond)} throttled/s\` : ''),
+      h('div', { class: 'detail' }, \`window \${bind.inFlight}/\${bind.window}\`, bind.queued ? \` · \${bind.queued} queued\` : '',
+        \` · \${bind.submitted} sent · \${bind.throttled} throttled\`, bind.rejected ? \` · \${bind.rejected} refused\` : ''),
     );
   }
   if (slot.leaseExpiresInMs !== undefined && slot.leaseExpiresInMs !== null) {
     children.push(h('div', { class: 'detail' }, slot.leaseExpiresInMs >= 0
-      ? `lease runs ${seconds(slot.leaseExpiresInMs)} more`
-      : `lease expired ${seconds(-slot.leaseExpiresInMs)} ago`,
-      bind ? ` · reported ${seconds(bind.reportedAgoMs)} ago` : ''));
+      ? \`lease runs \${seconds(slot.leaseExpiresInMs)} more\`
+      : \`lease expired \${seconds(-slot.leaseExpiresInMs)} ago\`,
+      bind ? \` · reported \${seconds(bind.reportedAgoMs)} ago\` : ''));
   } else if (slot.releasedBy) {
-    children.push(h('div', { class: 'detail' }, `released by ${slot.releasedBy}`));
+    children.push(h('div', { class: 'detail' }, \`released by \${slot.releasedBy}\`));
   }
   return h('div', {
-    class: `slot s-${slot.state}`,
-    'data-slot': `${account.id}#${slot.slot}`,
+    class: \`slot s-\${slot.state}\`,
+    'data-slot': \`\${account.id}#\${slot.slot}\`,
     'data-state': slot.state,
     'data-holder': slot.holder,
   }, children);
 }
 
 function queueText(depth) {
-  return depth ? `${depth.visible + depth.delayed} waiting · ${depth.inFlight} in flight` : 'unknown';
+  return depth ? \`\${depth.visible + depth.delayed} waiting · \${depth.inFlight} in flight\` : 'unknown';
 }
 
 function renderAccounts(view) {
@@ -241,9 +247,9 @@ function renderAccounts(view) {
     return h('section', { class: 'account', 'data-sub-account': account.id },
       h('header', {},
         h('h2', {}, account.id),
-        h('span', { class: 'pill' }, `${account.boundBinds} of ${account.bindCap} binds bound`),
-        h('span', { class: 'pill' }, `${rate(account.submitRatePerSecond)} msg/s of ${account.capacityPerSecond} bound capacity (${account.submitsPerSecondLimit}/s per bind)`),
-        h('span', { class: 'pill', 'data-role': 'queue' }, `queue: ${queueText(account.queue)}`),
+        h('span', { class: 'pill' }, \`\${account.boundBinds} of \${account.bindCap} binds bound\`),
+        h('span', { class: 'pill' }, \`\${rate(account.submitRatePerSecond)} msg/s of \${account.capacityPerSecond} bound capacity (\${account.submitsPerSecondLimit}/s per bind)\`),
+        h('span', { class: 'pill', 'data-role': 'queue' }, \`queue: \${queueText(account.queue)}\`),
         h('span', { class: 'pill', 'data-role': 'dlq' }, 'DLQ: ',
           dlqCount === undefined ? 'unknown' : chip(dlqCount > 0 ? 'failed' : 'free', String(dlqCount))),
       ),
@@ -256,7 +262,7 @@ function renderWorkers(view) {
   const rows = view.workers.map((worker) => h('tr', { 'data-worker': worker.workerId },
     h('td', { class: 'mono' }, worker.workerId),
     h('td', {}, !worker.alive ? chip('expired', 'silent') : worker.draining ? chip('unbinding', 'draining') : chip('bound', 'alive'), ' ',
-      h('span', { class: 'muted' }, worker.alive ? `for ${seconds(worker.aliveForMs)} unless renewed` : `since ${seconds(-worker.aliveForMs)}`)),
+      h('span', { class: 'muted' }, worker.alive ? \`for \${seconds(worker.aliveForMs)} unless renewed\` : \`since \${seconds(-worker.aliveForMs)}\`)),
     h('td', {}, String(worker.slotsHeld)),
     h('td', {}, String(worker.bindsBound)),
   ));
@@ -268,30 +274,32 @@ function renderMessages(view) {
   const rows = view.messages.map((message) => {
     const start = message.createdAtMs;
     const changes = h('div', { class: 'timeline' }, message.changes.map((change, index) =>
-      h('span', { class: 'step' }, chip(change.state), ' ', h('span', { class: 'muted mono' }, index === 0 ? clock(change.atMs) : `+${seconds(change.atMs - start)}`))));
+      h('span', { class: 'step' }, chip(change.state), ' ', h('span', { class: 'muted mono' }, index === 0 ? clock(change.atMs) : \`+\${seconds(change.atMs - start)}\`))));
     const parts = message.parts.length === 0 ? [h('span', { class: 'muted' }, 'not submitted yet')]
       : message.parts.map((part) => h('div', { class: 'receipt' },
-        `part ${part.partNumber}/${message.totalParts} `, chip(part.status), ' ',
-        part.smscMessageId ? h('span', { class: 'mono' }, `SMSC ${part.smscMessageId}`) : h('span', { class: 'muted' }, 'no SMSC id'),
+        \`part \${part.partNumber}/\${message.totalParts} \`, chip(part.status), ' ',
+        part.smscMessageId ? h('span', { class: 'mono' }, \`SMSC \${part.smscMessageId}\`) : h('span', { class: 'muted' }, 'no SMSC id'),
         part.receiptStatus ? h('span', {}, ' · receipt ', h('b', {}, part.receiptStatus),
-          part.receiptErrorCode ? ` err ${part.receiptErrorCode}` : '',
-          part.receiptAtMs ? h('span', { class: 'muted' }, ` at +${seconds(part.receiptAtMs - start)}`) : '') : '',
-        part.submitAttempts > 1 ? h('span', { class: 'muted' }, ` · ${part.submitAttempts} attempts`) : ''));
+          part.receiptErrorCode ? \` err \${part.receiptErrorCode}\` : '',
+          part.receiptAtMs ? h('span', { class: 'muted' }, \` at +\${seconds(part.receiptAtMs - start)}\`) : '') : '',
+        part.submitAttempts > 1 ? h('span', { class: 'muted' }, \` · \${part.submitAttempts} attempts\`) : ''));
     return h('tr', { 'data-message-id': message.messageId, 'data-status': message.status },
-      h('td', { class: 'mono' }, clock(message.updatedAtMs)),
+      h('td', { class: 'mono' }, clock(message.createdAtMs)),
       h('td', {}, h('div', { class: 'mono' }, message.messageId), h('div', { class: 'muted' }, message.subAccount)),
       h('td', {}, h('div', { class: 'mono' }, message.to || '–'), h('div', { class: 'muted' }, message.from || '')),
       h('td', { 'data-role': 'status' }, chip(message.status),
         message.inDoubt ? h('div', {}, chip('unknown', 'in doubt')) : null,
-        message.errorCode ? h('div', { class: 'muted mono', title: message.errorDescription || '' }, `error ${message.errorCode}`) : null),
+        message.errorCode ? h('div', { class: 'muted mono', title: message.errorDescription || '' }, \`error \${message.errorCode}\`) : null),
       h('td', {}, changes),
       h('td', {}, parts),
     );
   });
   document.getElementById('messages').replaceChildren(...(rows.length ? rows
-    : [h('tr', {}, h('td', { class: 'empty', colspan: 6 }, 'No messages yet: send one with the curl that npm start printed.'))]));
-  document.getElementById('messages-note').textContent = view.messagesReadAtMs
-    ? `(newest ${view.messages.length} by last update, read ${seconds(view.generatedAtMs - view.messagesReadAtMs)} ago)`
+    : [h('tr', {}, h('td', { class: 'empty', colspan: 6 }, view.messagesSinceMs
+      ? \`No message accepted since \${new Date(view.messagesSinceMs).toISOString().slice(0, 16).replace('T', ' ')} UTC.\`
+      : 'Messages could not be read.'))]));
+  document.getElementById('messages-note').textContent = view.messagesSinceMs
+    ? \`(newest \${view.messages.length} accepted since \${new Date(view.messagesSinceMs).toISOString().slice(0, 16).replace('T', ' ')} UTC)\`
     : '';
 }
 
@@ -301,30 +309,32 @@ function renderLegend() {
   document.getElementById('legend-messages').replaceChildren(h('b', {}, 'Messages'), ...entries(messageLegend));
 }
 
+/** status.json beside this page, whatever prefix serves it (\`/status\` locally, \`/v1/status\` in AWS). */
+const statusJsonPath = location.pathname.replace(/\\/+$/, '').replace(/[^/]*$/, 'status.json');
 let lastView;
 let lastOkAt = 0;
 function renderFreshness(error) {
   const badge = document.getElementById('freshness');
   if (!error && lastView) {
     badge.className = 'live';
-    badge.textContent = `● live · ${clock(lastView.generatedAtMs)}`;
+    badge.textContent = \`● live · \${clock(lastView.generatedAtMs)}\`;
   } else {
     badge.className = 'stale';
     badge.textContent = lastOkAt
-      ? `● not updating: last good read ${seconds(Date.now() - lastOkAt)} ago (${error})`
-      : `● cannot read the status (${error})`;
+      ? \`● not updating: last good read \${seconds(Date.now() - lastOkAt)} ago (\${error})\`
+      : \`● cannot read the status (\${error})\`;
   }
 }
 
 async function refresh() {
   try {
-    const response = await fetch('/status.json', { cache: 'no-store', signal: AbortSignal.timeout(5000) });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const response = await fetch(statusJsonPath, { cache: 'no-store', signal: AbortSignal.timeout(5000) });
+    if (!response.ok) throw new Error(\`HTTP \${response.status}\`);
     const view = await response.json();
     lastView = view;
     lastOkAt = Date.now();
     document.getElementById('problems').textContent =
-      view.problems.length ? `Could not read: ${view.problems.join(' · ')}` : '';
+      view.problems.length ? \`Could not read: \${view.problems.join(' · ')}\` : '';
     renderSummary(view);
     renderAccounts(view);
     renderWorkers(view);
@@ -338,7 +348,9 @@ async function refresh() {
 }
 
 renderLegend();
+document.getElementById('data-link').setAttribute('href', statusJsonPath);
 refresh();
 </script>
 </body>
 </html>
+`;

@@ -1,12 +1,13 @@
 /**
- * The status page's view model, from what the fleet writes: the leases table's slot and presence items
- * (docs/leases.md), message records (worker/records/MessageRecord.ts) and the send queues' attributes.
- * Pure: the reader (FleetStatusReader.ts) fetches, this decides what the page says. Items are read
+ * The status page's view model (the body of GET /status.json), from what the fleet writes: the leases
+ * table's slot and presence items (docs/leases.md), message records (worker/records/MessageRecord.ts,
+ * lambdas/shared/messageItem.ts) and the send queues' attributes. Pure: the reader
+ * (lambdas/shared/FleetStatusReader.ts) fetches, this decides what the page says. Items are read
  * defensively — a record another writer started, an older worker's presence without `binds` — and never
  * make the page fail.
  */
-import { isFinalState, type MessageState, messageStates } from '../../core/messageState.js';
-import type { BindReport } from '../../worker/leases/BindPresenceReporter.js';
+import type { BindReport } from './bindReport.js';
+import { isFinalState, type MessageState, messageStates } from './messageState.js';
 
 type Item = Readonly<Record<string, unknown>>;
 
@@ -30,15 +31,12 @@ export interface FleetStatusInput {
   /** `WORKERS` / `WORKER#<id>` items. */
   readonly presenceItems: readonly Item[];
   /**
-   * Message records, in any order: at least the latest `messageLimit` by `updatedAt` (see
-   * latestMessagesCutoff), which are shown.
+   * The latest accepted message records (the acceptance-time index: lambdas/shared/FleetStatusReader.ts),
+   * in any order; the newest `messageLimit` by `createdAt` are shown and counted.
    */
   readonly messageItems: readonly Item[];
-  /** When messageItems were read (they may be older than nowMs: the reader spaces out its scans). */
-  readonly messagesReadAtMs?: number;
-  /** Every record's `status` (at least), to count them by state; undefined when not counted yet. */
-  readonly statusItems?: readonly Item[];
-  readonly statusesReadAtMs?: number;
+  /** Epoch ms: the earliest acceptance time the read looked back to (the start of a UTC day). */
+  readonly messagesSinceMs?: number;
   readonly queues: Readonly<Record<string, { queue?: QueueAttributes; deadLetterQueue?: QueueAttributes }>>;
   /** Reads that failed, in words (shown on the page; the rest is still shown). */
   readonly problems?: readonly string[];
@@ -162,16 +160,21 @@ export interface FleetStatusView {
   readonly generatedAtMs: number;
   readonly subAccounts: readonly SubAccountView[];
   readonly workers: readonly WorkerView[];
+  /** The latest accepted, newest first. */
   readonly messages: readonly MessageView[];
-  readonly messagesReadAtMs: number | undefined;
-  /** Records by state, over the whole table; undefined until counted. */
-  readonly messageCounts: Readonly<Partial<Record<MessageState, number>>> | undefined;
-  readonly messagesCounted: number | undefined;
-  readonly messagesCountedAtMs: number | undefined;
+  /** Epoch ms: the read looked for messages accepted since then (undefined: not read). */
+  readonly messagesSinceMs: number | undefined;
+  /**
+   * The listed messages by state: a count over the latest `messagesCounted` accepted, NOT over the whole
+   * table (counting every record would be a Scan, which a production table cannot afford every second).
+   */
+  readonly messageCounts: Readonly<Partial<Record<MessageState, number>>>;
+  readonly messagesCounted: number;
   readonly problems: readonly string[];
 }
 
-const defaultMessageLimit = 20;
+/** Latest messages a view shows (and counts by state) unless told otherwise. */
+export const defaultStatusMessageLimit = 20;
 const bindStatuses = new Set<string>(['bound', 'binding', 'connecting', 'unbinding', 'closed']);
 
 export function buildFleetStatusView(input: FleetStatusInput): FleetStatusView {
@@ -219,47 +222,24 @@ export function buildFleetStatusView(input: FleetStatusInput): FleetStatusView {
     )
     .sort((a, b) => a.workerId.localeCompare(b.workerId));
 
-  const counted = input.statusItems?.map((item) => item.status).filter(isState);
-  let messageCounts: Partial<Record<MessageState, number>> | undefined;
-  if (counted !== undefined) {
-    messageCounts = {};
-    for (const state of counted) messageCounts[state] = (messageCounts[state] ?? 0) + 1;
-  }
   const messages = input.messageItems
     .map(parseMessage)
     .filter((m) => m !== undefined)
-    .sort(
-      (a, b) =>
-        b.updatedAtMs - a.updatedAtMs ||
-        b.createdAtMs - a.createdAtMs ||
-        a.messageId.localeCompare(b.messageId),
-    )
-    .slice(0, input.messageLimit ?? defaultMessageLimit);
+    .sort((a, b) => b.createdAtMs - a.createdAtMs || a.messageId.localeCompare(b.messageId))
+    .slice(0, input.messageLimit ?? defaultStatusMessageLimit);
+  const messageCounts: Partial<Record<MessageState, number>> = {};
+  for (const { status } of messages) messageCounts[status] = (messageCounts[status] ?? 0) + 1;
 
   return {
     generatedAtMs: nowMs,
     subAccounts,
     workers,
     messages,
-    messagesReadAtMs: input.messagesReadAtMs,
+    messagesSinceMs: input.messagesSinceMs,
     messageCounts,
-    messagesCounted: counted?.length,
-    messagesCountedAtMs: input.statusesReadAtMs,
+    messagesCounted: messages.length,
     problems: [...(input.problems ?? [])],
   };
-}
-
-/**
- * The smallest `updatedAt` the next read of the latest `limit` messages needs to fetch: the limit-th largest
- * among the items read last time (0 while there were fewer). Updates only raise a record's `updatedAt`, so
- * the limit-th largest never goes down, and every record that can be among the latest next time has an
- * `updatedAt` at least this — a filtered Scan returns just those instead of the whole table.
- */
-export function latestMessagesCutoff(items: readonly Item[], limit: number = defaultMessageLimit): number {
-  const updated = items
-    .map((item) => numberOf(item.updatedAt) ?? numberOf(item.createdAt) ?? 0)
-    .sort((a, b) => b - a);
-  return updated.length < limit ? 0 : (updated[limit - 1] ?? 0);
 }
 
 function isLeased(state: SlotState): boolean {
