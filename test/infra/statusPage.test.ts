@@ -3,8 +3,16 @@
  * by functions that can read and nothing else, and the messages table's acceptance-time index they read the
  * latest messages from (no Scan, and no index write per state change).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedIndex } from '../../core/tableKeys.js';
+import { repoPath } from '../../infra/paths.js';
+import type { ApiHandler } from '../../lambdas/shared/apiHandler.js';
+import { lambdaContext, proxyEvent } from '../unit/lambdas/fakes.js';
 import {
   type CfnResource,
   type CfnTemplate,
@@ -122,7 +130,56 @@ describe('the status page in the stack', () => {
     for (const grant of grants) expect(grant).toMatch(/^logs:(CreateLogStream|PutLogEvents) /);
   });
 
+  it('gives operators a policy that opens the status page and nothing else', () => {
+    const [, policy] =
+      resourcesOfType(template, 'AWS::IAM::ManagedPolicy').find(([, candidate]) =>
+        String(props(candidate).Description).includes('status page'),
+      ) ?? [];
+    const statements = (props(policy).PolicyDocument as { Statement: Statement[] }).Statement;
+    expect(statements.map((statement) => statement.Action)).toEqual(['execute-api:Invoke']);
+    const restApi = resourcesOfType(template, 'AWS::ApiGateway::RestApi')[0]?.[0];
+    const routes = [statements[0]?.Resource].flat().map((arn) => flatten(arn).split(`{Ref:${restApi}}`)[1]);
+    expect(routes.sort()).toEqual(['/v1/GET/status', '/v1/GET/status.json']);
+    expect(template.Outputs?.StatusReaderPolicyArn).toBeDefined();
+    expect(flatten(template.Outputs?.StatusPageUrl?.Value)).toMatch(/^https:\/\/.*\/status$/);
+  });
+
   it('still leaves no cdk-nag finding unacknowledged', () => {
     expect(findings(synth.report)).toEqual([]);
+  });
+});
+
+describe('the status page function’s bundle', () => {
+  it('carries the page itself: bundled as the stack bundles it, run from a folder with nothing else', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'status-page-bundle-'));
+    try {
+      // FleetFunction's esbuild options (ESM, one file, the createRequire banner); Node 20 runs this test.
+      await build({
+        entryPoints: [repoPath('lambdas/getStatusPage.ts')],
+        outfile: join(outdir, 'index.mjs'),
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        mainFields: ['module', 'main'],
+        minify: true,
+        banner: {
+          js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        },
+        logLevel: 'silent',
+      });
+      const { handler } = (await import(pathToFileURL(join(outdir, 'index.mjs')).href)) as {
+        handler: ApiHandler;
+      };
+      const page = await handler(
+        proxyEvent({ httpMethod: 'GET', path: '/status', resource: '/status' }),
+        lambdaContext(),
+      );
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('<title>smpp-fleet · live status</title>');
+      expect(page.headers?.['Content-Security-Policy']).toMatch(/script-src 'sha256-/);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
