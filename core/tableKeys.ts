@@ -20,7 +20,8 @@
  * when the record is created (the API's put, or the worker's claim of a message put straight on SQS) and
  * never change, and only keys are projected, so the index costs one write per message, not one per state
  * change. The shard (a hash of the message id) spreads a day's writes over `acceptedIndexShards` index
- * partitions, each good for ~1,000 writes/s.
+ * partitions, each good for ~1,000 writes/s. (Details and cost: docs/api.md, GET /status.)
+ *
  * - Receipts are correlated by the SMSC id under the sub-account (8x8 sends a receipt to any bind of the
  *   same system_id), normalised by worker/receipts/smscMessageId.ts so hex/decimal and letter case cannot split one id in two.
  *   `SUBMIT` and `RECEIPT` share a partition: one Query finds both, whichever came first.

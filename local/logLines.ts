@@ -1,13 +1,15 @@
 /**
  * `npm start` shows the fleet's JSON log lines (written for CloudWatch) as one readable line each: level,
  * message and what says most about it — a bind, an API request's method, path, status and time — and drops
- * the metric lines (embedded metric format), which only CloudWatch reads.
+ * the metric lines (embedded metric format), which only CloudWatch reads, and the status page's answered
+ * polls of GET /status.json (one a second per open tab would bury every other line).
  */
 
 interface LogEntry {
   level?: string;
   message?: string;
   _aws?: unknown;
+  route?: string;
   bind?: string;
   to?: string;
   method?: string;
@@ -27,6 +29,7 @@ export function summariseLogLine(line: string): string {
   }
   if (typeof entry !== 'object' || entry === null) return line;
   if (entry._aws) return '';
+  if (entry.route === 'GET /status.json' && entry.level === 'INFO') return '';
   const request =
     entry.method !== undefined && entry.path !== undefined
       ? `${entry.method} ${entry.path} → ${entry.statusCode ?? '?'} in ${entry.durationMs ?? '?'} ms`

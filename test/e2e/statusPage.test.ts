@@ -264,6 +264,8 @@ describe('status page (npm start, headless Chromium)', () => {
       .poll(() => fleet.output, { timeout: 10_000 })
       .toMatch(/\[api\] INFO request handled \(POST \/messages → 202 in [0-9.]+ ms[;)]/);
     expect(fleet.output).not.toMatch(/^\{|"_aws"/m);
+    // The page polls status.json every second; npm start does not print a line for each answered poll.
+    expect(fleet.output).not.toContain('GET /status.json');
 
     const row = page.locator(`[data-message-id="${messageId}"]`);
     await expect

@@ -17,6 +17,23 @@ describe('npm start’s log lines', () => {
     expect(summariseLogLine(line)).toBe('INFO request handled (POST /messages → 202 in 12.5 ms)');
   });
 
+  it('drops the status page’s answered polls, and keeps its failed ones', () => {
+    const poll = (level: string, statusCode: number) =>
+      JSON.stringify({
+        level,
+        message: level === 'INFO' ? 'request handled' : 'request failed',
+        route: 'GET /status.json',
+        method: 'GET',
+        path: '/status.json',
+        statusCode,
+        durationMs: 3,
+      });
+    expect(summariseLogLine(poll('INFO', 200))).toBe('');
+    expect(summariseLogLine(poll('ERROR', 500))).toBe(
+      'ERROR request failed (GET /status.json → 500 in 3 ms)',
+    );
+  });
+
   it('shows a worker line with its bind, and an error with its message', () => {
     expect(summariseLogLine(JSON.stringify({ level: 'INFO', message: 'bind status', bind: 'demo#0' }))).toBe(
       'INFO bind status (demo#0)',
