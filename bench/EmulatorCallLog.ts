@@ -8,9 +8,15 @@
  * `AWSEvents.PutEvents`), the table or queue it names, and what it carries: items written or read,
  * SQS entries, EventBridge entries, and request bytes (headers + body, as a size for NAT on paper).
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  type RecordedRequest,
+  readRecordedRequests,
+  requestHeader,
+  requestJson,
+} from '../test/support/recordedRequests.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,14 +33,6 @@ export interface RecordedCall {
   transactional: boolean;
   /** Request size: method line + headers + body. */
   requestBytes: number;
-}
-
-interface RecorderEntry {
-  headers: Record<string, string>;
-  method: string;
-  url: string;
-  body: string | null;
-  body_encoded: boolean;
 }
 
 const servicePrefixes: Array<[string, string]> = [
@@ -78,28 +76,9 @@ export class EmulatorCallLog {
   }
 
   calls(): RecordedCall[] {
-    this.#unreadable = 0;
-    let text = '';
-    try {
-      text = readFileSync(this.#path, 'utf8');
-    } catch {
-      return [];
-    }
-    const calls: RecordedCall[] = [];
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      // Both emulators append to this one file, and moto writes an entry and its newline in two writes:
-      // an entry of the other process can land between them, two entries on one line. A JSON string
-      // cannot hold an unescaped `}{"headers"`, so that is where one entry ends and the next begins.
-      for (const entry of line.split(/(?<=\})(?=\{"headers")/)) {
-        try {
-          calls.push(classify(JSON.parse(entry) as RecorderEntry));
-        } catch {
-          this.#unreadable += 1;
-        }
-      }
-    }
-    return calls;
+    const { requests, unreadable } = readRecordedRequests([this.#path]);
+    this.#unreadable = unreadable;
+    return requests.map(classify);
   }
 
   /** Recorded lines that could not be read (reported, so a count that is short says so). */
@@ -122,26 +101,15 @@ export class EmulatorCallLog {
   }
 }
 
-function header(headers: Record<string, string>, name: string): string {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
-  return '';
-}
-
-function classify(entry: RecorderEntry): RecordedCall {
-  const bodyText =
-    entry.body === null ? '' : entry.body_encoded ? Buffer.from(entry.body, 'base64').toString() : entry.body;
-  const amzTarget = header(entry.headers, 'X-Amz-Target');
+function classify(entry: RecordedRequest): RecordedCall {
+  const bodyText = entry.body;
+  const amzTarget = requestHeader(entry, 'X-Amz-Target');
   let operation = amzTarget || `${entry.method} ${entry.url}`;
   for (const [prefix, service] of servicePrefixes) {
     if (amzTarget.startsWith(prefix)) operation = service + amzTarget.slice(prefix.length);
   }
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(bodyText || '{}') as Record<string, unknown>;
-  } catch {
-    // Not JSON (a query-protocol call): counted by its operation only.
-  }
+  // {} for a query-protocol call: counted by its operation only.
+  const body = requestJson(entry);
   const headerBytes = Object.entries(entry.headers).reduce(
     (sum, [key, value]) => sum + key.length + value.length + 4,
     0,

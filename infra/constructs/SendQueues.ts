@@ -68,9 +68,15 @@ export class SendQueues extends Construct {
     return Stack.of(this).toJsonString(urls);
   }
 
-  /** Receive, extend visibility and delete on every send queue (not the DLQs: redrive is an operator's act). */
+  /**
+   * Receive, extend visibility and delete on every send queue (not the DLQs: redrive is an operator's act).
+   * Only what the worker calls: CDK's grantConsumeMessages adds GetQueueAttributes and GetQueueUrl, which
+   * it never calls (the IAM contract test, test/e2e/iamChecks.ts, lists any grant no call uses).
+   */
   grantConsume(grantee: iam.IGrantable): void {
-    for (const { queue } of this.bySubAccount.values()) queue.grantConsumeMessages(grantee);
+    for (const { queue } of this.bySubAccount.values()) {
+      queue.grant(grantee, 'sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage');
+    }
   }
 
   /** GetQueueAttributes on every send queue and its DLQ (the status page's depths); nothing else. */
@@ -81,7 +87,8 @@ export class SendQueues extends Construct {
     }
   }
 
+  /** SendMessage (which also authorizes SendMessageBatch) on every send queue; nothing else. */
   grantSend(grantee: iam.IGrantable): void {
-    for (const { queue } of this.bySubAccount.values()) queue.grantSendMessages(grantee);
+    for (const { queue } of this.bySubAccount.values()) queue.grant(grantee, 'sqs:SendMessage');
   }
 }

@@ -10,8 +10,8 @@
  * `secrets`, which would freeze the value at task start and show it to anyone who can describe tasks), so a
  * rotated password is picked up by the next bind.
  */
-import { Validations } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { PasswordSource, SubAccountConfig } from '../../core/fleetConfig.js';
@@ -28,6 +28,8 @@ export interface SmppPassword {
   readonly created: boolean;
   /** What the worker passes to GetSecretValue: the config's name or ARN, or the created secret's ARN. */
   readonly secretId: string;
+  /** The secret's ARN as a policy names it: `-??????` stands for the suffix AWS appends to a name. */
+  readonly policyArn: string;
 }
 
 /** A complete secret ARN ends in `-` and the six characters Secrets Manager appends to the name. */
@@ -60,9 +62,19 @@ export class SmppPasswords extends Construct {
     return { secretId: password.secretId };
   }
 
-  /** GetSecretValue and DescribeSecret on these secrets only. */
+  /**
+   * GetSecretValue on these secrets only (the worker calls nothing else; CDK's grantRead adds
+   * DescribeSecret), and decrypting with a secret's own KMS key if it has one.
+   */
   grantRead(grantee: iam.IGrantable): void {
-    for (const { secret } of this.bySubAccount.values()) secret.grantRead(grantee);
+    for (const { secret, policyArn } of this.bySubAccount.values()) {
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['secretsmanager:GetSecretValue'],
+        resourceArns: [policyArn],
+      });
+      secret.encryptionKey?.grantDecrypt(grantee);
+    }
   }
 
   private secretFor(
@@ -72,16 +84,25 @@ export class SmppPasswords extends Construct {
   ): Omit<SmppPassword, 'subAccountId'> {
     if ('secretId' in source) {
       const { secretId } = source;
+      const complete = completeSecretArn.test(secretId);
+      const policyArn = complete
+        ? secretId
+        : secretId.startsWith('arn:')
+          ? `${secretId}-??????`
+          : Stack.of(this).formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName: `${secretId}-??????`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            });
       const secret = secretId.startsWith('arn:')
         ? secretsmanager.Secret.fromSecretAttributes(
             this,
             subAccountId,
-            completeSecretArn.test(secretId)
-              ? { secretCompleteArn: secretId }
-              : { secretPartialArn: secretId },
+            complete ? { secretCompleteArn: secretId } : { secretPartialArn: secretId },
           )
         : secretsmanager.Secret.fromSecretNameV2(this, subAccountId, secretId);
-      return { secret, created: false, secretId };
+      return { secret, created: false, secretId, policyArn };
     }
     const secret = new secretsmanager.Secret(this, subAccountId, {
       secretName: smppPasswordSecretName(resourcePrefix, subAccountId),
@@ -98,6 +119,6 @@ export class SmppPasswords extends Construct {
         'Lambda can change it at 8x8. After 8x8 issues a new one the operator puts it as a new secret version ' +
         'and the workers read it at their next bind.',
     });
-    return { secret, created: true, secretId: secret.secretArn };
+    return { secret, created: true, secretId: secret.secretArn, policyArn: secret.secretArn };
   }
 }

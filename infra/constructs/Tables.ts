@@ -39,6 +39,20 @@ const noPitrReasons: Partial<Record<TableId, string>> = {
     'within one lease period, and restoring old fencing tokens would be wrong.',
 };
 
+/** By table: the records (worker/records), receipt correlation (worker/records) and bind leases (worker/leases). */
+const workerTableActions: Readonly<Record<TableId, readonly string[]>> = {
+  messages: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  correlation: [
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:BatchWriteItem',
+  ],
+  leases: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  idempotency: [],
+};
+
 function attribute(key: KeyAttribute): dynamodb.Attribute {
   return { name: key.name, type: key.type as dynamodb.AttributeType };
 }
@@ -93,8 +107,15 @@ export class Tables extends Construct {
     this.itemsOnly = itemsOnly;
   }
 
-  /** Read and write items in every table: the worker owns records, correlation, idempotency and leases. */
+  /**
+   * What the worker's code calls on each table, and nothing more: the IAM contract test
+   * (test/e2e/iamChecks.ts) evaluates every call of the whole-fleet runs against these grants and lists any
+   * grant no call uses. The worker never touches the idempotency table (an SQS request's key becomes its
+   * message id, core/messageId.ts).
+   */
   grantWorker(grantee: iam.IGrantable): void {
-    for (const table of Object.values(this.itemsOnly)) table.grantReadWriteData(grantee);
+    for (const [tableId, actions] of Object.entries(workerTableActions)) {
+      if (actions.length > 0) this.itemsOnly[tableId as TableId].grant(grantee, ...actions);
+    }
   }
 }

@@ -48,6 +48,11 @@ export interface StartAwsEmulatorOptions {
   startTimeoutMs?: number;
   /** Progress lines from the first-time install. @default stderr */
   log?: (line: string) => void;
+  /**
+   * Append every request the emulator serves to this file as a JSON line (moto's request recorder, on from
+   * the start): the tests read who called what from it (test/support/recordedRequests.ts). @default off
+   */
+  recordRequestsTo?: string;
 }
 
 export class EmulatorStartError extends Error {
@@ -70,7 +75,17 @@ export async function startAwsEmulator(options: StartAwsEmulatorOptions = {}): P
   const child: EmulatorProcess = spawn(
     python,
     ['-u', launcherPath, '--host', '127.0.0.1', '--port', String(options.port ?? 0)],
-    { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+    {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        PYTHONUNBUFFERED: '1',
+        ...(options.recordRequestsTo === undefined
+          ? {}
+          : { MOTO_RECORDER_FILEPATH: options.recordRequestsTo, MOTO_ENABLE_RECORDING: 'true' }),
+      },
+    },
   );
   running.add(child);
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));

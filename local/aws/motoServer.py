@@ -18,6 +18,10 @@ Why not plain `moto_server` — what this adds, all before moto handles its firs
   {"event": "listening", "host": "127.0.0.1", "port": 49152}
 - No orphans. When the parent closes our stdin (it exited, crashed or was killed), we exit too.
 - Quiet. Werkzeug's per-request access log is switched off; it costs CPU and nobody reads it.
+- Whole lines in the request recording. moto's recorder (on when MOTO_ENABLE_RECORDING is set: the tests
+  read who called what from it) appends each request from whichever thread serves it, an entry and its
+  newline in two writes; concurrent SQS requests could interleave. One lock keeps every entry on a line
+  of its own.
 - Atomic DynamoDB requests. moto serves requests on threads and does not promise that a conditional write
   is atomic against a concurrent one; a race test once saw two UpdateItems conditioned on the same version
   both succeed (not reproduced in isolation: test/integration/aws/conditionalWrites.test.ts guards it).
@@ -103,6 +107,23 @@ def add_account_to_event_envelope() -> None:
     EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = '{"account": "<account>", ' + template[1:]
 
 
+def serialise_request_recording() -> None:
+    from moto.moto_api._internal.recorder.models import Recorder
+
+    record = getattr(Recorder, "_record_request", None)
+    if not callable(record):
+        warn("moto's request recorder changed; recording lock not applied")
+        return
+    lock = threading.Lock()
+
+    @functools.wraps(record)
+    def locked(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with lock:
+            return record(*args, **kwargs)
+
+    Recorder._record_request = locked  # type: ignore[method-assign]
+
+
 def exit_when_stdin_closes() -> None:
     def watch() -> None:
         try:
@@ -141,6 +162,7 @@ def main() -> None:
     cache_jsonpath_parsing()
     skip_sqs_message_counts_inside_send_and_receive()
     add_account_to_event_envelope()
+    serialise_request_recording()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     from moto.moto_server.werkzeug_app import (

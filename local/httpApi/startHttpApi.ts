@@ -39,6 +39,12 @@ export interface StartHttpApiOptions {
   host?: string;
   /** The handlers' environment (core/apiEnv.ts names); process.env is not read. */
   env: Env;
+  /**
+   * Variables one route's handler gets on top of `env`, as each route is a function of its own in AWS
+   * (e.g. its own AWS access key id, so the IAM contract test can tell who made a call). A route with
+   * extra variables gets its own SDK clients; the others share one set.
+   */
+  routeEnv?: Partial<Record<ApiRouteId, Env>>;
   /** Served before the API's routes. */
   extraRoutes?: readonly LocalRoute[];
   /** Replaces a route's handler (tests that inspect the events). */
@@ -137,13 +143,21 @@ function isValidResult(result: unknown): result is APIGatewayProxyResult {
 }
 
 export async function startHttpApi(options: StartHttpApiOptions): Promise<HttpApi> {
-  const resources = new ApiResources(options.env);
+  const shared = new ApiResources(options.env);
+  const resourcesByRoute = new Map<ApiRouteId, ApiResources>(
+    Object.entries(options.routeEnv ?? {}).map(([routeId, env]) => [
+      routeId as ApiRouteId,
+      new ApiResources({ ...options.env, ...env }),
+    ]),
+  );
+  const resourcesFor = (routeId: ApiRouteId) => resourcesByRoute.get(routeId) ?? shared;
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const stage = options.stage ?? 'local';
   const handlers = new Map<ApiRouteId, ApiHandler>(
     apiRoutes.map((route) => [
       route.id,
-      options.handlers?.[route.id] ?? lazyApiHandler(() => apiHandlerFactories[route.id](resources)),
+      options.handlers?.[route.id] ??
+        lazyApiHandler(() => apiHandlerFactories[route.id](resourcesFor(route.id))),
     ]),
   );
   let port = 0;
@@ -296,7 +310,9 @@ export async function startHttpApi(options: StartHttpApiOptions): Promise<HttpAp
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }).then(() => resources.destroy());
+      }).then(() => {
+        for (const resources of [shared, ...resourcesByRoute.values()]) resources.destroy();
+      });
       return stopped;
     },
   };

@@ -29,6 +29,7 @@ import {
   wrongFinalStates,
 } from './fleetChecks.js';
 import { countBy, type Fleet, pollUntil, smppPassword } from './fleetHarness.js';
+import { describeIamContract, fleetIamContract } from './iamChecks.js';
 import { keyedTwice, messageMix, outcomeRules, type PlannedMessage, subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
@@ -300,4 +301,20 @@ describe('idempotency', () => {
     expect(Object.keys(perDestination)).toHaveLength(half);
     expect(Object.values(perDestination).filter((count) => count !== 1)).toEqual([]);
   }, 240_000);
+});
+
+describe('IAM', () => {
+  it('calls only what the stack’s roles allow, over TLS only, and the roles grant nothing the fleet does not use', async () => {
+    const contract = await fleetIamContract(fleet());
+    console.info(describeIamContract(contract));
+    expect(contract.unreadable).toBe(0);
+    expect(contract.evaluated.worker ?? 0).toBeGreaterThan(0);
+    expect(contract.evaluated['api postMessage'] ?? 0).toBeGreaterThan(0);
+    expect(contract.evaluated['api postMessageBatch'] ?? 0).toBeGreaterThan(0);
+    expect(contract.evaluated['api getMessage'] ?? 0).toBeGreaterThan(0);
+    expect(contract.denied).toEqual([]);
+    // The queues' TLS-only policy is part of what was evaluated: the same call over plain HTTP is refused.
+    expect(contract.plainHttpAnswer).toMatchObject({ allowed: false });
+    expect(contract.unexplainedGrants).toEqual([]);
+  }, 60_000);
 });

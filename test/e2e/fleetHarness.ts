@@ -37,6 +37,7 @@ import { apiEnv } from '../../core/apiEnv.js';
 import { type FleetConfigInput, parseFleetConfig } from '../../core/fleetConfig.js';
 import { isFinalState, type MessageState } from '../../core/messageState.js';
 import { leasePartitionKey, workerEnv } from '../../core/tableKeys.js';
+import { apiRoutes } from '../../lambdas/routes.js';
 import { emulatorCredentials, emulatorRegion } from '../../local/aws/AwsEmulator.js';
 import { createFleetResources, type FleetResources } from '../../local/aws/createFleetResources.js';
 import { type HttpApi, startHttpApi } from '../../local/httpApi/startHttpApi.js';
@@ -46,6 +47,7 @@ import {
   type SmscSimulatorOptions,
 } from '../../local/smsc-simulator/SmscSimulator.js';
 import type { MessageRecord } from '../../worker/records/MessageRecord.js';
+import { principalKeys } from '../support/iamContract.js';
 import { readMessageRecords } from '../support/messageRecords.js';
 import { countBy, pollUntil, sleep, withDeadline } from '../support/poll.js';
 import { sendToQueue } from '../support/sendQueue.js';
@@ -299,6 +301,8 @@ export interface Fleet {
   readonly api: HttpApi;
   /** The endpoint the API (and, with `workersThroughProxy`, the workers) reach AWS through. */
   readonly awsProxy: AwsEndpointProxy;
+  /** Where the emulators record every request they serve (test/support/recordedRequests.ts). */
+  readonly recordedRequestFiles: readonly string[];
   /** Spawns one more worker (`<name>-w<n>`). */
   spawnWorker(): WorkerProcess;
   /** Puts bodies straight into the send queue (SendMessageBatch); returns each one's message id. */
@@ -340,7 +344,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   );
   mkdirSync(logDir, { recursive: true });
 
-  const [aws, dynamo] = await Promise.all([startEmulatorFixture(), startEmulatorFixture()]);
+  // Every request both emulators serve, for the IAM contract (test/support/iamContract.ts).
+  const recordedRequestFiles = ['aws', 'dynamodb'].map((which) => join(logDir, `requests-${which}.jsonl`));
+  const [aws, dynamo] = await Promise.all(
+    recordedRequestFiles.map((path) => startEmulatorFixture({ recordRequestsTo: path })),
+  );
+  if (aws === undefined || dynamo === undefined) throw new Error('two emulators expected');
   const sim = new SmscSimulator({
     accounts: [{ systemId: subAccount, password: smppPassword, maxBinds: 4, submitsPerSecond: 50 }],
     receiptDelayMs: 50,
@@ -397,9 +406,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         [apiEnv.metricsDisabled]: 'true',
         [apiEnv.awsEndpointUrl]: awsProxy.url,
         [apiEnv.awsRegion]: emulatorRegion,
-        [apiEnv.awsAccessKeyId]: emulatorCredentials.accessKeyId,
         [apiEnv.awsSecretAccessKey]: emulatorCredentials.secretAccessKey,
       },
+      // Each route signs as its own function's role, as in AWS.
+      routeEnv: Object.fromEntries(
+        apiRoutes.map((route) => [route.id, { [apiEnv.awsAccessKeyId]: principalKeys.apiRoute(route.id) }]),
+      ),
     });
 
     const endpoints: NodeJS.ProcessEnv = options.workersThroughProxy
@@ -422,7 +434,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       [workerEnv.metricsIntervalMs]: '1000',
       ...endpoints,
       [workerEnv.awsRegion]: emulatorRegion,
-      AWS_ACCESS_KEY_ID: emulatorCredentials.accessKeyId,
+      // Signs as the task role (the IAM contract tells the workers' calls from the test's by it).
+      AWS_ACCESS_KEY_ID: principalKeys.worker,
       AWS_SECRET_ACCESS_KEY: emulatorCredentials.secretAccessKey,
       [passwordEnv]: smppPassword,
     });
@@ -467,6 +480,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       events: drain,
       api: httpApi,
       awsProxy,
+      recordedRequestFiles,
       spawnWorker,
       // Every body with a key here is valid, so each keyed one takes its key's id.
       send: (bodies) => sendToQueue(aws.sqs, queueUrl, bodies, { subAccount, concurrency: 4 }),

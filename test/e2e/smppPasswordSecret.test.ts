@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { metricNames } from '../../core/metrics.js';
 import { emittedMetrics } from '../support/metricContract.js';
 import { pollUntil, smppPassword } from './fleetHarness.js';
+import { describeIamContract, fleetIamContract } from './iamChecks.js';
 import { subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
@@ -76,4 +77,18 @@ describe('the SMPP password in Secrets Manager', () => {
     );
     expect(f.stats().binds.rejected['invalid-password']).toBe(0);
   }, 120_000);
+});
+
+describe('IAM', () => {
+  it('calls only what the stack’s roles allow, reading the password secret among them', async () => {
+    const contract = await fleetIamContract(fleet());
+    console.info(describeIamContract(contract));
+    expect(contract.unreadable).toBe(0);
+    expect(contract.denied).toEqual([]);
+    expect(
+      contract.called.filter((call) =>
+        call.includes('secretsmanager:GetSecretValue on secret:acme-smpp-password-'),
+      ),
+    ).toHaveLength(1);
+  }, 60_000);
 });

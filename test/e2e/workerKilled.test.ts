@@ -30,6 +30,7 @@ import {
   wrongFinalStates,
 } from './fleetChecks.js';
 import { pollUntil } from './fleetHarness.js';
+import { describeIamContract, fleetIamContract } from './iamChecks.js';
 import { messageMix, outcomeRules, type PlannedMessage, subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
@@ -199,4 +200,13 @@ describe('a worker killed with SIGKILL mid-stream', () => {
     console.info(`simulator: ${describeSimulator(stats)}`);
     expect(brokenSimulatorLimits(stats)).toEqual([]);
   });
+});
+
+describe('IAM', () => {
+  it('calls only what the stack’s roles allow, through the takeover', async () => {
+    const contract = await fleetIamContract(fleet());
+    console.info(describeIamContract(contract));
+    expect(contract.unreadable).toBe(0);
+    expect(contract.denied).toEqual([]);
+  }, 60_000);
 });

@@ -20,6 +20,7 @@ import {
   wrongFinalStates,
 } from './fleetChecks.js';
 import { pollUntil } from './fleetHarness.js';
+import { describeIamContract, fleetIamContract } from './iamChecks.js';
 import { messageMix, outcomeRules, type PlannedMessage, subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
@@ -128,4 +129,14 @@ describe('a worker stopped with SIGTERM during traffic', () => {
     });
     expect(counted()).toBe(accepted);
   });
+});
+
+describe('IAM', () => {
+  it('calls only what the stack’s roles allow, removing the stopped worker’s presence among them', async () => {
+    const contract = await fleetIamContract(fleet());
+    console.info(describeIamContract(contract));
+    expect(contract.unreadable).toBe(0);
+    expect(contract.denied).toEqual([]);
+    expect(contract.called).toContain('worker: dynamodb:DeleteItem on table/{prefix}-bind-leases');
+  }, 60_000);
 });

@@ -204,9 +204,8 @@ describe('worker task role', () => {
     const secrets = statements.filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith('secretsmanager:')),
     );
-    expect(new Set(secrets.flatMap(actionsOf))).toEqual(
-      new Set(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']),
-    );
+    // GetSecretValue only: what the worker calls (the IAM contract in the whole-fleet tests checks it).
+    expect(new Set(secrets.flatMap(actionsOf))).toEqual(new Set(['secretsmanager:GetSecretValue']));
     const createdSecretId = logicalIdOf(
       'AWS::SecretsManager::Secret',
       (properties) => properties.Name === 'smpp-fleet/smpp-password/acme_marketing',
@@ -226,13 +225,15 @@ describe('worker task role', () => {
     }
   });
 
-  it('writes to its tables and puts events on its bus', () => {
+  it('writes to its tables (never the API’s idempotency keys) and puts events on its bus', () => {
     const statements = statementsOfRole(taskRoleLogicalId());
     const dynamodb = statements.filter((statement) => actionsOf(statement).includes('dynamodb:UpdateItem'));
-    const tableArns = tableIds.map(
-      (id) =>
-        `{${logicalIdOf('AWS::DynamoDB::Table', (properties) => properties.TableName === tableName(id))}.Arn}`,
-    );
+    const tableArns = tableIds
+      .filter((id) => id !== 'idempotency')
+      .map(
+        (id) =>
+          `{${logicalIdOf('AWS::DynamoDB::Table', (properties) => properties.TableName === tableName(id))}.Arn}`,
+      );
     expect(dynamodb.flatMap(resourcesOf).sort()).toEqual(tableArns.sort());
     const busId = logicalIdOf('AWS::Events::EventBus', (properties) => properties.Name === eventBusNameFor());
     const putEvents = statements.filter((statement) => actionsOf(statement).includes('events:PutEvents'));

@@ -38,7 +38,7 @@ describe('secrets by ARN, plain SMPP and the operator’s own Elastic IPs', () =
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Action: 'secretsmanager:GetSecretValue',
             // A partial ARN (no 6-character suffix) matches the secret's versions of the name only.
             Resource: [`${partialArn}-??????`, completeArn],
           }),

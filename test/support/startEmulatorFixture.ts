@@ -8,7 +8,12 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type AwsEmulator, clientConfig, startAwsEmulator } from '../../local/aws/AwsEmulator.js';
+import {
+  type AwsEmulator,
+  clientConfig,
+  type StartAwsEmulatorOptions,
+  startAwsEmulator,
+} from '../../local/aws/AwsEmulator.js';
 
 export interface EmulatorFixture {
   emulator: AwsEmulator;
@@ -23,9 +28,11 @@ export interface EmulatorFixture {
   stop(): Promise<void>;
 }
 
-export async function startEmulatorFixture(): Promise<EmulatorFixture> {
+export async function startEmulatorFixture(
+  options: Pick<StartAwsEmulatorOptions, 'recordRequestsTo'> = {},
+): Promise<EmulatorFixture> {
   const started = performance.now();
-  const emulator = await startAwsEmulator();
+  const emulator = await startAwsEmulator(options);
   const startedInMs = performance.now() - started;
   const config = clientConfig(emulator.endpoint);
   const dynamodb = new DynamoDBClient(config);
