@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { detailTypes } from '../../core/events.js';
+import type { FleetStatusView } from '../../core/fleetStatusView.js';
 import { messageIdForIdempotencyKey } from '../../core/messageId.js';
 import type { MessageState } from '../../core/messageState.js';
 import type { MessageRecord } from '../../worker/records/MessageRecord.js';
@@ -305,10 +306,19 @@ describe('idempotency', () => {
 
 describe('IAM', () => {
   it('calls only what the stack’s roles allow, over TLS only, and the roles grant nothing the fleet does not use', async () => {
-    const contract = await fleetIamContract(fleet());
+    const f = fleet();
+    // An operator's look at the status page, so its routes' calls are evaluated too.
+    const page = await fetch(`${f.api.url}/status`);
+    expect(page.status).toBe(200);
+    const status = (await (await fetch(`${f.api.url}/status.json`)).json()) as FleetStatusView;
+    expect(status.problems).toEqual([]);
+    expect(status.messages.length).toBeGreaterThan(0);
+
+    const contract = await fleetIamContract(f);
     console.info(describeIamContract(contract));
     expect(contract.unreadable).toBe(0);
     expect(contract.evaluated.worker ?? 0).toBeGreaterThan(0);
+    expect(contract.evaluated['api getStatus'] ?? 0).toBeGreaterThan(0);
     expect(contract.evaluated['api postMessage'] ?? 0).toBeGreaterThan(0);
     expect(contract.evaluated['api postMessageBatch'] ?? 0).toBeGreaterThan(0);
     expect(contract.evaluated['api getMessage'] ?? 0).toBeGreaterThan(0);
