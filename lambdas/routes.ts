@@ -34,6 +34,12 @@ export interface ApiRoute {
   /** Environment variables the handler reads (the SDK's own AWS_* are set by Lambda itself). */
   readonly env: readonly ApiEnvName[];
   readonly access: RouteAccess;
+  /**
+   * Who calls it, and so which managed policy allows it (IAM mode): `callers` — systems that send (the
+   * stack's CallerPolicy); `operators` — people watching the fleet (StatusReaderPolicy). The status page
+   * lists recent messages of every sub-account, which a sending system has no need to see.
+   */
+  readonly audience: 'callers' | 'operators';
 }
 
 const observability = [apiEnv.logLevel, apiEnv.maskPhoneNumbers] as const;
@@ -52,6 +58,7 @@ export const apiRoutes = [
       ...observability,
     ],
     access: { messagesTable: ['read', 'write'], idempotencyTable: 'readWrite', sendQueues: 'send' },
+    audience: 'callers',
   },
   {
     id: 'postMessageBatch',
@@ -65,6 +72,7 @@ export const apiRoutes = [
       ...observability,
     ],
     access: { messagesTable: ['read', 'write'], sendQueues: 'send' },
+    audience: 'callers',
   },
   {
     id: 'getMessage',
@@ -72,6 +80,7 @@ export const apiRoutes = [
     entry: 'lambdas/getMessage.ts',
     env: [apiEnv.messagesTable, ...observability],
     access: { messagesTable: ['read'] },
+    audience: 'callers',
   },
   {
     id: 'getOpenApi',
@@ -79,6 +88,7 @@ export const apiRoutes = [
     entry: 'lambdas/getOpenApi.ts',
     env: [apiEnv.publicBaseUrl, ...observability],
     access: {},
+    audience: 'callers',
   },
   {
     id: 'getStatusPage',
@@ -86,6 +96,7 @@ export const apiRoutes = [
     entry: 'lambdas/getStatusPage.ts',
     env: [...observability],
     access: {},
+    audience: 'operators',
   },
   {
     id: 'getStatus',
@@ -100,6 +111,7 @@ export const apiRoutes = [
     ],
     // Reads only: the status page must never be able to change what it shows.
     access: { leasesTable: 'query', messagesTable: ['latest'], sendQueues: 'depth' },
+    audience: 'operators',
   },
 ] as const satisfies readonly ApiRoute[];
 

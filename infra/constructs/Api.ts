@@ -63,9 +63,9 @@ export class Api extends Construct {
   public readonly functions: ReadonlyMap<ApiRouteId, FleetFunction>;
   public readonly accessLogGroup: logs.LogGroup;
   public readonly requestValidator: apigateway.RequestValidator;
-  /** IAM mode: attach to the roles and users that may call the API. */
+  /** IAM mode: attach to the roles and users that may send: every route whose audience is `callers`. */
   public readonly callerPolicy?: iam.ManagedPolicy;
-  /** IAM mode: attach to operators who may only look: GET /status and GET /status.json, nothing else. */
+  /** IAM mode: attach to operators: the status page (GET /status, GET /status.json), nothing else. */
   public readonly statusReaderPolicy?: iam.ManagedPolicy;
   /** api-key mode: the usage plan and its first key (the value is in the console / get-api-key). */
   public readonly usagePlan?: apigateway.UsagePlan;
@@ -250,13 +250,15 @@ export class Api extends Construct {
           new iam.PolicyStatement({
             actions: ['execute-api:Invoke'],
             // A path parameter matches any one segment: execute-api ARNs hold the request's path.
-            resources: (props.routes ?? apiRoutes).map((route) =>
-              this.restApi.arnForExecuteApi(
-                route.method,
-                route.path.replace(/\{[^}]+\}/g, '*'),
-                apiStageName,
+            resources: (props.routes ?? apiRoutes)
+              .filter((route) => route.audience === 'callers')
+              .map((route) =>
+                this.restApi.arnForExecuteApi(
+                  route.method,
+                  route.path.replace(/\{[^}]+\}/g, '*'),
+                  apiStageName,
+                ),
               ),
-            ),
           }),
         ],
       });
@@ -267,7 +269,7 @@ export class Api extends Construct {
           new iam.PolicyStatement({
             actions: ['execute-api:Invoke'],
             resources: (props.routes ?? apiRoutes)
-              .filter((route) => route.id === 'getStatus' || route.id === 'getStatusPage')
+              .filter((route) => route.audience === 'operators')
               .map((route) => this.restApi.arnForExecuteApi(route.method, route.path, apiStageName)),
           }),
         ],

@@ -130,16 +130,27 @@ describe('the status page in the stack', () => {
     for (const grant of grants) expect(grant).toMatch(/^logs:(CreateLogStream|PutLogEvents) /);
   });
 
-  it('gives operators a policy that opens the status page and nothing else', () => {
+  /** The routes a managed policy (found by a word of its description) lets its holder invoke. */
+  function invokedRoutes(describedAs: string): string[] {
     const [, policy] =
       resourcesOfType(template, 'AWS::IAM::ManagedPolicy').find(([, candidate]) =>
-        String(props(candidate).Description).includes('status page'),
+        String(props(candidate).Description).includes(describedAs),
       ) ?? [];
     const statements = (props(policy).PolicyDocument as { Statement: Statement[] }).Statement;
     expect(statements.map((statement) => statement.Action)).toEqual(['execute-api:Invoke']);
     const restApi = resourcesOfType(template, 'AWS::ApiGateway::RestApi')[0]?.[0];
-    const routes = [statements[0]?.Resource].flat().map((arn) => flatten(arn).split(`{Ref:${restApi}}`)[1]);
-    expect(routes.sort()).toEqual(['/v1/GET/status', '/v1/GET/status.json']);
+    return [statements[0]?.Resource]
+      .flat()
+      .map((arn) => flatten(arn).split(`{Ref:${restApi}}`)[1] ?? '')
+      .sort();
+  }
+
+  it('gives operators a policy that opens the status page and nothing else, and callers none for it', () => {
+    expect(invokedRoutes('status page')).toEqual(['/v1/GET/status', '/v1/GET/status.json']);
+    // Sending systems do not see other sub-accounts' latest messages.
+    expect(invokedRoutes('call the smpp-fleet send API').filter((route) => route.includes('status'))).toEqual(
+      [],
+    );
     expect(template.Outputs?.StatusReaderPolicyArn).toBeDefined();
     expect(flatten(template.Outputs?.StatusPageUrl?.Value)).toMatch(/^https:\/\/.*\/status$/);
   });
