@@ -26,7 +26,7 @@ import {
   wrongFinalStates,
 } from './fleetChecks.js';
 import { type Fleet, pollUntil } from './fleetHarness.js';
-import { describeIamContract, fleetIamContract } from './iamChecks.js';
+import { describeIamContractOf } from './iamChecks.js';
 import { messageMix, outcomeRules, type PlannedMessage } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
@@ -202,11 +202,4 @@ describe('AWS unreachable for a few seconds during traffic, twice', () => {
   });
 });
 
-describe('IAM', () => {
-  it('calls only what the stack’s roles allow, through the outage and after', async () => {
-    const contract = await fleetIamContract(fleet());
-    console.info(describeIamContract(contract));
-    expect(contract.unreadable).toBe(0);
-    expect(contract.denied).toEqual([]);
-  }, 60_000);
-});
+describeIamContractOf(fleet, 'through the outage and after');

@@ -7,6 +7,7 @@
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
+import { describe, expect, it } from 'vitest';
 import { FleetFunction } from '../../infra/constructs/FleetFunction.js';
 import type { SmppFleetStack } from '../../infra/SmppFleetStack.js';
 import { emulatorAccountId, emulatorRegion } from '../../local/aws/AwsEmulator.js';
@@ -222,4 +223,29 @@ export function describeIamContract(contract: FleetIamContract): string {
     `IAM: ${contract.requestsRecorded} requests recorded (${contract.unreadable} unreadable); calls evaluated: ` +
     `${perRole}; denied ${contract.denied.length}; granted and unused ${contract.unexplainedGrants.length}`
   );
+}
+
+/**
+ * A whole-fleet file's IAM test: every call of its run allowed by the stack, and the calls that only its
+ * scenario makes (`mustCall`: a key of grantsWithoutACallHere, or a pattern) among them.
+ */
+export function describeIamContractOf(
+  fleet: () => Fleet,
+  scenario: string,
+  mustCall: ReadonlyArray<string | RegExp> = [],
+): void {
+  describe('IAM', () => {
+    it(`calls only what the stack’s roles allow, ${scenario}`, async () => {
+      const contract = await fleetIamContract(fleet());
+      console.info(describeIamContract(contract));
+      expect(contract.unreadable).toBe(0);
+      expect(contract.denied).toEqual([]);
+      for (const wanted of mustCall) {
+        const made = contract.called.filter((call) =>
+          typeof wanted === 'string' ? call === wanted : wanted.test(call),
+        );
+        expect(made, `a call ${String(wanted)}`).not.toEqual([]);
+      }
+    }, 60_000);
+  });
 }

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { metricNames } from '../../core/metrics.js';
 import { emittedMetrics } from '../support/metricContract.js';
 import { pollUntil, smppPassword } from './fleetHarness.js';
-import { describeIamContract, fleetIamContract } from './iamChecks.js';
+import { describeIamContractOf } from './iamChecks.js';
 import { subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
@@ -79,16 +79,6 @@ describe('the SMPP password in Secrets Manager', () => {
   }, 120_000);
 });
 
-describe('IAM', () => {
-  it('calls only what the stack’s roles allow, reading the password secret among them', async () => {
-    const contract = await fleetIamContract(fleet());
-    console.info(describeIamContract(contract));
-    expect(contract.unreadable).toBe(0);
-    expect(contract.denied).toEqual([]);
-    expect(
-      contract.called.filter((call) =>
-        call.includes('secretsmanager:GetSecretValue on secret:acme-smpp-password-'),
-      ),
-    ).toHaveLength(1);
-  }, 60_000);
-});
+describeIamContractOf(fleet, 'reading the password secret among them', [
+  /secretsmanager:GetSecretValue on secret:acme-smpp-password-/,
+]);

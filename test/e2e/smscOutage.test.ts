@@ -22,7 +22,7 @@ import {
   wrongFinalStates,
 } from './fleetChecks.js';
 import { pollUntil } from './fleetHarness.js';
-import { describeIamContract, fleetIamContract } from './iamChecks.js';
+import { describeIamContractOf } from './iamChecks.js';
 import { messageMix, outcomeRules, type PlannedMessage } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
@@ -142,12 +142,6 @@ describe('the SMSC drops every connection, refuses binds for a while, then recov
   });
 });
 
-describe('IAM', () => {
-  it('calls only what the stack’s roles allow, waiting messages’ visibility changes among them', async () => {
-    const contract = await fleetIamContract(fleet());
-    console.info(describeIamContract(contract));
-    expect(contract.unreadable).toBe(0);
-    expect(contract.denied).toEqual([]);
-    expect(contract.called).toContain('worker: sqs:ChangeMessageVisibility on {prefix}-send-acme');
-  }, 60_000);
-});
+describeIamContractOf(fleet, 'waiting messages’ visibility changes among them', [
+  'worker: sqs:ChangeMessageVisibility on {prefix}-send-acme',
+]);

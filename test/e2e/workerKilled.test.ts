@@ -30,7 +30,7 @@ import {
   wrongFinalStates,
 } from './fleetChecks.js';
 import { pollUntil } from './fleetHarness.js';
-import { describeIamContract, fleetIamContract } from './iamChecks.js';
+import { describeIamContractOf } from './iamChecks.js';
 import { messageMix, outcomeRules, type PlannedMessage, subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
@@ -202,11 +202,4 @@ describe('a worker killed with SIGKILL mid-stream', () => {
   });
 });
 
-describe('IAM', () => {
-  it('calls only what the stack’s roles allow, through the takeover', async () => {
-    const contract = await fleetIamContract(fleet());
-    console.info(describeIamContract(contract));
-    expect(contract.unreadable).toBe(0);
-    expect(contract.denied).toEqual([]);
-  }, 60_000);
-});
+describeIamContractOf(fleet, 'through the takeover');

@@ -20,7 +20,7 @@ import {
   wrongFinalStates,
 } from './fleetChecks.js';
 import { pollUntil } from './fleetHarness.js';
-import { describeIamContract, fleetIamContract } from './iamChecks.js';
+import { describeIamContractOf } from './iamChecks.js';
 import { messageMix, outcomeRules, type PlannedMessage, subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
 
@@ -131,12 +131,6 @@ describe('a worker stopped with SIGTERM during traffic', () => {
   });
 });
 
-describe('IAM', () => {
-  it('calls only what the stack’s roles allow, removing the stopped worker’s presence among them', async () => {
-    const contract = await fleetIamContract(fleet());
-    console.info(describeIamContract(contract));
-    expect(contract.unreadable).toBe(0);
-    expect(contract.denied).toEqual([]);
-    expect(contract.called).toContain('worker: dynamodb:DeleteItem on table/{prefix}-bind-leases');
-  }, 60_000);
-});
+describeIamContractOf(fleet, 'removing the stopped worker’s presence among them', [
+  'worker: dynamodb:DeleteItem on table/{prefix}-bind-leases',
+]);
