@@ -6,7 +6,14 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detailTypes, messageEventId } from '../../../core/events.js';
 import { parseFleetConfig } from '../../../core/fleetConfig.js';
-import { earlyReceiptKey, messageKey, submitCorrelationKey } from '../../../core/tableKeys.js';
+import {
+  acceptedIndex,
+  acceptedIndexAttributes,
+  acceptedIndexPartitions,
+  earlyReceiptKey,
+  messageKey,
+  submitCorrelationKey,
+} from '../../../core/tableKeys.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
 import type { DeliveryReceipt } from '../../../worker/receipts/deliveryReceipt.js';
 import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
@@ -167,6 +174,77 @@ describe('claim', () => {
       apiRequestId: 'r-1',
       to: '+6591234567',
     });
+  });
+
+  it('puts a message it creates into the acceptance-time index once: a claim and a validation failure', async () => {
+    // A day no other test writes on, so the index partitions hold only these two.
+    const now = Date.UTC(2030, 0, 15, 10);
+    const { record, token } = await claimNew('indexed', now);
+    const ids = [`IDX-${counter}`];
+    await submitAll(record, token, ids);
+    await store.applyReceipt({ subAccount, receipt: receipt(ids[0] ?? ''), now: now + 5_000 });
+
+    const invalid = planSend(
+      {
+        sqsMessageId: 'bad-idx',
+        queueUrl: 'q',
+        body: '{"subAccount":"acme"}',
+        attributes: {},
+        receiveCount: 1,
+      },
+      { subAccount, maxParts: 10 },
+    );
+    if (invalid.kind !== 'invalid') throw new Error('expected invalid');
+    const failed = validationFailureRecord(invalid, subAccount, now + 1_000);
+    await store.recordValidationFailure(failed, publish);
+
+    // Delivered since, but its index keys are what its creation wrote: the receipt changed neither.
+    const stored = await store.getMessage(record.messageId);
+    expect(stored).toMatchObject({
+      status: 'delivered',
+      createdAt: now,
+      ...acceptedIndexAttributes(record.messageId, now),
+    });
+    const found: string[] = [];
+    for (const partition of acceptedIndexPartitions(now)) {
+      const page = await aws().documentClient.send(
+        new QueryCommand({
+          TableName: resources.tables.messages,
+          IndexName: acceptedIndex.indexName,
+          KeyConditionExpression: 'acceptedShard = :shard',
+          ExpressionAttributeValues: { ':shard': partition },
+        }),
+      );
+      found.push(...(page.Items ?? []).map((item) => String(item.pk)));
+    }
+    expect(found.sort()).toEqual([messageKey(record.messageId).pk, messageKey(failed.messageId).pk].sort());
+  });
+
+  it('keeps the index keys of a record the API wrote when it claims it', async () => {
+    const plan = sendPlan();
+    const api = acceptedIndexAttributes(plan.messageId, 5);
+    await aws().documentClient.send(
+      new PutCommand({
+        TableName: resources.tables.messages,
+        Item: {
+          ...messageKey(plan.messageId),
+          messageId: plan.messageId,
+          subAccount,
+          status: 'accepted',
+          createdAt: 5,
+          ...api,
+        },
+      }),
+    );
+    await store.claim({
+      messageId: plan.messageId,
+      initial: initialRecord(plan, 1, Date.UTC(2026, 11, 3)),
+      claimToken: 't-idx',
+      claimOwner: 'w',
+      now: Date.UTC(2026, 11, 3),
+      claimTtlMs: 60_000,
+    });
+    expect(await store.getMessage(plan.messageId)).toMatchObject({ createdAt: 5, ...api });
   });
 
   it('reports a submitted record as done, and a released one is resumed', async () => {
