@@ -108,8 +108,11 @@ const subAccountSchema = z
         error: `must be at most ${maxBindsPerSystemId}: 8x8 rejects more binds than that per sub-account`,
       })
       .default(maxBindsPerSystemId),
-    /** Agreed with 8x8 per customer; about 50 in most cases. */
-    submitsPerSecond: z.number().positive().max(1_000).default(50),
+    /**
+     * Agreed with 8x8 per customer; about 50 in most cases. Whole numbers only: the SMSC counts whole
+     * submits per second, and the bind's limiter allows a whole number per window.
+     */
+    submitsPerSecond: positiveInt(1, 1_000, 'submits per second').default(50),
     /** submit_sm awaiting their resp per bind: 30 sustains 50/s up to a 600 ms round trip at even pacing. */
     window: positiveInt(1, 1_000, 'PDUs').default(30),
     /** Longest text accepted, in parts; longer texts fail with a clear reason, never truncated. */
@@ -117,8 +120,14 @@ const subAccountSchema = z
     receiptIdFormat: z.enum(messageIdFormats).default('text'),
     respIdFormat: z.enum(messageIdFormats).default('text'),
     password: passwordSourceSchema,
-    /** Path to a PEM file of CAs to trust instead of the system's (tests and local TLS only). */
+    /**
+     * CA certificates to trust for this sub-account's TLS, in PEM: the PEM text itself, or the path of a PEM
+     * file (read and checked when the worker starts). Added to Node's bundled CAs unless
+     * `caReplacesSystemStore` (local TLS tests; a deployed stack refuses it: infra/loadFleetConfig.ts).
+     */
     caCertificatePem: z.string().min(1).optional(),
+    /** Trust only `caCertificatePem`, not Node's bundled CAs. */
+    caReplacesSystemStore: z.boolean().default(false),
     enquireLinkIntervalMs: positiveInt(1_000, 600_000, 'milliseconds').default(30_000),
     requestTimeoutMs: positiveInt(100, 300_000, 'milliseconds').default(10_000),
   })
@@ -184,6 +193,18 @@ const fleetConfigSchema = z
       bySystemId.set(account.systemId, [...(bySystemId.get(account.systemId) ?? []), index]);
     });
     for (const [systemId, indexes] of bySystemId) {
+      // 8x8 sends receipts and inbound messages to a receiver or transceiver bind of the same system_id.
+      const modes = indexes.map((index) => config.subAccounts[index]?.bindMode);
+      if (!modes.some((mode) => mode !== 'transmitter')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['subAccounts', indexes[0] ?? 0, 'bindMode'],
+          message:
+            `"transmitter" binds never receive delivery receipts or inbound messages, and no sub-account ` +
+            `binds as system_id "${systemId}" in receiver or transceiver mode: every message asking for a ` +
+            'receipt would wait for ever. Use "transceiver" (the default)',
+        });
+      }
       const total = indexes.reduce((sum, index) => sum + (config.subAccounts[index]?.bindCap ?? 0), 0);
       if (indexes.length > 1 && total > maxBindsPerSystemId) {
         ctx.addIssue({

@@ -7,7 +7,9 @@
  * Ctrl-C (or SIGTERM) stops everything and leaves no process behind.
  *
  * FLEET_CONFIG=<file> runs the same fleet against another config (a real 8x8 sub-account, another SMSC);
- * the simulator then serves only the sub-accounts that point at it (127.0.0.1/localhost on SMSC_PORT).
+ * the simulator then serves only the sub-accounts that point at it (127.0.0.1/localhost on SMSC_PORT). The
+ * default config follows SMSC_PORT (local/localSmsc.ts). A worker that exits is said so and started again;
+ * one that keeps exiting stops the fleet (local/WorkerSupervisor.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,19 +18,22 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type FleetConfig, parseFleetConfig } from '../core/fleetConfig.js';
+import { parseFleetConfig } from '../core/fleetConfig.js';
 import { workerEnv } from '../core/tableKeys.js';
 import { clientConfig, startAwsEmulator } from './aws/AwsEmulator.js';
 import { createFleetResources } from './aws/createFleetResources.js';
 import { repoRoot } from './aws/ensureEmulator.js';
 import type { LocalRoute } from './httpApi/startHttpApi.js';
 import { startHttpApi } from './httpApi/startHttpApi.js';
+import { planLocalSmsc } from './localSmsc.js';
 import { summariseLogText, summariseOwnJsonLines } from './logLines.js';
 import { SmscSimulator } from './smsc-simulator/SmscSimulator.js';
+import { WorkerSupervisor } from './WorkerSupervisor.js';
 
 const apiPort = Number(process.env.PORT ?? 3000);
 const smscPort = Number(process.env.SMSC_PORT ?? 2775);
 const configPath = process.env.FLEET_CONFIG ?? `${repoRoot}/local/fleet.local.json`;
+const workerNames = ['worker-1', 'worker-2'];
 /** The simulator's password for every account it serves; workers get it through the env var their config names. */
 const simulatorPassword = 'local-pw';
 
@@ -44,12 +49,6 @@ const statusPageRedirect: LocalRoute = {
     response.end();
   },
 };
-
-function simulatedAccounts(config: FleetConfig) {
-  return config.subAccounts.filter(
-    (account) => (account.host === '127.0.0.1' || account.host === 'localhost') && account.port === smscPort,
-  );
-}
 
 function spawnWorker(name: string, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
@@ -85,7 +84,13 @@ function sayNodeVersionOnce(): void {
 }
 
 async function main(): Promise<void> {
-  const config = parseFleetConfig(JSON.parse(readFileSync(configPath, 'utf8')));
+  const plan = planLocalSmsc(parseFleetConfig(JSON.parse(readFileSync(configPath, 'utf8'))), {
+    port: smscPort,
+    portFromEnv: process.env.SMSC_PORT !== undefined,
+    defaultConfig: process.env.FLEET_CONFIG === undefined,
+  });
+  if ('problem' in plan) throw new Error(plan.problem);
+  const { config, simulated: accounts } = plan;
   say(`fleet config: ${configPath} (${config.subAccounts.map((a) => a.id).join(', ')})`);
   sayNodeVersionOnce();
 
@@ -105,7 +110,6 @@ async function main(): Promise<void> {
   );
   say(`AWS emulator at ${emulator.endpoint}: tables, queues + DLQs, event bus, example subscriber created`);
 
-  const accounts = simulatedAccounts(config);
   let simulator: SmscSimulator | undefined;
   if (accounts.length > 0) {
     simulator = new SmscSimulator({
@@ -148,9 +152,14 @@ async function main(): Promise<void> {
   });
   say(`API and status page on ${api.url.replace('127.0.0.1', 'localhost')}`);
 
-  const workers = ['worker-1', 'worker-2'].map((name) =>
-    spawnWorker(name, { ...sharedEnv, [workerEnv.workerId]: name, [workerEnv.healthPort]: '0' }),
-  );
+  let stop: (exitCode?: number) => Promise<void> = async () => {};
+  const supervisor = new WorkerSupervisor({
+    names: workerNames,
+    spawn: (name) =>
+      spawnWorker(name, { ...sharedEnv, [workerEnv.workerId]: name, [workerEnv.healthPort]: '0' }),
+    say,
+    onGiveUp: () => void stop(1),
+  });
 
   const first = config.subAccounts[0]?.id ?? 'demo';
   const base = `http://localhost:${api.port}`;
@@ -169,12 +178,13 @@ Ctrl-C stops everything.
 `);
 
   let stopping = false;
-  const stop = async () => {
+  stop = async (exitCode = 0) => {
     if (stopping) return;
     stopping = true;
+    supervisor.stopping();
     say('stopping: workers drain and unbind…');
     await Promise.all(
-      workers.map(
+      supervisor.workers.map(
         (worker) =>
           new Promise<void>((resolve) => {
             if (worker.exitCode !== null) return resolve();
@@ -189,7 +199,7 @@ Ctrl-C stops everything.
     await simulator?.stop();
     await emulator.stop();
     say('stopped');
-    process.exit(0);
+    process.exit(exitCode);
   };
   // `on`, not `once`: a second Ctrl-C (or a signal relayed by a wrapper) must not find no listener and kill
   // this process in the middle of the stop. `npm start` is `exec node --import tsx local/start.ts`:

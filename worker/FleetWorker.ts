@@ -11,7 +11,6 @@
  * finished or returned), unbind every bind after its outstanding resps, finish receipts and events, release
  * the leases so a replacement binds at once, remove this worker's presence.
  */
-import { readFileSync } from 'node:fs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -32,7 +31,7 @@ import type { AdaptiveInFlightLimit } from './runtime/AdaptiveInFlightLimit.js';
 import type { MetricsSample, SubAccountSample } from './runtime/FleetMetrics.js';
 import type { HealthReport } from './runtime/HealthServer.js';
 import { passwordProvider } from './runtime/passwordProvider.js';
-import type { WorkerSettings } from './runtime/workerSettings.js';
+import { trustedCertificates, type WorkerSettings } from './runtime/workerSettings.js';
 import { BindPool } from './sending/BindPool.js';
 import { MessageSender } from './sending/MessageSender.js';
 import { SqsSendConsumer } from './sending/SqsSendConsumer.js';
@@ -280,7 +279,8 @@ export class FleetWorker {
       secretsManager: this.#options.clients.secretsManager,
       env: this.#options.env,
     });
-    const caPem = config.caCertificatePem ? readFileSync(config.caCertificatePem, 'utf8') : undefined;
+    // The settings checked the certificates at start-up and put their text in the config (workerSettings.ts).
+    const caPem = trustedCertificates(config);
     const bind = new SmppBind({
       name: `${subAccount}#${slot}`,
       endpoint: { host: config.host, port: config.port, tls: config.tls, ...(caPem ? { caPem } : {}) },

@@ -3,8 +3,10 @@
  * name the variable. Only worker/main.ts calls this; the names come from core/tableKeys.ts `workerEnv`,
  * which the CDK stack and `npm start` also use to set them.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { rootCertificates } from 'node:tls';
 import { z } from 'zod';
 import { type FleetConfig, parseFleetConfig } from '../../core/fleetConfig.js';
 import { workerEnv } from '../../core/tableKeys.js';
@@ -78,10 +80,19 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
   if (urls.success) sendQueueUrls = urls.data;
   else problems.push(`${workerEnv.sendQueueUrls}: must be a JSON object of sub-account id → queue URL`);
 
-  for (const account of fleet?.subAccounts ?? []) {
+  fleet?.subAccounts.forEach((account, index) => {
     if (!sendQueueUrls[account.id])
       problems.push(`${workerEnv.sendQueueUrls}: no queue URL for sub-account "${account.id}"`);
-  }
+    if (account.caCertificatePem !== undefined) {
+      const ca = readCaCertificates(account.caCertificatePem);
+      if ('problem' in ca) {
+        problems.push(`${workerEnv.fleetConfig}: subAccounts[${index}].caCertificatePem: ${ca.problem}`);
+      } else {
+        // From here on the config holds the certificates themselves: nothing reads the file again.
+        account.caCertificatePem = ca.pem;
+      }
+    }
+  });
   if (problems.length > 0 || !fleet) throw new WorkerSettingsError(problems);
 
   return {
@@ -96,6 +107,56 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
     maskPhoneNumbers: vars[workerEnv.maskPhoneNumbers] === 'true',
     metricsIntervalMs: Number(vars[workerEnv.metricsIntervalMs]),
   };
+}
+
+/**
+ * The CAs a sub-account's TLS binds trust: Node's bundled ones plus the config's (its text, once the
+ * settings have read it), or the config's alone with `caReplacesSystemStore`; undefined: Node's default.
+ */
+export function trustedCertificates(
+  account: Pick<FleetConfig['subAccounts'][number], 'caCertificatePem' | 'caReplacesSystemStore'>,
+): string[] | undefined {
+  if (account.caCertificatePem === undefined) return undefined;
+  return account.caReplacesSystemStore
+    ? [account.caCertificatePem]
+    : [...rootCertificates, account.caCertificatePem];
+}
+
+const pemCertificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * A sub-account's `caCertificatePem`: PEM text, or the path of a PEM file. Every certificate in it must
+ * parse, and there must be one: a wrong value stops the worker at start-up with the reason, instead of
+ * failing each TLS bind later.
+ */
+export function readCaCertificates(value: string): { pem: string } | { problem: string } {
+  let text = value;
+  if (!value.includes('-----BEGIN')) {
+    try {
+      text = readFileSync(value, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      return {
+        problem: `cannot read the file "${value.slice(0, 200)}" (${code}); give the path of a PEM file or the PEM text itself`,
+      };
+    }
+  }
+  const certificates = text.match(pemCertificate) ?? [];
+  if (certificates.length === 0) {
+    return {
+      problem: 'holds no PEM certificate ("-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----")',
+    };
+  }
+  for (const [index, certificate] of certificates.entries()) {
+    try {
+      new X509Certificate(certificate);
+    } catch (error) {
+      return {
+        problem: `certificate ${index + 1} of ${certificates.length} does not parse: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
+  }
+  return { pem: certificates.join('\n') };
 }
 
 function safeJson(text: string): unknown {

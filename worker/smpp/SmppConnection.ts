@@ -24,8 +24,11 @@ export interface SmppEndpoint {
   host: string;
   port: number;
   tls: boolean;
-  /** Extra CA to trust (a self-signed SMSC in tests or a private CA); system CAs are used otherwise. */
-  caPem?: string;
+  /**
+   * The CAs to trust instead of Node's bundled ones (PEM; a list for several, e.g. the bundled ones plus a
+   * private CA: worker/FleetWorker.ts). Node's bundled CAs are used when absent.
+   */
+  caPem?: string | string[];
   /** TLS server name to verify; defaults to `host`. */
   servername?: string;
 }

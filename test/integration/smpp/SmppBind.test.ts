@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../../local/smsc-simulator/SmscSimulator.js';
+import { trustedCertificates } from '../../../worker/runtime/workerSettings.js';
 import { CommandStatus } from '../../../worker/smpp/commandStatus.js';
 import {
   SmppConnectionClosedError,
@@ -52,7 +53,20 @@ describe('SmppBind against the 8x8 simulator', () => {
     const bind = track(
       bindTo(port, {
         bindMode,
-        endpoint: { host: 'localhost', port, tls, ...(tls ? { caPem: sim.tlsCertificatePem } : {}) },
+        // TLS trusts what a worker trusts: Node's bundled CAs plus the sub-account's (the simulator's).
+        endpoint: {
+          host: 'localhost',
+          port,
+          tls,
+          ...(tls
+            ? {
+                caPem: trustedCertificates({
+                  caCertificatePem: sim.tlsCertificatePem,
+                  caReplacesSystemStore: false,
+                }),
+              }
+            : {}),
+        },
       }),
     );
     await startBound(bind);

@@ -143,6 +143,29 @@ describe('parseFleetConfig', () => {
     ]);
   });
 
+  it('refuses a rate the bind’s limiter cannot keep: submitsPerSecond is a whole number', () => {
+    expect(errorsOf({ subAccounts: [account({ submitsPerSecond: 49.5 })] })).toEqual([
+      { field: 'subAccounts[0].submitsPerSecond', message: 'must be a whole number of submits per second' },
+    ]);
+  });
+
+  it('refuses a system_id bound only as a transmitter: its receipts could never arrive', () => {
+    expect(errorsOf({ subAccounts: [account({ bindMode: 'transmitter' })] })).toEqual([
+      {
+        field: 'subAccounts[0].bindMode',
+        message: expect.stringMatching(/never receive delivery receipts.*system_id "acme_hq"/),
+      },
+    ]);
+    // A receiver of the same system_id gets them (8x8 sends receipts to any bind of the system_id).
+    const mixed = parseFleetConfig({
+      subAccounts: [
+        account({ id: 'out', systemId: 'shared', bindMode: 'transmitter', bindCap: 2 }),
+        account({ id: 'in', systemId: 'shared', bindMode: 'receiver', bindCap: 2 }),
+      ],
+    });
+    expect(mixed.subAccounts.map((entry) => entry.bindMode)).toEqual(['transmitter', 'receiver']);
+  });
+
   it('rejects both a region and a host', () => {
     expect(errorsOf({ subAccounts: [account({ region: 'sg', host: 'example.com' })] })).toEqual([
       { field: 'subAccounts[0].host', message: expect.stringMatching(/either region .* or host/) },

@@ -1,6 +1,17 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { workerEnv } from '../../../core/tableKeys.js';
-import { readWorkerSettings, WorkerSettingsError } from '../../../worker/runtime/workerSettings.js';
+import { generateLocalhostCertificate } from '../../../local/smsc-simulator/tlsCertificate.js';
+import {
+  readWorkerSettings,
+  trustedCertificates,
+  WorkerSettingsError,
+} from '../../../worker/runtime/workerSettings.js';
+
+const certificate = await generateLocalhostCertificate();
 
 const fleet = { subAccounts: [{ id: 'acme', password: { env: 'ACME_PASSWORD' } }] };
 
@@ -54,5 +65,60 @@ describe('readWorkerSettings', () => {
     expect(() => readWorkerSettings(env({ [workerEnv.fleetConfig]: '{not json' }))).toThrow(
       new RegExp(workerEnv.fleetConfig),
     );
+  });
+
+  describe('caCertificatePem', () => {
+    const withCa = (caCertificatePem: string) =>
+      env({
+        [workerEnv.fleetConfig]: JSON.stringify({
+          subAccounts: [{ id: 'acme', password: { env: 'ACME_PASSWORD' }, caCertificatePem }],
+        }),
+      });
+    const problemOf = (caCertificatePem: string) => {
+      try {
+        readWorkerSettings(withCa(caCertificatePem));
+      } catch (error) {
+        expect(error).toBeInstanceOf(WorkerSettingsError);
+        return String(error);
+      }
+      throw new Error('expected the settings to be refused');
+    };
+
+    it('takes the PEM text itself, as its name says', () => {
+      const settings = readWorkerSettings(withCa(certificate.certPem));
+      expect(settings.fleet.subAccounts[0]?.caCertificatePem).toContain('-----BEGIN CERTIFICATE-----');
+    });
+
+    it('takes the path of a PEM file and holds the file’s certificates from then on', () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'ca-')), 'ca.pem');
+      writeFileSync(path, certificate.certPem);
+      const settings = readWorkerSettings(withCa(path));
+      expect(settings.fleet.subAccounts[0]?.caCertificatePem).toBe(certificate.certPem.trim());
+    });
+
+    it('adds the certificates to Node’s bundled CAs, unless told to replace them', () => {
+      const account = readWorkerSettings(withCa(certificate.certPem)).fleet.subAccounts[0];
+      if (account === undefined) throw new Error('one sub-account expected');
+      expect(trustedCertificates(account)).toEqual([...rootCertificates, account.caCertificatePem]);
+      expect(trustedCertificates({ ...account, caReplacesSystemStore: true })).toEqual([
+        account.caCertificatePem,
+      ]);
+      expect(trustedCertificates({ ...account, caCertificatePem: undefined })).toBeUndefined();
+    });
+
+    it('refuses at start-up, naming the field and the path, a file that is not there', () => {
+      expect(problemOf('/no/such/ca.pem')).toMatch(
+        /FLEET_CONFIG: subAccounts\[0\]\.caCertificatePem: cannot read the file "\/no\/such\/ca\.pem" \(ENOENT\)/,
+      );
+    });
+
+    it('refuses text that holds no certificate, and a certificate that does not parse', () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'ca-')), 'notes.txt');
+      writeFileSync(path, 'not a certificate');
+      expect(problemOf(path)).toMatch(/caCertificatePem: holds no PEM certificate/);
+      expect(problemOf('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----')).toMatch(
+        /caCertificatePem: certificate 1 of 1 does not parse/,
+      );
+    });
   });
 });
