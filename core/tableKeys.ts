@@ -8,7 +8,7 @@
  * | table       | pk                                   | sk            | item                                                   |
  * | ----------- | ------------------------------------ | ------------- | ------------------------------------------------------ |
  * | messages    | `MSG#<messageId>`                    | `MSG`         | the message record, its parts (SMSC id, state) inside  |
- * | correlation | `SMSC#<subAccount>#<normalised id>`  | `SUBMIT`      | which message and part 8x8 gave this id to             |
+ * | correlation | `SMSC#<systemId>#<normalised id>`    | `SUBMIT`      | which message and part 8x8 gave this id to             |
  * |             |                                      | `RECEIPT`     | a receipt that came before its submit_sm_resp was kept |
  * | idempotency | `IDEM#<subAccount>#<idempotencyKey>` | `IDEM`        | the message id the key was first used for              |
  * | leases      | `LEASE#<subAccount>`                 | `SLOT#<n>`    | bind slot n (0..bindCap-1): holder, fence, expiry      |
@@ -22,8 +22,9 @@
  * change. The shard (a hash of the message id) spreads a day's writes over `acceptedIndexShards` index
  * partitions, each good for ~1,000 writes/s. (Details and cost: docs/api.md, GET /status.)
  *
- * - Receipts are correlated by the SMSC id under the sub-account (8x8 sends a receipt to any bind of the
- *   same system_id), normalised by worker/receipts/smscMessageId.ts so hex/decimal and letter case cannot split one id in two.
+ * - Receipts are correlated by the SMSC id under the SMPP system_id, not the sub-account: 8x8 sends a
+ *   receipt to any bind of the same system_id, so sub-accounts that share one must find each other's
+ *   submissions (a sub-account's system_id is its id unless the config says otherwise), normalised by worker/receipts/smscMessageId.ts so hex/decimal and letter case cannot split one id in two.
  *   `SUBMIT` and `RECEIPT` share a partition: one Query finds both, whichever came first.
  * - One Query on `LEASE#<subAccount>` lists every slot of a sub-account.
  * - TTL attribute `expiresAt`, epoch seconds, on messages, correlation and idempotency. DynamoDB deletes
@@ -178,13 +179,13 @@ export function acceptedIndexPartitions(atMs: number): string[] {
 }
 
 /** `normalisedSmscId` comes from worker/receipts/smscMessageId.ts `normaliseSmscMessageId`. */
-export function submitCorrelationKey(subAccount: string, normalisedSmscId: string): ItemKey {
-  return { pk: `SMSC#${subAccount}#${normalisedSmscId}`, sk: 'SUBMIT' };
+export function submitCorrelationKey(systemId: string, normalisedSmscId: string): ItemKey {
+  return { pk: `SMSC#${systemId}#${normalisedSmscId}`, sk: 'SUBMIT' };
 }
 
 /** A receipt kept because it arrived before the submit it belongs to was recorded. */
-export function earlyReceiptKey(subAccount: string, normalisedSmscId: string): ItemKey {
-  return { pk: `SMSC#${subAccount}#${normalisedSmscId}`, sk: 'RECEIPT' };
+export function earlyReceiptKey(systemId: string, normalisedSmscId: string): ItemKey {
+  return { pk: `SMSC#${systemId}#${normalisedSmscId}`, sk: 'RECEIPT' };
 }
 
 export function idempotencyKey(subAccount: string, key: string): ItemKey {

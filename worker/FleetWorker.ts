@@ -108,6 +108,9 @@ export class FleetWorker {
     const store = new DynamoDbMessageStore({
       client: clients.dynamo,
       tables: { messages: settings.messagesTable, correlation: settings.correlationTable },
+      systemIds: Object.fromEntries(
+        settings.fleet.subAccounts.map((account) => [account.id, account.systemId]),
+      ),
     });
     this.#publisher = new EventBridgePublisher({
       client: clients.eventBridge,

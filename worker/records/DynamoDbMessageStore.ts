@@ -65,6 +65,12 @@ export const dynamoDbMessageStoreOptionsSchema = z.object({
   batchLingerMs: z.int().min(0).max(100).default(5),
   /** Tries of a read-modify-write that keeps meeting concurrent changes. */
   maxConflictRetries: z.int().min(1).max(50).default(8),
+  /**
+   * Sub-account id → the SMPP system_id it binds as. Correlation items are keyed by system_id: 8x8 sends a
+   * receipt to any bind of the system_id, so two sub-accounts that share one find each other's submissions
+   * (core/tableKeys.ts). A sub-account not listed is its own system_id (the config's default).
+   */
+  systemIds: z.record(z.string(), z.string().min(1)).default({}),
 });
 export type DynamoDbMessageStoreOptions = z.input<typeof dynamoDbMessageStoreOptionsSchema> & {
   client: DynamoDBDocumentClient;
@@ -330,6 +336,11 @@ export class DynamoDbMessageStore implements MessageStore {
     });
   }
 
+  /** What correlation items are keyed by: the sub-account's system_id. */
+  #systemId(subAccount: string): string {
+    return this.#options.systemIds[subAccount] ?? subAccount;
+  }
+
   async applyReceipt(input: ApplyReceiptInput): Promise<ApplyReceiptResult> {
     const { subAccount, receipt, now } = input;
     const id = receipt.smscMessageId;
@@ -356,7 +367,7 @@ export class DynamoDbMessageStore implements MessageStore {
           new PutCommand({
             TableName: this.#options.tables.correlation,
             Item: {
-              ...earlyReceiptKey(subAccount, id),
+              ...earlyReceiptKey(this.#systemId(subAccount), id),
               ...stored,
               subAccount,
               expiresAt: correlationExpiresAt(now),
@@ -375,7 +386,10 @@ export class DynamoDbMessageStore implements MessageStore {
       return { kind: 'already-stored' };
     }
     const submitNow = correlationOf(
-      await this.#batcher.get(this.#options.tables.correlation, submitCorrelationKey(subAccount, id)),
+      await this.#batcher.get(
+        this.#options.tables.correlation,
+        submitCorrelationKey(this.#systemId(subAccount), id),
+      ),
     );
     if (submitNow !== undefined) return this.#applyToMessage(submitNow, receipt, now);
     return { kind: 'stored-early' };
@@ -400,7 +414,7 @@ export class DynamoDbMessageStore implements MessageStore {
         this.#client.send(
           new UpdateCommand({
             TableName: this.#options.tables.correlation,
-            Key: earlyReceiptKey(subAccount, normalisedSmscMessageId),
+            Key: earlyReceiptKey(this.#systemId(subAccount), normalisedSmscMessageId),
             UpdateExpression: 'SET unmatchedPublishedAt = :now',
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeValues: { ':now': now },
@@ -521,7 +535,7 @@ export class DynamoDbMessageStore implements MessageStore {
     await Promise.all(
       write.accepted.map((part) =>
         this.#batcher.put(correlation, {
-          ...submitCorrelationKey(write.subAccount, part.normalisedSmscMessageId),
+          ...submitCorrelationKey(this.#systemId(write.subAccount), part.normalisedSmscMessageId),
           messageId: write.messageId,
           partNumber: part.partNumber,
           totalParts,
@@ -536,7 +550,7 @@ export class DynamoDbMessageStore implements MessageStore {
         write.accepted.map(async (part) => {
           const item = await this.#batcher.get(
             correlation,
-            earlyReceiptKey(write.subAccount, part.normalisedSmscMessageId),
+            earlyReceiptKey(this.#systemId(write.subAccount), part.normalisedSmscMessageId),
           );
           return item === undefined
             ? undefined
@@ -637,7 +651,7 @@ export class DynamoDbMessageStore implements MessageStore {
         new QueryCommand({
           TableName: this.#options.tables.correlation,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': submitCorrelationKey(subAccount, id).pk },
+          ExpressionAttributeValues: { ':pk': submitCorrelationKey(this.#systemId(subAccount), id).pk },
           ConsistentRead: true,
         }),
         { abortSignal },

@@ -314,6 +314,71 @@ describe('recordSubmission and receipts', () => {
     expect(duplicate).toMatchObject({ kind: 'applied', changed: false, created: [] });
   });
 
+  it('matches a receipt that arrives on another sub-account’s bind of the same system_id, before or after its submit', async () => {
+    // Two sub-accounts binding as one system_id: 8x8 sends a receipt to any of their binds.
+    const shared = new DynamoDbMessageStore({
+      client: aws().documentClient,
+      tables: { messages: resources.tables.messages, correlation: resources.tables.correlation },
+      systemIds: { [subAccount]: 'acme-shared', 'acme-bulk': 'acme-shared' },
+    });
+    const before = await claimNew();
+    const [early, late] = [`SYS-E-${counter}`, `SYS-L-${counter}`];
+    expect(
+      await shared.applyReceipt({ subAccount: 'acme-bulk', receipt: receipt(early), now: Date.now() }),
+    ).toEqual({ kind: 'stored-early' });
+    const submittedEarly = await shared.recordSubmission({
+      base: before.record,
+      publish,
+      claimToken: before.token,
+      accepted: [{ partNumber: 1, smscMessageId: early, normalisedSmscMessageId: early }],
+      now: Date.now(),
+      settle: (base) =>
+        settleSubmission(
+          base,
+          [
+            {
+              partNumber: 1,
+              outcome: {
+                kind: 'accepted',
+                smscMessageId: early,
+                normalisedSmscMessageId: early,
+                attempts: 1,
+              },
+            },
+          ],
+          { now: Date.now(), lastReceive: false },
+        ),
+    });
+    expect(submittedEarly.record.status).toBe('delivered');
+
+    const after = await claimNew();
+    const submitted = await shared.recordSubmission({
+      base: after.record,
+      publish,
+      claimToken: after.token,
+      accepted: [{ partNumber: 1, smscMessageId: late, normalisedSmscMessageId: late }],
+      now: Date.now(),
+      settle: (base) =>
+        settleSubmission(
+          base,
+          [
+            {
+              partNumber: 1,
+              outcome: { kind: 'accepted', smscMessageId: late, normalisedSmscMessageId: late, attempts: 1 },
+            },
+          ],
+          { now: Date.now(), lastReceive: false },
+        ),
+    });
+    expect(submitted.record.status).toBe('submitted');
+    const applied = await shared.applyReceipt({
+      subAccount: 'acme-bulk',
+      receipt: receipt(late),
+      now: Date.now(),
+    });
+    expect(applied).toMatchObject({ kind: 'applied', changed: true, record: { status: 'delivered' } });
+  });
+
   it('keeps a receipt that beats its submit, and the submission applies it', async () => {
     const { record, token } = await claimNew();
     const id = `early-${counter}`;
