@@ -25,8 +25,9 @@ export const detailTypes = {
 export type DetailType = (typeof detailTypes)[keyof typeof detailTypes];
 
 /**
- * Why an `SMS Failed` was published: the final state, or `validation` for a request that never became a
- * valid message (its record is `failed`).
+ * Why an `SMS Failed` was published: the final state, or, for a request that never became a message to send
+ * (its record is `failed`), `validation` (it was invalid) or `idempotency-conflict` (put on SQS with an
+ * idempotency key already used for a different request: the first stands, this one is not sent).
  */
 export const failureReasons = [
   'undeliverable',
@@ -34,6 +35,7 @@ export const failureReasons = [
   'rejected',
   'failed',
   'validation',
+  'idempotency-conflict',
   'unknown',
 ] as const;
 export type FailureReason = (typeof failureReasons)[number];
@@ -48,6 +50,7 @@ export const eventTypes = {
   /** The fleet could not get it to 8x8 (retries exhausted, too many parts, …). */
   failed: 'TEXT_CARRIER_UNREACHABLE',
   validation: 'TEXT_INVALID',
+  'idempotency-conflict': 'TEXT_INVALID',
   unknown: 'TEXT_UNKNOWN',
   receiptUnmatched: 'TEXT_RECEIPT_UNMATCHED',
   inbound: 'TEXT_INBOUND',
@@ -65,6 +68,8 @@ export const defaultStatusDescriptions = {
   rejected: 'Rejected by 8x8 or the carrier',
   failed: 'The fleet could not submit the message',
   validation: 'The send request was invalid',
+  'idempotency-conflict':
+    'The idempotency key was already used for a different request; this one was not sent',
   unknown: 'The carrier did not report whether the message was delivered',
 } as const satisfies Record<'submitted' | 'delivered' | FailureReason, string>;
 
@@ -233,7 +238,8 @@ export function inboundEventId(subAccount: string, inboundMessageId: string): st
 
 /**
  * Which event a message state publishes, if any (accepted and submitting publish none). `failed` names both
- * the fleet's own failures and invalid requests: pass `validation` as the reason for the latter.
+ * the fleet's own failures and requests never sent: the record's reason (`validation`,
+ * `idempotency-conflict`) says which (worker/records/messageEvents.ts).
  */
 export function eventForState(
   state: MessageState,

@@ -235,7 +235,12 @@ export const messageRecordSchema = z
     clientReference: z.string().optional(),
     context: z.record(z.string(), z.string()).optional(),
     idempotencyKey: z.string().optional(),
-    reason: z.string().optional().describe('Why it failed: the final state, or `validation`.'),
+    reason: z
+      .string()
+      .optional()
+      .describe(
+        'Why it failed: the final state, or `validation` / `idempotency-conflict` for a request never sent.',
+      ),
     errorCode: z
       .string()
       .optional()

@@ -40,7 +40,7 @@ export interface StateChangeExtras {
 /** How the event's `messageStatus` spells each state (AWS End User Messaging writes upper case). */
 function messageStatusOf(state: MessageState, reason: FailureReason | undefined): string {
   if (state === 'submitted') return 'SUCCESSFUL';
-  if (reason === 'validation') return 'INVALID';
+  if (reason === 'validation' || reason === 'idempotency-conflict') return 'INVALID';
   return state.toUpperCase();
 }
 
@@ -56,12 +56,12 @@ export function stateChangeEvent(
 ): SmsEvent | undefined {
   const kind = eventForState(state);
   if (kind === undefined) return undefined;
-  // `validation` is the one reason the state alone does not tell (its state is `failed`).
+  // A request never sent is the one reason the state alone does not tell (its state is `failed`).
   const reason: FailureReason | undefined =
     kind.reason === undefined
       ? undefined
-      : state === 'failed' && record.reason === 'validation'
-        ? 'validation'
+      : state === 'failed' && (record.reason === 'validation' || record.reason === 'idempotency-conflict')
+        ? record.reason
         : kind.reason;
   const common = {
     eventId: messageEventId(record.messageId, state),

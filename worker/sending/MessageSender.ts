@@ -38,6 +38,7 @@ import { relativeValidityPeriod } from '../smpp/validityPeriod.js';
 import type { BindPool } from './BindPool.js';
 import type { PartAttempt, PartOutcome } from './PartOutcome.js';
 import {
+  idempotencyConflictRecord,
   initialRecord,
   planSend,
   type SendPlan,
@@ -235,6 +236,21 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     return { action: 'delete', outcome: 'invalid' };
   }
 
+  /** The first request under the key stands; this one ends as its own failed record, with its event. */
+  async #recordConflict(
+    plan: Extract<SendPlan, { kind: 'send' }>,
+    message: SendQueueMessage,
+  ): Promise<MessageDisposition> {
+    const record = idempotencyConflictRecord(plan, message, this.#now());
+    const result = await this.#store.recordValidationFailure(record, this.#publishFirst);
+    if (result.kind === 'exists') return this.#finishExisting(result.record);
+    this.#log.warn('idempotency key reused with a different request: recorded as failed, not sent', {
+      messageId: record.messageId,
+      firstMessageId: plan.messageId,
+    });
+    return { action: 'delete', outcome: 'invalid' };
+  }
+
   async #send(
     plan: Extract<SendPlan, { kind: 'send' }>,
     message: SendQueueMessage,
@@ -256,12 +272,7 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     );
     if (claim.kind === 'done') {
       if (claim.record.requestHash !== undefined && claim.record.requestHash !== plan.requestHash) {
-        this.#log.warn(
-          'idempotency key reused with a different request: the first one stands, this one is not sent',
-          {
-            messageId: plan.messageId,
-          },
-        );
+        return this.#recordConflict(plan, message);
       }
       return this.#finishExisting(claim.record);
     }

@@ -203,16 +203,64 @@ export function validationFailureRecord(
   subAccount: string,
   now: number,
 ): MessageRecord {
+  return unsentFailureRecord(
+    {
+      messageId: plan.messageId,
+      subAccount,
+      ...plan.known,
+      context: plan.known.context ?? {},
+      reason: 'validation',
+      errorCode: 'VALIDATION',
+      errorDescription: `The send request was invalid: ${plan.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
+      validationErrors: plan.errors,
+    },
+    now,
+  );
+}
+
+/**
+ * A request put on SQS with an idempotency key already used for a different request (the API answers 409
+ * for the same case). The first request stands under the key's message id; this one is recorded as failed
+ * under its SQS message's id, so redeliveries find it done and the producer learns from an `SMS Failed`
+ * (reason `idempotency-conflict`) that carries its clientReference and key.
+ */
+export function idempotencyConflictRecord(
+  plan: Extract<SendPlan, { kind: 'send' }>,
+  message: Pick<SendQueueMessage, 'queueUrl' | 'sqsMessageId'>,
+  now: number,
+): MessageRecord {
+  const { request } = plan;
+  return unsentFailureRecord(
+    {
+      messageId: messageIdForSqsMessage(message.queueUrl, message.sqsMessageId),
+      subAccount: request.subAccount,
+      to: request.to,
+      from: request.from,
+      ...(request.clientReference === undefined ? {} : { clientReference: request.clientReference }),
+      ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+      context: request.context ?? {},
+      reason: 'idempotency-conflict',
+      errorCode: 'IDEMPOTENCY_CONFLICT',
+      errorDescription:
+        `The idempotency key "${request.idempotencyKey ?? ''}" was first used for message ${plan.messageId} ` +
+        'with a different request; that one stands, this one was not sent',
+    },
+    now,
+  );
+}
+
+/** A request that never became a message to send: failed at once, with its event pending on the record. */
+function unsentFailureRecord(
+  fields: Pick<
+    MessageRecord,
+    'messageId' | 'subAccount' | 'context' | 'reason' | 'errorCode' | 'errorDescription'
+  > &
+    Partial<MessageRecord>,
+  now: number,
+): MessageRecord {
   const record: MessageRecord = {
-    messageId: plan.messageId,
-    subAccount,
-    ...plan.known,
-    context: plan.known.context ?? {},
+    ...fields,
     status: 'failed',
-    reason: 'validation',
-    errorCode: 'VALIDATION',
-    errorDescription: `The send request was invalid: ${plan.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
-    validationErrors: plan.errors,
     parts: [],
     createdAt: now,
     updatedAt: now,

@@ -127,6 +127,38 @@ describe('MessageSender', () => {
     expect(publisher.published).toHaveLength(1);
   });
 
+  it('records a reused idempotency key with a different request as failed with its own event, sending nothing more', async () => {
+    const { sender, store, publisher, bind } = setUp();
+    const first = { ...request, idempotencyKey: 'order-9', clientReference: 'first' };
+    await sender.handle(message(first), signal);
+    const conflicting = message({ ...first, text: 'Another code: 9999', clientReference: 'second' });
+    expect(await sender.handle(conflicting, signal)).toEqual({ action: 'delete', outcome: 'invalid' });
+    // Redelivered: finds its own record done and publishes nothing again.
+    expect(await sender.handle({ ...conflicting, receiveCount: 2 }, signal)).toMatchObject({
+      action: 'delete',
+    });
+
+    expect(bind.submitted).toHaveLength(1);
+    expect(store.messages.get(messageIdForIdempotencyKey('acme', 'order-9'))).toMatchObject({
+      status: 'submitted',
+      clientReference: 'first',
+    });
+    const failed = publisher.published.filter((event) => event.detailType === detailTypes.failed);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.detail).toMatchObject({
+      reason: 'idempotency-conflict',
+      eventType: 'TEXT_INVALID',
+      messageStatus: 'INVALID',
+      clientReference: 'second',
+      idempotencyKey: 'order-9',
+      messageStatusDescription: expect.stringContaining(messageIdForIdempotencyKey('acme', 'order-9')),
+    });
+    expect(store.messages.get(String(failed[0]?.detail.messageId))).toMatchObject({
+      status: 'failed',
+      reason: 'idempotency-conflict',
+    });
+  });
+
   it('records a final refusal as rejected and deletes the message', async () => {
     const { sender, bind, store } = setUp();
     bind.answers.push(refused(0x0b, 'ESME_RINVDSTADR', false));
