@@ -69,13 +69,21 @@ export class SendQueues extends Construct {
   }
 
   /**
-   * Receive, extend visibility and delete on every send queue (not the DLQs: redrive is an operator's act).
-   * Only what the worker calls: CDK's grantConsumeMessages adds GetQueueAttributes and GetQueueUrl, which
-   * it never calls (the IAM contract test, test/e2e/iamChecks.ts, lists any grant no call uses).
+   * Receive, extend visibility and delete on every send queue (not the DLQs: redrive is an operator's act),
+   * and send to it: a message that only waited is put back as a fresh copy before its receive count would
+   * send it to the DLQ (worker/sending/SqsSendConsumer.ts). Only what the worker calls: CDK's
+   * grantConsumeMessages adds GetQueueAttributes and GetQueueUrl, which it never calls (the IAM contract
+   * test, test/e2e/iamChecks.ts, lists any grant no call uses).
    */
   grantConsume(grantee: iam.IGrantable): void {
     for (const { queue } of this.bySubAccount.values()) {
-      queue.grant(grantee, 'sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage');
+      queue.grant(
+        grantee,
+        'sqs:ReceiveMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:SendMessage',
+      );
     }
   }
 

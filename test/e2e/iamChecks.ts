@@ -41,6 +41,10 @@ export const grantsWithoutACallHere: Readonly<Record<string, string>> = {
   'worker: sqs:ChangeMessageVisibility on {prefix}-send-acme':
     'A message waiting for a bind, or refused for a while, has its visibility extended or shortened ' +
     '(worker/sending/SqsSendConsumer.ts): called in the SMSC outage run (smscOutage.test.ts).',
+  'worker: sqs:SendMessage on {prefix}-send-acme':
+    'A message that only waited (no bind up, the worker stopping) is put back as a fresh copy when its next ' +
+    'receive would send it to the DLQ: called against the emulator in ' +
+    'test/integration/sending/SqsSendConsumer.test.ts.',
   'worker: dynamodb:UpdateItem on table/{prefix}-smsc-correlation':
     'A receipt that matched no record is marked once its unmatched event is published: only when 8x8 answers ' +
     'for a copy whose id was never recorded (a SIGKILL between submit and record may or may not make one); ' +

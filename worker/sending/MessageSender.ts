@@ -51,7 +51,17 @@ import { submitPart } from './submitPart.js';
 /** What the consumer does with the SQS message. */
 export type MessageDisposition =
   | { action: 'delete'; outcome: SendOutcome }
-  | { action: 'retry'; delaySeconds: number; outcome: SendOutcome };
+  | {
+      action: 'retry';
+      delaySeconds: number;
+      outcome: SendOutcome;
+      /**
+       * Set when this delivery only waited (no bind up, the worker stopping, another attempt's claim) and
+       * tried nothing that failed: it must not use up the queue's receive count, so the consumer may put the
+       * message back as a fresh copy under this message id (SqsSendConsumer).
+       */
+      waitedOnly?: { messageId: string };
+    };
 
 /** How a message's handling ended, for logs and metrics. */
 export type SendOutcome =
@@ -277,7 +287,12 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
       return this.#finishExisting(claim.record);
     }
     if (claim.kind === 'busy') {
-      return { action: 'retry', delaySeconds: Math.ceil(claim.retryAfterMs / 1_000), outcome: 'busy' };
+      return {
+        action: 'retry',
+        delaySeconds: Math.ceil(claim.retryAfterMs / 1_000),
+        outcome: 'busy',
+        waitedOnly: { messageId: plan.messageId },
+      };
     }
 
     const base = claim.record;
@@ -382,10 +397,16 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     const status = recorded.record.status;
     if (status === 'submitted' || status === 'delivered') return { action: 'delete', outcome: 'submitted' };
     if (isFinalState(status)) return { action: 'delete', outcome: 'failed' };
+    const waitedOnly = attempts.every(
+      ({ outcome }) =>
+        outcome.kind === 'accepted' ||
+        (outcome.kind === 'unsent' && (outcome.cause === 'no-bind' || outcome.cause === 'stopping')),
+    );
     return {
       action: 'retry',
       delaySeconds: this.#retryDelaySeconds(attempts, message.receiveCount),
       outcome: 'waiting',
+      ...(waitedOnly ? { waitedOnly: { messageId: plan.messageId } } : {}),
     };
   }
 

@@ -13,8 +13,9 @@
  * stop() are safe to call twice; start() after stop() resumes.
  */
 import { EventEmitter } from 'node:events';
-import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type Message, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { sqsMessageAttributes } from '../../core/messageId.js';
 import { queueSettings } from '../../core/tableKeys.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../records/WorkerLog.js';
 import { sleepUnlessAborted } from '../runtime/sleepUnlessAborted.js';
@@ -40,6 +41,8 @@ export const sqsSendConsumerOptionsSchema = z
     roomCheckMs: z.int().min(10).default(250),
     /** Visibility for a message whose handler threw (a store or publish failure). */
     failureRetrySeconds: z.int().min(0).max(43_200).default(10),
+    /** The queue's maxReceiveCount: SQS moves a message received more often than this to the DLQ. */
+    maxReceiveCount: z.int().min(1).default(queueSettings.maxReceiveCount),
   })
   .superRefine((options, ctx) => {
     if (options.heartbeatIntervalSeconds >= options.visibilityTimeoutSeconds) {
@@ -70,6 +73,8 @@ export interface SqsSendConsumerEvents {
   ];
   receiveFailed: [error: unknown];
   handlerFailed: [info: { sqsMessageId: string; error: unknown }];
+  /** A message that only waited was put back as a fresh copy (see #requeue). */
+  requeued: [info: { sqsMessageId: string; messageId: string; receiveCount: number }];
 }
 
 interface Held {
@@ -229,7 +234,12 @@ export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
         );
         action = disposition.action;
         if (disposition.action === 'delete') await this.#batcher.delete(receiptHandle);
-        else await this.#batcher.changeVisibility(receiptHandle, disposition.delaySeconds);
+        else if (
+          disposition.waitedOnly !== undefined &&
+          (await this.#requeue(message, disposition.waitedOnly.messageId, disposition.delaySeconds))
+        ) {
+          await this.#batcher.delete(receiptHandle);
+        } else await this.#batcher.changeVisibility(receiptHandle, disposition.delaySeconds);
       } catch (error) {
         action = 'failed';
         this.#log.error('send message handler failed; the message will come back', {
@@ -244,6 +254,39 @@ export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
       this.#wakeRoom?.();
     })().finally(() => this.#handlers.delete(handler));
     this.#handlers.add(handler);
+  }
+
+  /**
+   * Waiting is not failing: a message that only waited (no bind up, the worker stopping) and whose next
+   * receive would be its last before the DLQ is put back as a fresh copy (receive count 1) under the same
+   * message id, and the original deleted. Only then: most waits cost nothing extra. False when the copy
+   * could not be sent; the original is then returned as usual.
+   */
+  async #requeue(message: Message, messageId: string, delaySeconds: number): Promise<boolean> {
+    const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+    if (receiveCount < this.#options.maxReceiveCount - 1) return false;
+    try {
+      await this.#sqs.send(
+        new SendMessageCommand({
+          QueueUrl: this.#options.queueUrl,
+          MessageBody: message.Body ?? '',
+          DelaySeconds: Math.min(delaySeconds, 900),
+          MessageAttributes: {
+            ...message.MessageAttributes,
+            [sqsMessageAttributes.messageId]: { DataType: 'String', StringValue: messageId },
+          },
+        }),
+        { abortSignal: AbortSignal.timeout(this.#options.requestTimeoutMs) },
+      );
+      this.emit('requeued', { sqsMessageId: message.MessageId ?? '', messageId, receiveCount });
+      return true;
+    } catch (error) {
+      this.#log.warn('could not put a waiting message back as a fresh copy; returning it', {
+        messageId,
+        ...errorAttributes(error),
+      });
+      return false;
+    }
   }
 
   #waitForRoom(signal: AbortSignal): Promise<void> {

@@ -111,6 +111,58 @@ describe('SqsSendConsumer', () => {
     expect(counts).toEqual([1, 2]);
   });
 
+  it('puts back a message that only waited as a fresh copy before SQS would send it to the DLQ, under the same message id', async () => {
+    // A queue that gives up after 3 receives, as the stack's send queues do after maxReceiveCount.
+    queueCounter += 1;
+    const dlq = await aws().sqs.send(new CreateQueueCommand({ QueueName: `consumer-dlq-${queueCounter}` }));
+    const dlqArn = (
+      await aws().sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+      )
+    ).Attributes?.QueueArn;
+    const created = await aws().sqs.send(
+      new CreateQueueCommand({
+        QueueName: `consumer-waiting-${queueCounter}`,
+        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }) },
+      }),
+    );
+    const url = created.QueueUrl ?? '';
+    await aws().sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: '0', MessageBody: 'waits for a bind' }] }),
+    );
+    const seen: Array<{ receiveCount: number; messageId: string | undefined; body: string }> = [];
+    const c = consumer(
+      url,
+      async (message) => {
+        seen.push({
+          receiveCount: message.receiveCount,
+          messageId: message.attributes.smppFleetMessageId,
+          body: message.body,
+        });
+        // No bind up, eight times in a row: waiting, never a failed try.
+        return seen.length < 8
+          ? { action: 'retry', delaySeconds: 0, outcome: 'waiting', waitedOnly: { messageId: 'msg-1' } }
+          : deleted;
+      },
+      { maxReceiveCount: 3 },
+    );
+    const requeued: number[] = [];
+    c.on('requeued', ({ receiveCount }) => requeued.push(receiveCount));
+    c.start();
+    await waitFor('the eighth delivery', () => seen.length === 8, 30_000);
+    await waitFor('the queue to empty', async () => {
+      const depth = await queueDepth(url);
+      return depth.visible === 0 && depth.inFlight === 0;
+    });
+    expect(Math.max(...seen.map((entry) => entry.receiveCount))).toBeLessThanOrEqual(3);
+    expect(requeued.length).toBeGreaterThanOrEqual(2);
+    // The original was received twice; every copy after carries the message id (so it meets the same
+    // record), and the body is unchanged.
+    expect(seen.map((entry) => entry.messageId)).toEqual([undefined, undefined, ...Array(6).fill('msg-1')]);
+    expect(new Set(seen.map((entry) => entry.body))).toEqual(new Set(['waits for a bind']));
+    expect((await queueDepth(dlq.QueueUrl ?? '')).visible).toBe(0);
+  });
+
   it('lets a message whose handler threw come back', async () => {
     const url = await queue(1);
     let calls = 0;

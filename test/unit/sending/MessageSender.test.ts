@@ -187,15 +187,28 @@ describe('MessageSender', () => {
     });
   });
 
-  it('leaves the message for later when no bind is up, without failing it', async () => {
+  it('leaves the message for later when no bind is up, without failing it, saying it only waited', async () => {
     const { sender, bind, store } = setUp();
     bind.status = 'connecting';
-    expect(await sender.handle(message(request), signal)).toEqual({
+    const waiting = await sender.handle(message(request), signal);
+    const record = [...store.messages.values()][0];
+    expect(waiting).toEqual({
       action: 'retry',
       delaySeconds: 5,
       outcome: 'waiting',
+      // So the consumer does not let the wait use up the queue's receive count (SqsSendConsumer).
+      waitedOnly: { messageId: record?.messageId },
     });
-    expect([...store.messages.values()][0]?.status).toBe('submitting');
+    expect(record?.status).toBe('submitting');
+  });
+
+  it('does not call a delivery whose part was refused for now a wait: it counts toward the DLQ', async () => {
+    const { sender, bind } = setUp();
+    for (let attempt = 0; attempt < 5; attempt += 1)
+      bind.answers.push(refused(0x58, 'ESME_RTHROTTLED', true));
+    const disposition = await sender.handle(message(request), signal);
+    expect(disposition).toMatchObject({ action: 'retry', outcome: 'waiting' });
+    expect(disposition).not.toHaveProperty('waitedOnly');
   });
 
   it('says busy while another attempt holds the claim', async () => {
