@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { defaultLeasePeriodMs } from '../core/fleetConfig.js';
 import { apiHandlerTimes, type HandlerTiming } from './api.js';
 import { adherenceChartSvg } from './chart.js';
 import {
@@ -24,6 +25,15 @@ import { type ScaleResult, scaleOnPaper } from './scale.js';
 import { type SdkCallCost, sdkCallCost } from './sdkCallCost.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only <number>` (repeatable): run just those sections, e.g. `-- --only 5` for failover alone. */
+const only = process.argv.flatMap((arg, index) =>
+  arg === '--only'
+    ? [Number(process.argv[index + 1])]
+    : arg.startsWith('--only=')
+      ? [Number(arg.slice(7))]
+      : [],
+);
+const wanted = (sectionNumber: number) => only.length === 0 || only.includes(sectionNumber);
 const scale = quick
   ? {
       ceilingMessages: 5_000,
@@ -39,8 +49,8 @@ const scale = quick
       api: { iterations: 5_000, warmup: 1_000 },
       pipeline: { messages: 400, ratePerSecond: 10, warmupMessages: 50, idleSeconds: 5 },
       calibrationCalls: 2_000,
-      // The fleet config's default lease period (core/fleetConfig.ts), heartbeat a third of it.
-      failover: { leasePeriodMs: 15_000, rounds: 3 },
+      // The fleet config's default lease period, heartbeat a third of it, as a deployed fleet runs.
+      failover: { leasePeriodMs: defaultLeasePeriodMs, rounds: 3 },
     };
 const window = 100;
 
@@ -52,9 +62,21 @@ const load = () =>
     .join(' ');
 
 const failures: string[] = [];
+const sectionNumbers: Record<string, number> = {
+  'engine ceiling': 1,
+  'rate adherence': 2,
+  'pipeline cost': 3,
+  'API handler time': 4,
+  failover: 5,
+};
 
 /** Runs one section; if it cannot run, says why and carries on (the exit code becomes 1). */
 async function section<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
+  const number = sectionNumbers[name];
+  if (number !== undefined && !wanted(number)) {
+    console.log('  skipped (--only)\n');
+    return undefined;
+  }
   const started = performance.now();
   try {
     return await run();
@@ -202,7 +224,7 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const loadAtStart = load();
   console.log(
-    `smpp-fleet bench — ${startedAt} — node ${process.version} — ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) — load average ${loadAtStart}${quick ? ' — --quick' : ''}\n`,
+    `smpp-fleet bench — ${startedAt} — node ${process.version} — ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}) — load average ${loadAtStart}${quick ? ' — --quick' : ''}${only.length > 0 ? ` — only ${only.join(', ')}` : ''}\n`,
   );
 
   console.log(

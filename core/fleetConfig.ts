@@ -14,6 +14,13 @@ export const smppRegions = Object.keys(smppHostsByRegion) as [SmppRegion, ...Smp
 
 export const defaultSmppPorts = { tls: 2776, plain: 2775 } as const;
 
+/**
+ * A bind slot's lease when the config names none. A SIGKILLed worker's slots come free within one lease
+ * after its last renewal (2.5–7.5 s after the kill at the default heartbeat of a third), and are bound on a
+ * survivor a bind later: inside 10 s. Half the old 15 s, so twice the renewal writes (docs/leases.md).
+ */
+export const defaultLeasePeriodMs = 7_500;
+
 /** 8x8 rejects a 5th bind for one system_id, counted across every host that binds with it. */
 export const maxBindsPerSystemId = 4;
 
@@ -151,8 +158,8 @@ const subAccountSchema = z
 const fleetConfigSchema = z
   .strictObject({
     subAccounts: z.array(subAccountSchema).min(1, { error: 'list at least one sub-account' }),
-    /** A bind slot's lease: a dead worker's slots are taken over within this. */
-    leasePeriodMs: positiveInt(3_000, 600_000, 'milliseconds').default(15_000),
+    /** A bind slot's lease: a dead worker's slots are taken over within this (plus a bind). */
+    leasePeriodMs: positiveInt(3_000, 600_000, 'milliseconds').default(defaultLeasePeriodMs),
     /** How often a holder renews its leases. @default a third of leasePeriodMs */
     heartbeatMs: positiveInt(100, 200_000, 'milliseconds').optional(),
     inDoubtPolicy: z.enum(inDoubtPolicies).default('at-least-once'),

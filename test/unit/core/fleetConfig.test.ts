@@ -38,8 +38,8 @@ describe('parseFleetConfig', () => {
       password: { env: 'ACME_PW' },
     });
     expect(config).toMatchObject({
-      leasePeriodMs: 15_000,
-      heartbeatMs: 5_000,
+      leasePeriodMs: 7_500,
+      heartbeatMs: 2_500,
       inDoubtPolicy: 'at-least-once',
     });
   });
