@@ -5,6 +5,7 @@
  * that is running has a bind open without a valid lease; every `acquired` checks that the fence grew.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { defaultLeasePeriodMs } from '../../../core/fleetConfig.js';
 import { DynamoDbLeaseStore } from '../../../worker/leases/DynamoDbLeaseStore.js';
 import { FakeTime } from '../../unit/leases/fakeTime.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
@@ -14,62 +15,70 @@ import { createLeasesTable } from './leasesTable.js';
 const aws = useAwsEmulator();
 
 const T0 = 1_800_000_000_000;
-const L = 15_000;
-const H = 5_000;
-const M = 3_000;
 const subAccounts = [
   { id: 'acme', bindCap: 4 },
   { id: 'beta', bindCap: 2 },
 ];
 
-let time: FakeTime;
-let fleet: Fleet;
-let store: DynamoDbLeaseStore;
+// The lease the tests were written for (15 s) and the fleet config's default: every time and clock skew in a
+// case is a fraction of L, so the same story runs at both (network delays stay as they are: they do not shrink
+// with the lease).
+describe.each([
+  { L: 15_000, what: 'the original 15 s lease' },
+  { L: defaultLeasePeriodMs, what: 'the fleet config default lease' },
+])('LeaseManager fleet against DynamoDB, $what ($L ms)', ({ L }) => {
+  const H = L / 3;
+  const M = L / 5;
+  /** Clock skews, written for L = 15 s: 1.4 s there. */
+  const skew = (ms: number) => Math.round((ms * L) / 15_000);
 
-beforeEach(async () => {
-  const tableName = await createLeasesTable(aws().dynamodb, 'fleet');
-  const calls = new RealCalls();
-  time = new FakeTime(T0, { settle: calls.settle });
-  store = new DynamoDbLeaseStore({ client: aws().documentClient, tableName });
-  fleet = new Fleet(time, store, calls, subAccounts);
-});
+  let time: FakeTime;
+  let fleet: Fleet;
+  let store: DynamoDbLeaseStore;
 
-/** Three workers, clocks up to M/2 either side of true time, some on a slow network; settled. */
-async function steadyFleetOfThree(): Promise<FleetMember[]> {
-  const a = fleet.start('w-a', { skewMs: 1_400 });
-  await time.advance(1_700);
-  const b = fleet.start('w-b', { skewMs: -1_400, replyDelayMs: 150 });
-  await time.advance(1_600);
-  const c = fleet.start('w-c', { skewMs: 600, requestDelayMs: 80, replyDelayMs: 80 });
-  await time.advance(4 * H);
-  expectEven([a, b, c]);
-  return [a, b, c];
-}
+  beforeEach(async () => {
+    const tableName = await createLeasesTable(aws().dynamodb, 'fleet');
+    const calls = new RealCalls();
+    time = new FakeTime(T0, { settle: calls.settle });
+    store = new DynamoDbLeaseStore({ client: aws().documentClient, tableName });
+    fleet = new Fleet(time, store, calls, subAccounts, L);
+  });
 
-function expectEven(members: readonly FleetMember[]): void {
-  for (const { id, bindCap } of subAccounts) {
-    const counts = fleet.counts(id, members);
-    expect(
-      counts.reduce((sum, n) => sum + n, 0),
-      `${id} fully used`,
-    ).toBe(bindCap);
-    expect(Math.max(...counts) - Math.min(...counts), `${id} spread ${counts}`).toBeLessThanOrEqual(1);
+  /** Three workers, clocks up to M/2 either side of true time, some on a slow network; settled. */
+  async function steadyFleetOfThree(): Promise<FleetMember[]> {
+    const a = fleet.start('w-a', { skewMs: skew(1_400) });
+    await time.advance(skew(1_700));
+    const b = fleet.start('w-b', { skewMs: skew(-1_400), replyDelayMs: 150 });
+    await time.advance(skew(1_600));
+    const c = fleet.start('w-c', { skewMs: skew(600), requestDelayMs: 80, replyDelayMs: 80 });
+    await time.advance(4 * H);
+    expectEven([a, b, c]);
+    return [a, b, c];
   }
-}
 
-/** The next true time (ms since start) at which `member` heartbeats, after `after`. */
-function nextHeartbeat(member: FleetMember, after: number): number {
-  return member.startedAt + Math.ceil((after - member.startedAt + 1) / H) * H;
-}
+  function expectEven(members: readonly FleetMember[]): void {
+    for (const { id, bindCap } of subAccounts) {
+      const counts = fleet.counts(id, members);
+      expect(
+        counts.reduce((sum, n) => sum + n, 0),
+        `${id} fully used`,
+      ).toBe(bindCap);
+      expect(Math.max(...counts) - Math.min(...counts), `${id} spread ${counts}`).toBeLessThanOrEqual(1);
+    }
+  }
 
-function heldBy(member: FleetMember): { subAccount: string; slot: number }[] {
-  return member.manager.leases().map(({ subAccount, slot }) => ({ subAccount, slot }));
-}
+  /** The next true time (ms since start) at which `member` heartbeats, after `after`. */
+  function nextHeartbeat(member: FleetMember, after: number): number {
+    return member.startedAt + Math.ceil((after - member.startedAt + 1) / H) * H;
+  }
 
-describe('LeaseManager fleet against DynamoDB', () => {
+  function heldBy(member: FleetMember): { subAccount: string; slot: number }[] {
+    return member.manager.leases().map(({ subAccount, slot }) => ({ subAccount, slot }));
+  }
+
   it('spreads slots within one of even and hands them over as workers join, never sharing one', async () => {
     const members = await steadyFleetOfThree();
-    const d = fleet.start('w-d', { skewMs: -200 });
+    const d = fleet.start('w-d', { skewMs: skew(-200) });
     await time.advance(3 * H);
     expectEven([...members, d]);
     expect(fleet.counts('acme', [...members, d])).toEqual([1, 1, 1, 1]);
@@ -118,16 +127,17 @@ describe('LeaseManager fleet against DynamoDB', () => {
   });
 
   it('the margin covers clock skew: the fastest taker gets a frozen worker’s slots only after it stopped', async () => {
-    // w-slow's clock is 1.4 s behind true time, w-fast's 1.4 s ahead: 2.8 s apart, inside the 3 s margin.
+    // At L = 15 s: w-slow's clock is 1.4 s behind true time, w-fast's 1.4 s ahead: 2.8 s apart, inside the 3 s
+    // margin (at 7.5 s: 0.7 s each way, 1.4 s apart, inside 1.5 s).
     // w-fast heartbeats at the phase that makes it try at the first instant the store lets it in.
-    const slow = fleet.start('w-slow', { skewMs: -1_400 });
-    const firstTry = (L - 2_800 + 1) % H;
+    const slow = fleet.start('w-slow', { skewMs: skew(-1_400) });
+    const firstTry = (L - skew(2_800) + 1) % H;
     await time.advanceTo(T0 + firstTry);
-    const fast = fleet.start('w-fast', { skewMs: 1_400 });
+    const fast = fleet.start('w-fast', { skewMs: skew(1_400) });
     await time.advanceTo(T0 + 4 * H);
     expectEven([slow, fast]);
     const frozenSlots = heldBy(slow);
-    // Its last renewal was at 20 s: it believes until 20 + 15 − 3 = 32 s (true time).
+    // At L = 15 s: its last renewal was at 20 s: it believes until 20 + 15 − 3 = 32 s (true time).
     await time.advanceTo(T0 + 4 * H + 1);
     slow.clock.freeze();
     await time.advance(L + H);
@@ -139,7 +149,7 @@ describe('LeaseManager fleet against DynamoDB', () => {
     );
     // Store expiry 20 s − 1.4 + 15 = 33.6 s by w-slow's clock = 32.2 s true for w-fast: it takes them at its
     // heartbeat 32.201 s, 201 ms after w-slow stopped believing — with a smaller margin the checks fail.
-    expect(takeovers).toEqual(frozenSlots.map(() => 4 * H + L - 2_800 + 1));
+    expect(takeovers).toEqual(frozenSlots.map(() => 4 * H + L - skew(2_800) + 1));
   });
 
   it('takes over a killed worker’s slots within one lease period', async () => {

@@ -160,10 +160,18 @@ export class Fleet {
   readonly #store: LeaseStore;
   readonly #calls: RealCalls;
   readonly #subAccounts: readonly SubAccountCap[];
+  readonly #leasePeriodMs: number;
   readonly #lastFence = new Map<string, number>();
   checks = 0;
 
-  constructor(time: FakeTime, store: LeaseStore, calls: RealCalls, subAccounts: readonly SubAccountCap[]) {
+  constructor(
+    time: FakeTime,
+    store: LeaseStore,
+    calls: RealCalls,
+    subAccounts: readonly SubAccountCap[],
+    leasePeriodMs = 15_000,
+  ) {
+    this.#leasePeriodMs = leasePeriodMs;
     this.#time = time;
     this.#startMs = time.nowMs;
     this.#store = store;
@@ -183,7 +191,7 @@ export class Fleet {
       workerId: id,
       subAccounts: this.#subAccounts,
       store: new WorkerNetwork(this.#store, clock, this.#calls, options),
-      leasePeriodMs: 15_000,
+      leasePeriodMs: this.#leasePeriodMs,
       now: clock.now,
       monotonicNow: clock.monotonicNow,
       timers: clock.timers,
