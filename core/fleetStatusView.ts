@@ -6,7 +6,7 @@
  * defensively — a record another writer started, an older worker's presence without `binds` — and never
  * make the page fail.
  */
-import type { BindReport } from './bindReport.js';
+import { type BindReport, bindSecondCountsMaxSeconds } from './bindReport.js';
 import { isFinalState, type MessageState, messageStates } from './messageState.js';
 
 type Item = Readonly<Record<string, unknown>>;
@@ -74,6 +74,19 @@ export interface BindView {
   readonly rejected: number;
   readonly bindFailures: number;
   readonly reportedAgoMs: number;
+  /**
+   * The chart's data: per whole second of the holder's clock, oldest first, accepted submits and 0x58 answers
+   * (the same length; zeros where none), the newest second ending `endMs`. Undefined before the holder
+   * reported a whole second of this tenure (or a worker too old to report it).
+   */
+  readonly perSecond: SecondCountsView | undefined;
+}
+
+export interface SecondCountsView {
+  /** Epoch ms (the holder's clock): the end of the newest second. */
+  readonly endMs: number;
+  readonly accepted: readonly number[];
+  readonly throttled: readonly number[];
 }
 
 export interface SlotView {
@@ -309,7 +322,28 @@ function bindView(report: BindReport, settings: SubAccountSettings, nowMs: numbe
     rejected: report.rejected,
     bindFailures: report.bindFailures,
     reportedAgoMs: Math.max(0, nowMs - report.reportedAtMs),
+    perSecond: secondCountsView(report.perSecond),
   };
+}
+
+/** What the holder wrote, if it reads as counts: anything else leaves the chart empty, never the page broken. */
+function secondCountsView(value: unknown): SecondCountsView | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const counts = value as Record<string, unknown>;
+  const endMs = numberOf(counts.endMs);
+  if (endMs === undefined || !Array.isArray(counts.accepted) || counts.accepted.length === 0) return undefined;
+  // The newest seconds if a writer sent more than the chart spans.
+  const accepted = counts.accepted.slice(-bindSecondCountsMaxSeconds).map(countOf);
+  const throttledInput = Array.isArray(counts.throttled) ? counts.throttled : [];
+  // Aligned at the newest second; a shorter or missing list means no throttles in the seconds it lacks.
+  const throttled = accepted.map((_, index) =>
+    countOf(throttledInput[throttledInput.length - accepted.length + index]),
+  );
+  return { endMs, accepted, throttled };
+}
+
+function countOf(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
 }
 
 function queueDepth(attributes: QueueAttributes | undefined): QueueDepth | undefined {

@@ -15,9 +15,11 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { bindSecondCountsMaxSeconds } from '../core/bindReport.js';
 import type { SubAccountConfig } from '../core/fleetConfig.js';
 import { ConcatReferenceCounter } from './encoding/ConcatReferenceCounter.js';
 import { BindPresenceReporter } from './leases/BindPresenceReporter.js';
+import { BindSecondCounter } from './leases/BindSecondCounter.js';
 import { DynamoDbLeaseStore } from './leases/DynamoDbLeaseStore.js';
 import { LeaseGuardedBind } from './leases/LeaseGuardedBind.js';
 import { LeaseManager } from './leases/LeaseManager.js';
@@ -76,8 +78,14 @@ interface SubAccountRuntime {
   sender: MessageSender;
   consumer: SqsSendConsumer;
   recorder: ReceiptRecorder;
-  /** Held slots: the bind, the lease-guarded view of it the pool submits through, and the lease's fence. */
-  binds: Map<number, { bind: SmppBind; pooled: LeaseGuardedBind | undefined; fence: number }>;
+  /**
+   * Held slots: the bind, the lease-guarded view of it the pool submits through, the lease's fence, and the
+   * bind's per-second counts for the presence report.
+   */
+  binds: Map<
+    number,
+    { bind: SmppBind; pooled: LeaseGuardedBind | undefined; fence: number; perSecond: BindSecondCounter }
+  >;
   /**
    * Every bind whose submit counters metrics have not read for the last time: held, draining, or finished
    * (`true`) since the last sample. Each bind object is one lifetime (see runtime/FleetMetrics.ts).
@@ -265,11 +273,12 @@ export class FleetWorker {
 
   #heldBinds() {
     return [...this.#subAccounts.values()].flatMap((runtime) =>
-      [...runtime.binds].map(([slot, { bind, fence }]) => ({
+      [...runtime.binds].map(([slot, { bind, fence, perSecond }]) => ({
         subAccount: runtime.config.id,
         slot,
         fence,
         snapshot: bind.snapshot(),
+        perSecond,
       })),
     );
   }
@@ -316,12 +325,21 @@ export class FleetWorker {
     bind.on('bindRejected', (info) =>
       this.#log.warn('bind rejected by the SMSC', { bind: bind.name, ...info }),
     );
+    const perSecond = new BindSecondCounter({
+      startedAtMs: Date.now(),
+      maxSeconds: bindSecondCountsMaxSeconds,
+    });
+    bind.on('throttled', () => perSecond.throttled(Date.now()));
     // A receiver bind only takes receipts; the pool never submits on it.
     const pooled =
       config.bindMode === 'receiver'
         ? undefined
-        : new LeaseGuardedBind(bind, () => this.#leases.holds(subAccount, slot));
-    runtime.binds.set(slot, { bind, pooled, fence });
+        : new LeaseGuardedBind(
+            bind,
+            () => this.#leases.holds(subAccount, slot),
+            () => perSecond.accepted(Date.now()),
+          );
+    runtime.binds.set(slot, { bind, pooled, fence, perSecond });
     runtime.metered.set(bind, { finished: false });
     if (pooled) runtime.pool.add(pooled);
     bind.start();

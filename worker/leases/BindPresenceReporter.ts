@@ -5,12 +5,16 @@
  * deployed fleet keeps it current too and an operator can read it with one Query; the status page (GET
  * /status, lambdas/getStatusPage.ts) shows it.
  *
+ * `perSecond` (accepted submits and 0x58 answers in each of the last whole seconds, up to
+ * bindSecondCountsMaxSeconds) comes from a BindSecondCounter per bind lifetime, fed by the sending path.
+ *
  * The rate is measured here, between two consecutive reports of the same tenure (subAccount, slot,
  * fence): a reader then needs no history of its own, and a bind that restarts under a new fence (new
  * counters) never shows a negative or inflated rate.
  */
 import type { BindReport as CoreBindReport } from '../../core/bindReport.js';
 import type { BindStatus, SmppBind } from '../smpp/SmppBind.js';
+import type { BindSecondCounter } from './BindSecondCounter.js';
 
 export type BindSnapshot = ReturnType<SmppBind['snapshot']>;
 
@@ -22,6 +26,8 @@ export interface HeldBind {
   readonly slot: number;
   readonly fence: number;
   readonly snapshot: BindSnapshot;
+  /** Its accepted submits and 0x58 answers per second (the status page's chart). */
+  readonly perSecond?: Pick<BindSecondCounter, 'counts'>;
 }
 
 interface Sample {
@@ -37,7 +43,7 @@ export class BindPresenceReporter {
 
   report(binds: readonly HeldBind[], nowMs: number): BindReport[] {
     const next = new Map<string, Sample>();
-    const reports = binds.map(({ subAccount, slot, fence, snapshot }) => {
+    const reports = binds.map(({ subAccount, slot, fence, snapshot, perSecond: counter }) => {
       const key = `${subAccount}#${slot}#${fence}`;
       const previous = this.#previous.get(key);
       next.set(key, { submitted: snapshot.submitted, throttled: snapshot.throttled, atMs: nowMs });
@@ -58,6 +64,7 @@ export class BindPresenceReporter {
         bindsOpened: snapshot.binds,
         bindFailures: snapshot.bindFailures,
         reportedAtMs: nowMs,
+        ...secondCounts(counter, nowMs),
       };
       const intervalMs = previous === undefined ? 0 : nowMs - previous.atMs;
       if (previous === undefined || intervalMs <= 0) return report;
@@ -71,6 +78,14 @@ export class BindPresenceReporter {
     this.#previous = next;
     return reports;
   }
+}
+
+function secondCounts(
+  counter: HeldBind['perSecond'],
+  nowMs: number,
+): { perSecond?: NonNullable<BindReport['perSecond']> } {
+  const counts = counter?.counts(nowMs);
+  return counts === undefined ? {} : { perSecond: counts };
 }
 
 /** One decimal place; counters only grow within a tenure, but a negative delta is never reported. */

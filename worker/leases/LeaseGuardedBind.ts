@@ -11,10 +11,13 @@ import type { SubmitSmRequest } from '../smpp/types.js';
 export class LeaseGuardedBind implements PoolBind {
   readonly #bind: SmppBind;
   readonly #holdsLease: () => boolean;
+  readonly #onAccepted: (() => void) | undefined;
 
-  constructor(bind: SmppBind, holdsLease: () => boolean) {
+  /** `onAccepted`: told of every part the SMSC answered OK (the per-second counts of the status page). */
+  constructor(bind: SmppBind, holdsLease: () => boolean, onAccepted?: () => void) {
     this.#bind = bind;
     this.#holdsLease = holdsLease;
+    this.#onAccepted = onAccepted;
   }
 
   get name(): string {
@@ -27,7 +30,13 @@ export class LeaseGuardedBind implements PoolBind {
 
   submit(request: SubmitSmRequest): Promise<SubmitSmOutcome> {
     if (!this.#holdsLease()) return Promise.reject(new SmppNotBoundError({ status: 'lease no longer held' }));
-    return this.#bind.submit(request);
+    const outcome = this.#bind.submit(request);
+    const onAccepted = this.#onAccepted;
+    if (onAccepted === undefined) return outcome;
+    return outcome.then((result) => {
+      if (result.accepted) onAccepted();
+      return result;
+    });
   }
 
   snapshot() {

@@ -250,6 +250,90 @@ describe('buildFleetStatusView: queues and workers', () => {
     expect(view.subAccounts[0]?.slots[0]?.state).toBe('leased');
   });
 
+  it("gives each bind the chart's data: accepted and 0x58 answers per second, aligned, with the limit", () => {
+    const accepted = Array.from({ length: 120 }, (_, i) => (i % 10 === 0 ? 0 : 50));
+    const view = buildFleetStatusView(
+      input({
+        leaseItems: [slotItem(0, 'worker-1', 7, 4_000), slotItem(1, 'worker-1', 2, 4_000)],
+        presenceItems: [
+          presence('worker-1', 3_000, [
+            report(0, 7, {
+              perSecond: {
+                endMs: NOW - 1_000,
+                accepted,
+                throttled: [...accepted.map(() => 0).slice(2), 1, 0],
+              },
+            }),
+            report(1, 2, { perSecond: { endMs: NOW - 1_000, accepted: [12, 30] } }),
+          ]),
+        ],
+      }),
+    );
+    const [first, second] = view.subAccounts[0]?.slots ?? [];
+    expect(first?.bind?.submitsPerSecondLimit).toBe(50);
+    expect(first?.bind?.perSecond?.endMs).toBe(NOW - 1_000);
+    expect(first?.bind?.perSecond?.accepted).toEqual(accepted);
+    // The 0x58 answers line up with the accepted counts, newest last: one, in the second before the newest.
+    expect(first?.bind?.perSecond?.throttled).toHaveLength(120);
+    expect(first?.bind?.perSecond?.throttled.slice(-2)).toEqual([1, 0]);
+    // No throttled list means none: zeros of the same length, so the page never has to guess.
+    expect(second?.bind?.perSecond).toEqual({ endMs: NOW - 1_000, accepted: [12, 30], throttled: [0, 0] });
+  });
+
+  it('leaves the chart empty for a report without counts or with counts it cannot read, and shows the slot anyway', () => {
+    const broken = [
+      undefined,
+      { endMs: NOW, accepted: [] },
+      { endMs: 'yesterday', accepted: [1] },
+      { endMs: NOW, accepted: 'lots' },
+    ];
+    const view = buildFleetStatusView(
+      input({
+        leaseItems: broken.map((_, slot) => slotItem(slot, 'worker-1', 1, 4_000)),
+        presenceItems: [
+          presence(
+            'worker-1',
+            3_000,
+            broken.map((perSecond, slot) =>
+              report(
+                slot,
+                1,
+                perSecond === undefined ? {} : ({ perSecond } as unknown as Partial<BindReport>),
+              ),
+            ),
+          ),
+        ],
+      }),
+    );
+    expect(view.subAccounts[0]?.slots.map((slot) => [slot.state, slot.bind?.perSecond])).toEqual([
+      ['bound', undefined],
+      ['bound', undefined],
+      ['bound', undefined],
+      ['bound', undefined],
+    ]);
+  });
+
+  it('reads a count that is not a count as zero, and keeps no more seconds than the chart spans', () => {
+    const view = buildFleetStatusView(
+      input({
+        leaseItems: [slotItem(0, 'worker-1', 1, 4_000)],
+        presenceItems: [
+          presence('worker-1', 3_000, [
+            report(0, 1, {
+              perSecond: {
+                endMs: NOW,
+                accepted: [...Array.from({ length: 200 }, () => 5), -3, Number.NaN, '7', 50] as number[],
+              },
+            }),
+          ]),
+        ],
+      }),
+    );
+    const counts = view.subAccounts[0]?.slots[0]?.bind?.perSecond;
+    expect(counts?.accepted).toHaveLength(120);
+    expect(counts?.accepted.slice(-4)).toEqual([0, 0, 0, 50]);
+  });
+
   it('passes read problems through to the page', () => {
     expect(buildFleetStatusView(input({ problems: ['DLQ of demo: timed out'] })).problems).toEqual([
       'DLQ of demo: timed out',

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BindPresenceReporter, type BindSnapshot } from '../../../worker/leases/BindPresenceReporter.js';
+import { BindSecondCounter } from '../../../worker/leases/BindSecondCounter.js';
 import { LeaseManager, type LeaseManagerOptions } from '../../../worker/leases/LeaseManager.js';
 import type { WorkerPresence } from '../../../worker/leases/LeaseStore.js';
 import { FakeLeaseStore } from '../leases/FakeLeaseStore.js';
@@ -70,6 +71,41 @@ describe('BindPresenceReporter', () => {
       T0 + 4_000,
     );
     expect(back[0]?.submitRatePerSecond).toBeUndefined();
+  });
+
+  it("carries each bind's accepted submits and 0x58 answers per second, and only the whole seconds of its tenure", () => {
+    const reporter = new BindPresenceReporter();
+    const startedAt = T0 - 3_500; // T0 is a whole second
+    const perSecond = new BindSecondCounter({ startedAtMs: startedAt, maxSeconds: 120 });
+    for (let i = 0; i < 49; i += 1) perSecond.accepted(T0 - 3_000 + i * 20);
+    for (let i = 0; i < 50; i += 1) perSecond.accepted(T0 - 2_000 + i * 20);
+    perSecond.throttled(T0 - 1_100);
+    const [entry] = reporter.report(
+      [{ subAccount: 'demo', slot: 0, fence: 3, snapshot: snapshot(99, 1), perSecond }],
+      T0 + 300,
+    );
+    expect(entry?.perSecond).toEqual({
+      endMs: T0,
+      accepted: [0, 49, 50, 0],
+      throttled: [0, 0, 1, 0],
+    });
+  });
+
+  it('keeps a report of four binds with two minutes of counts each well inside one presence item', () => {
+    const reporter = new BindPresenceReporter();
+    const binds = [0, 1, 2, 3].map((slot) => {
+      const perSecond = new BindSecondCounter({ startedAtMs: T0 - 200_000, maxSeconds: 120 });
+      for (let t = T0 - 200_000; t < T0; t += 20) perSecond.accepted(t);
+      for (let t = T0 - 200_000; t < T0; t += 10_000) perSecond.throttled(t);
+      return { subAccount: 'demo', slot, fence: 3, snapshot: snapshot(10_000, 20), perSecond };
+    });
+    const reports = reporter.report(binds, T0);
+    expect(reports.map((entry) => entry.perSecond?.accepted.length)).toEqual([120, 120, 120, 120]);
+    // JSON is a fair upper bound of DynamoDB's item size for numbers this small: well under 400 KB, and a
+    // few write units per heartbeat.
+    const bytes = Buffer.byteLength(JSON.stringify(reports));
+    console.log(`presence report of 4 binds with 120 s of counts (throttles in it): ${bytes} bytes as JSON`);
+    expect(bytes).toBeLessThan(8_000);
   });
 
   it('writes no undefined values (the lease client does not strip them and DynamoDB refuses them)', () => {
