@@ -73,6 +73,14 @@ tr:last-child td { border-bottom: none; }
 td.empty { color: var(--muted); text-align: center; padding: 16px; }
 .timeline .step + .step::before { content: " → "; color: var(--muted); }
 .receipt { font-size: 12.5px; }
+.chart { margin: 6px 0 2px; }
+.chart svg { display: block; width: 100%; height: 64px; background: #fbfcfd; border: 1px solid #eaeef2; border-radius: 4px; }
+.chart .accepted { fill: none; stroke: var(--ok-line); stroke-width: 1.5; stroke-linejoin: round; }
+.chart .area { fill: var(--ok-bg); stroke: none; }
+.chart .limit { stroke: var(--bad-line); stroke-width: 1; stroke-dasharray: 4 3; }
+.chart .throttled { fill: var(--bad-ink); }
+.chart .caption { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 0 6px; font-size: 11.5px; color: var(--muted); }
+.chart .caption .hot { color: var(--bad-ink); font-weight: 600; }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 16px; margin-top: 8px; font-size: 12.5px; color: var(--muted); }
 .legend div { display: flex; align-items: center; gap: 6px; }
 footer { margin-top: 24px; }
@@ -109,7 +117,10 @@ footer { margin-top: 24px; }
     <p class="muted">
       A bind slot is a DynamoDB lease (at most the sub-account's bind cap across the whole fleet); its holder is the
       worker allowed to keep a bind open on it. Bind state and rate come from each worker's presence item, written every
-      heartbeat; the rate is submit_sm per second over the worker's last heartbeat. Queue depths are SQS's approximate
+      heartbeat; the rate is submit_sm per second over the worker's last heartbeat. Each bind's chart draws its
+      accepted submits in each second of the last two minutes (green) against its limit (dashed), with a red tick
+      over every second in which 8x8 answered 0x58 (throttled); its newest second is the last whole one before the
+      worker's latest heartbeat. Queue depths are SQS's approximate
       counts. Latest messages are the newest accepted (an index by acceptance time, not a scan of the table); the
       counts by state are over those listed, not over every record. Refreshes every second from
       <a id="data-link" href="status.json">status.json</a>.
@@ -167,6 +178,78 @@ function clock(epochMs) {
 }
 const rate = (value) => (value === undefined || value === null ? '–' : value.toFixed(1));
 
+const svgNs = 'http://www.w3.org/2000/svg';
+/** Like h(), for SVG elements. */
+function svg(tag, attributes, ...children) {
+  const element = document.createElementNS(svgNs, tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === undefined || value === null) continue;
+    element.setAttribute(name, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+/** The chart spans this many seconds (what a worker reports: core/bindReport.ts bindSecondCountsMaxSeconds). */
+const chartSeconds = 120;
+const chartWidth = 240;
+const chartHeight = 64;
+
+/**
+ * A bind's accepted submits per second over the last two minutes against its limit (dashed line), each
+ * second with 0x58 (ESME_RTHROTTLED) answers marked by a red tick on top. Seconds are the holder's clock;
+ * the newest whole second is at the right edge, older ones leftwards; a bind younger than the span starts
+ * part of the way in.
+ */
+function rateChart(bind) {
+  const counts = bind.perSecond;
+  const limit = bind.submitsPerSecondLimit;
+  const accepted = counts.accepted;
+  const throttled = counts.throttled;
+  const n = accepted.length;
+  const peak = Math.max(0, ...accepted);
+  const top = Math.max(limit * 1.25, peak * 1.1, 1);
+  const pad = 4;
+  const x = (index) => ((chartSeconds - n + index + 0.5) / chartSeconds) * chartWidth;
+  const y = (count) => chartHeight - pad - (count / top) * (chartHeight - 2 * pad);
+  const points = accepted.map((count, index) => \`\${x(index).toFixed(1)},\${y(count).toFixed(1)}\`);
+  const baseline = y(0).toFixed(1);
+  const area = \`\${x(0).toFixed(1)},\${baseline} \${points.join(' ')} \${x(n - 1).toFixed(1)},\${baseline}\`;
+  const limitY = y(limit).toFixed(1);
+  const total = accepted.reduce((sum, count) => sum + count, 0);
+  const throttledTotal = throttled.reduce((sum, count) => sum + count, 0);
+  const marks = [];
+  throttled.forEach((count, index) => {
+    if (!count) return;
+    const at = x(index);
+    const secondEnd = counts.endMs - (n - 1 - index) * 1000;
+    marks.push(svg('path', {
+      class: 'throttled', 'data-role': 'throttled', 'data-count': count,
+      'data-second-end-ms': secondEnd,
+      d: \`M\${(at - 3).toFixed(1)},0 L\${(at + 3).toFixed(1)},0 L\${at.toFixed(1)},6 Z\`,
+    }, svg('title', {}, \`\${count} × 0x58 (throttled) in the second to \${clock(secondEnd)}\`)));
+  });
+  const summary = \`\${total} accepted in the last \${n} s, peak \${peak}/s against a limit of \${limit}/s, \${throttledTotal} throttled (0x58)\`;
+  return h('div', { class: 'chart', 'data-role': 'chart' },
+    svg('svg', {
+      viewBox: \`0 0 \${chartWidth} \${chartHeight}\`, preserveAspectRatio: 'none', role: 'img', 'aria-label': summary,
+      'data-seconds': n, 'data-limit': limit,
+    },
+      svg('title', {}, summary),
+      svg('polygon', { class: 'area', points: area }),
+      svg('polyline', { class: 'accepted', 'data-role': 'accepted', points: points.join(' ') }),
+      svg('line', { class: 'limit', 'data-role': 'limit', x1: 0, x2: chartWidth, y1: limitY, y2: limitY }),
+      marks,
+    ),
+    h('div', { class: 'caption' },
+      h('span', {}, \`\${n >= 60 ? \`\${Math.round(n / 6) / 10} min\` : \`\${n} s\`}: peak \${peak}/s, limit \${limit}/s\`),
+      h('span', { class: throttledTotal ? 'hot' : '', 'data-role': 'throttled-total' }, \`\${throttledTotal} × 0x58\`)),
+  );
+}
+
 function renderSummary(view) {
   const accounts = view.subAccounts;
   const sum = (f) => accounts.reduce((total, a) => total + f(a), 0);
@@ -214,6 +297,7 @@ function slotCard(account, slot) {
     bar.firstChild.style.width = \`\${(fraction * 100).toFixed(1)}%\`;
     children.push(
       bar,
+      bind.perSecond && bind.perSecond.accepted.length ? rateChart(bind) : null,
       h('div', { class: 'detail', 'data-role': 'rate' }, \`\${rate(bind.submitRatePerSecond)} / \${limit} msg/s\`,
         bind.throttledPerSecond ? \` · \${rate(bind.throttledPerSecond)} throttled/s\` : ''),
       h('div', { class: 'detail' }, \`window \${bind.inFlight}/\${bind.window}\`, bind.queued ? \` · \${bind.queued} queued\` : '',

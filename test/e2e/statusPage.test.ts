@@ -323,6 +323,117 @@ describe('status page (npm start, headless Chromium)', () => {
     }
   });
 
+  it("draws each bound bind's accepted submits per second over the last two minutes against its 50/s limit", async () => {
+    const response = await fetch(`${base}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ subAccount: 'demo', to: '+6591230002', from: 'DEMO', text: 'For the chart' }),
+    });
+    expect(response.status).toBe(202);
+    const charts = page.locator('[data-sub-account="demo"] [data-slot] [data-role="chart"]');
+    // Every bound bind has a chart with its limit line; the submit just made shows as an accepted second on
+    // one of them within a heartbeat or two (the counts travel in the workers' presence items).
+    const acceptedOnCharts = async () =>
+      (
+        await charts
+          .locator('svg')
+          .evaluateAll((svgs) => svgs.map((svg) => svg.getAttribute('aria-label') ?? ''))
+      )
+        .map((label) => Number(/^(\d+) accepted/.exec(label)?.[1] ?? 0))
+        .reduce((sum, count) => sum + count, 0);
+    await expect.poll(() => charts.count(), { timeout: 30_000, interval: 250 }).toBe(4);
+    await expect.poll(acceptedOnCharts, { timeout: 30_000, interval: 250 }).toBeGreaterThanOrEqual(1);
+    const drawn = await charts.evaluateAll((nodes) =>
+      nodes.map((chart) => {
+        const svg = chart.querySelector('svg');
+        const limit = chart.querySelector('[data-role="limit"]');
+        const series = chart.querySelector('[data-role="accepted"]');
+        const ys = (series?.getAttribute('points') ?? '')
+          .split(' ')
+          .filter(Boolean)
+          .map((point: string) => Number(point.split(',')[1]));
+        return {
+          limit: svg?.getAttribute('data-limit'),
+          limitY: Number(limit?.getAttribute('y1')),
+          seconds: Number(svg?.getAttribute('data-seconds')),
+          points: ys.length,
+          baseline: Math.max(...ys),
+          highest: Math.min(...ys),
+        };
+      }),
+    );
+    // What a person reads under each chart's dashed line.
+    for (const text of await charts.allInnerTexts()) expect(text).toContain('limit 50/s');
+    for (const chart of drawn) {
+      expect(chart.limit).toBe('50');
+      expect(chart.points).toBe(chart.seconds);
+      expect(chart.seconds).toBeGreaterThan(0);
+      expect(chart.seconds).toBeLessThanOrEqual(120);
+      // A handful of messages is far below the limit: the series stays under the dashed line.
+      expect(chart.highest).toBeGreaterThan(chart.limitY);
+    }
+    // The second with the submit rises above the baseline on some bind's chart.
+    expect(drawn.some((chart) => chart.highest < chart.baseline)).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('marks the seconds with 0x58 answers, and a bind at its full rate touches the limit line', async () => {
+    // The real view with one bind's counts replaced by a known two minutes: full rate with a dip, throttled
+    // twice in one second and once in another. What the page draws from it is what is checked.
+    const context = await (browser as Browser).newContext();
+    try {
+      const crafted = await context.newPage();
+      const accepted = Array.from({ length: 120 }, (_, i) => (i >= 100 && i < 105 ? 30 : 50));
+      const throttled = accepted.map((_, i) => (i === 60 ? 2 : i === 110 ? 1 : 0));
+      await crafted.route('**/status.json', async (route) => {
+        const real = await route.fetch();
+        const view = (await real.json()) as {
+          subAccounts: { slots: { bind?: { perSecond?: unknown } }[] }[];
+        };
+        const bind = view.subAccounts[0]?.slots.find((slot) => slot.bind !== undefined)?.bind;
+        if (bind !== undefined) bind.perSecond = { endMs: Date.now() - 1_000, accepted, throttled };
+        await route.fulfill({ response: real, json: view });
+      });
+      await crafted.goto(`${base}/status`);
+      const chart = crafted.locator('[data-role="chart"]', {
+        has: crafted.locator('[data-role="throttled"]'),
+      });
+      await expect.poll(() => chart.count(), { timeout: 30_000, interval: 250 }).toBe(1);
+      const drawn = await chart.evaluate((node) => {
+        const series = (node.querySelector('[data-role="accepted"]')?.getAttribute('points') ?? '')
+          .split(' ')
+          .map((point: string) => point.split(',').map(Number));
+        const marks = [...node.querySelectorAll('[data-role="throttled"]')].map((mark) => ({
+          count: Number(mark.getAttribute('data-count')),
+          // The tip of the tick (path "M left,0 L right,0 L tip,6 Z").
+          x: Number(/L([\d.]+),6/.exec(mark.getAttribute('d') ?? '')?.[1]),
+          title: mark.querySelector('title')?.textContent ?? '',
+        }));
+        return {
+          series,
+          limitY: Number(node.querySelector('[data-role="limit"]')?.getAttribute('y1')),
+          marks,
+        };
+      });
+      expect(drawn.series).toHaveLength(120);
+      // Full-rate seconds sit on the limit line, the dip below it.
+      expect(drawn.series[0]?.[1]).toBeCloseTo(drawn.limitY, 1);
+      expect(drawn.series[102]?.[1]).toBeGreaterThan(drawn.limitY);
+      // One tick per throttled second, above that very second, saying how many 0x58 answers it had.
+      expect(drawn.marks.map((mark) => mark.count)).toEqual([2, 1]);
+      expect(drawn.marks[0]?.x).toBeCloseTo(drawn.series[60]?.[0] ?? Number.NaN, 1);
+      expect(drawn.marks[1]?.x).toBeCloseTo(drawn.series[110]?.[0] ?? Number.NaN, 1);
+      expect(drawn.marks[0]?.title).toMatch(/^2 × 0x58/);
+      // biome-ignore lint/performance/useDomNodeTextContent: what a person sees (rendered text) is the point.
+      const caption = await chart.locator('.caption').innerText();
+      expect(caption).toContain('3 × 0x58');
+      expect(caption).toContain('peak 50/s');
+    } finally {
+      await context.close();
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
   it('stops everything on SIGTERM: exit 0, no process of the fleet left, and the page says it is not updating', async () => {
     // At least the emulator and the two workers.
     expect(fleet.snapshotProcesses().length).toBeGreaterThanOrEqual(3);
