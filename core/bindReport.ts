@@ -38,15 +38,19 @@ export interface BindReport<Status extends string = string> {
 /**
  * Counts per whole second of the worker's clock, oldest first, for at most `bindSecondCountsMaxSeconds`
  * seconds of one tenure (fewer while it is younger). The last entry is the second ending at `endMs`.
- * A number list costs 2–3 bytes a second in the item (about 360 bytes for 120 s at 50/s).
+ * A number list costs 2–3 bytes a second in the item (about 390 bytes for 120 s at 50/s); throttles are
+ * rare, so they are listed sparsely.
  */
 export interface BindSecondCounts {
   /** Epoch ms, a multiple of 1000: the end of the newest second counted (the current one is not). */
   readonly endMs: number;
   /** submit_sm answered OK in each second (counted when the resp arrives). */
   readonly accepted: readonly number[];
-  /** 0x58 (ESME_RTHROTTLED) answers in the same seconds; left out while there was none in the window. */
-  readonly throttled?: readonly number[];
+  /**
+   * The seconds with 0x58 (ESME_RTHROTTLED) answers, as [index into `accepted`, answers in that second],
+   * oldest first; left out while there was none in the window.
+   */
+  readonly throttled?: readonly (readonly [index: number, count: number])[];
 }
 
 /** How many seconds a presence report carries: the status page's chart spans this. */

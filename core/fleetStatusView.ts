@@ -333,12 +333,16 @@ function secondCountsView(value: unknown): SecondCountsView | undefined {
   const endMs = numberOf(counts.endMs);
   if (endMs === undefined || !Array.isArray(counts.accepted) || counts.accepted.length === 0) return undefined;
   // The newest seconds if a writer sent more than the chart spans.
-  const accepted = counts.accepted.slice(-bindSecondCountsMaxSeconds).map(countOf);
-  const throttledInput = Array.isArray(counts.throttled) ? counts.throttled : [];
-  // Aligned at the newest second; a shorter or missing list means no throttles in the seconds it lacks.
-  const throttled = accepted.map((_, index) =>
-    countOf(throttledInput[throttledInput.length - accepted.length + index]),
-  );
+  const dropped = Math.max(0, counts.accepted.length - bindSecondCountsMaxSeconds);
+  const accepted = counts.accepted.slice(dropped).map(countOf);
+  // Spread the sparse [index, count] pairs over the same seconds: zeros where none, so the page never guesses.
+  const throttled = accepted.map(() => 0);
+  for (const pair of Array.isArray(counts.throttled) ? counts.throttled : []) {
+    if (!Array.isArray(pair)) continue;
+    const index = Number(pair[0]) - dropped;
+    if (Number.isInteger(index) && index >= 0 && index < throttled.length)
+      throttled[index] = (throttled[index] ?? 0) + countOf(pair[1]);
+  }
   return { endMs, accepted, throttled };
 }
 

@@ -45,18 +45,15 @@ export class BindSecondCounter {
     const first = Math.max(this.#firstSecond, current - this.#maxSeconds);
     if (first >= current) return undefined;
     const accepted: number[] = [];
-    const throttled: number[] = [];
+    const throttled: [number, number][] = [];
     for (let second = first; second < current; second += 1) {
       const cell = this.#index(second);
       const live = this.#secondOfCell[cell] === second;
       accepted.push(live ? (this.#accepted[cell] ?? 0) : 0);
-      throttled.push(live ? (this.#throttled[cell] ?? 0) : 0);
+      const answers = live ? (this.#throttled[cell] ?? 0) : 0;
+      if (answers > 0) throttled.push([second - first, answers]);
     }
-    return {
-      endMs: current * 1000,
-      accepted,
-      ...(throttled.some((count) => count > 0) ? { throttled } : {}),
-    };
+    return { endMs: current * 1000, accepted, ...(throttled.length > 0 ? { throttled } : {}) };
   }
 
   /** The cell for `second`, cleared if it held an older one; undefined for a second already dropped. */

@@ -261,7 +261,10 @@ describe('buildFleetStatusView: queues and workers', () => {
               perSecond: {
                 endMs: NOW - 1_000,
                 accepted,
-                throttled: [...accepted.map(() => 0).slice(2), 1, 0],
+                throttled: [
+                  [3, 2],
+                  [118, 1],
+                ],
               },
             }),
             report(1, 2, { perSecond: { endMs: NOW - 1_000, accepted: [12, 30] } }),
@@ -273,9 +276,12 @@ describe('buildFleetStatusView: queues and workers', () => {
     expect(first?.bind?.submitsPerSecondLimit).toBe(50);
     expect(first?.bind?.perSecond?.endMs).toBe(NOW - 1_000);
     expect(first?.bind?.perSecond?.accepted).toEqual(accepted);
-    // The 0x58 answers line up with the accepted counts, newest last: one, in the second before the newest.
-    expect(first?.bind?.perSecond?.throttled).toHaveLength(120);
-    expect(first?.bind?.perSecond?.throttled.slice(-2)).toEqual([1, 0]);
+    // The sparse 0x58 answers spread over the same seconds: two in the 4th second, one in the one before the newest.
+    const throttled = first?.bind?.perSecond?.throttled ?? [];
+    expect(throttled).toHaveLength(120);
+    expect(throttled.slice(0, 5)).toEqual([0, 0, 0, 2, 0]);
+    expect(throttled.slice(-2)).toEqual([1, 0]);
+    expect(throttled.reduce((sum, count) => sum + count, 0)).toBe(3);
     // No throttled list means none: zeros of the same length, so the page never has to guess.
     expect(second?.bind?.perSecond).toEqual({ endMs: NOW - 1_000, accepted: [12, 30], throttled: [0, 0] });
   });
@@ -323,6 +329,8 @@ describe('buildFleetStatusView: queues and workers', () => {
               perSecond: {
                 endMs: NOW,
                 accepted: [...Array.from({ length: 200 }, () => 5), -3, Number.NaN, '7', 50] as number[],
+                // Second 10 fell off the front with the 84 dropped; 200 is the 116th kept; junk is skipped.
+                throttled: [[10, 4], [200, 1], 'x', [-1, 2], [500, 2]] as unknown as [number, number][],
               },
             }),
           ]),
@@ -332,6 +340,9 @@ describe('buildFleetStatusView: queues and workers', () => {
     const counts = view.subAccounts[0]?.slots[0]?.bind?.perSecond;
     expect(counts?.accepted).toHaveLength(120);
     expect(counts?.accepted.slice(-4)).toEqual([0, 0, 0, 50]);
+    expect(counts?.throttled.map((count, index) => [index, count]).filter(([, count]) => count)).toEqual([
+      [116, 1],
+    ]);
   });
 
   it('passes read problems through to the page', () => {

@@ -15,7 +15,8 @@ describe('BindSecondCounter', () => {
     expect(counter.counts(S + 3_400)).toEqual({
       endMs: S + 3_000,
       accepted: [50, 48, 0],
-      throttled: [0, 2, 0],
+      // Sparse: [index into accepted, answers in that second].
+      throttled: [[1, 2]],
     });
   });
 
