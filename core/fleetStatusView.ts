@@ -331,7 +331,8 @@ function secondCountsView(value: unknown): SecondCountsView | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const counts = value as Record<string, unknown>;
   const endMs = numberOf(counts.endMs);
-  if (endMs === undefined || !Array.isArray(counts.accepted) || counts.accepted.length === 0) return undefined;
+  if (endMs === undefined || !Array.isArray(counts.accepted) || counts.accepted.length === 0)
+    return undefined;
   // The newest seconds if a writer sent more than the chart spans.
   const dropped = Math.max(0, counts.accepted.length - bindSecondCountsMaxSeconds);
   const accepted = counts.accepted.slice(dropped).map(countOf);
