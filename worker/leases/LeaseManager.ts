@@ -3,12 +3,12 @@
  *
  * Policy (docs/leases.md has the reasoning at length)
  * - A slot is a lease item `LEASE#<subAccount>` / `SLOT#<n>`, n < bindCap. Holding its lease is the only
- *   permission to keep a bind open on it. Lease period L (fleet config `leasePeriodMs`, 15 s by default).
+ *   permission to keep a bind open on it. Lease period L (fleet config `leasePeriodMs`, 7.5 s by default).
  * - Every heartbeat H ≤ L/3 (default L/3) the worker renews each lease it holds, writes its presence, reads
  *   the slots and the presence items, and moves toward its fair share (leaseDecisions.ts): acquire free or
  *   expired slots, give up extras. Every store call is aborted after callTimeoutMs < H.
  * - A lease is valid locally until (send time of its last successful acquire/renew) + L − margin, margin M
- *   defaulting to L/5 (3 s): measured on both the monotonic and the wall clock, and it ends when either
+ *   defaulting to L/5 (1.5 s at the default L): measured on both the monotonic and the wall clock, and it ends when either
  *   passes. `holds()` checks that deadline synchronously; a timer emits `lost` at it even if the renewal is
  *   still hanging; the store lets anyone else take the slot only after (that send time) + L by the taker's
  *   clock. So while the clocks of any two workers differ by less than M, the old holder has stopped before a
