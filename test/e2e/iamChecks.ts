@@ -55,6 +55,12 @@ export const grantsWithoutACallHere: Readonly<Record<string, string>> = {
   'worker: secretsmanager:GetSecretValue on secret:acme-smpp-??????':
     'A deployed worker always reads its SMPP password from Secrets Manager (the stack gives it secret ids ' +
     'only); this run uses an environment variable. Called in smppPasswordSecret.test.ts.',
+  'api postMessage: dynamodb:GetItem on table/{prefix}-messages':
+    'A put that finds the record already there reads it (a retried request, or the same key’s SQS copy the ' +
+    'worker recorded first): whether a run takes it depends on who wins that race. The whole-fleet runs ' +
+    'usually do (fleet.test.ts sends each key through the API and SQS at once).',
+  'api postMessageBatch: dynamodb:GetItem on table/{prefix}-messages':
+    'As for postMessage: an item whose record is already there is read, when the run’s race makes one.',
   'api postMessage: dynamodb:DeleteItem on table/{prefix}-messages':
     'The record of a message the send queue refused is removed, so the caller’s retry starts clean ' +
     '(lambdas/shared/acceptMessages.ts); tested against the emulator in test/integration/lambdas/sendApi.test.ts.',
