@@ -21,6 +21,7 @@ export const detailTypes = {
   failed: 'SMS Failed',
   receiptUnmatched: 'SMS Delivery Receipt Unmatched',
   inbound: 'SMS Inbound Message',
+  unreadable: 'SMS Deliver Unreadable',
 } as const;
 export type DetailType = (typeof detailTypes)[keyof typeof detailTypes];
 
@@ -54,6 +55,7 @@ export const eventTypes = {
   unknown: 'TEXT_UNKNOWN',
   receiptUnmatched: 'TEXT_RECEIPT_UNMATCHED',
   inbound: 'TEXT_INBOUND',
+  unreadable: 'TEXT_DELIVER_UNREADABLE',
 } as const;
 
 export const messageEncodings = ['GSM7', 'UCS2'] as const;
@@ -189,12 +191,34 @@ export const inboundDetailSchema = z
   })
   .describe('A mobile-originated (MO) message received on one of the sub-account’s binds.');
 
+export const unreadableDetailSchema = z
+  .strictObject({
+    eventId: eventIdSchema,
+    eventType: z.literal(eventTypes.unreadable),
+    subAccount: z.string(),
+    reason: z.string().describe('What could not be read, e.g. a receipt whose text has no id.'),
+    esmClass: z.int().nonnegative(),
+    dataCoding: z.int().nonnegative(),
+    sourceAddress: z.string(),
+    destinationAddress: z.string(),
+    shortMessageBase64: z.string().describe('short_message as 8x8 sent it.'),
+    messagePayloadBase64: z.string().optional().describe('The message_payload TLV, when sent.'),
+    receiptedMessageId: z.string().optional().describe('The receipted_message_id TLV, when sent.'),
+    eventTimestamp: timestampSchema,
+  })
+  .describe(
+    'A deliver_sm from 8x8 the fleet could not read (neither a receipt nor an inbound message it understands): ' +
+      'answered so it is not redelivered for ever, kept with its raw bytes so nothing is lost. If it was a ' +
+      'receipt, its message stays `submitted`; the bytes say which.',
+  );
+
 export const eventDetailSchemas = {
   [detailTypes.submitted]: submittedDetailSchema,
   [detailTypes.delivered]: deliveredDetailSchema,
   [detailTypes.failed]: failedDetailSchema,
   [detailTypes.receiptUnmatched]: receiptUnmatchedDetailSchema,
   [detailTypes.inbound]: inboundDetailSchema,
+  [detailTypes.unreadable]: unreadableDetailSchema,
 } as const satisfies Record<DetailType, z.ZodType>;
 
 export type SubmittedDetail = z.output<typeof submittedDetailSchema>;
@@ -202,13 +226,15 @@ export type DeliveredDetail = z.output<typeof deliveredDetailSchema>;
 export type FailedDetail = z.output<typeof failedDetailSchema>;
 export type ReceiptUnmatchedDetail = z.output<typeof receiptUnmatchedDetailSchema>;
 export type InboundDetail = z.output<typeof inboundDetailSchema>;
+export type UnreadableDetail = z.output<typeof unreadableDetailSchema>;
 
 export type SmsEvent =
   | { detailType: typeof detailTypes.submitted; detail: SubmittedDetail }
   | { detailType: typeof detailTypes.delivered; detail: DeliveredDetail }
   | { detailType: typeof detailTypes.failed; detail: FailedDetail }
   | { detailType: typeof detailTypes.receiptUnmatched; detail: ReceiptUnmatchedDetail }
-  | { detailType: typeof detailTypes.inbound; detail: InboundDetail };
+  | { detailType: typeof detailTypes.inbound; detail: InboundDetail }
+  | { detailType: typeof detailTypes.unreadable; detail: UnreadableDetail };
 
 /** sha-256 (hex) of the parts, JSON-encoded so that ("a|b", "c") and ("a", "b|c") never collide. */
 export function deterministicEventId(...parts: readonly (string | number)[]): string {

@@ -35,6 +35,8 @@ export const metricNames = {
   receiptLag: 'ReceiptLag',
   /** Unit Count, dimensions SubAccount and Outcome: final receipts by outcome. */
   receipts: 'Receipts',
+  /** Unit Count: deliver_sm the worker could not read (kept with their bytes; `SMS Deliver Unreadable`). */
+  unreadableDeliverSm: 'UnreadableDeliverSm',
   /** Unit Count, no dimension: errors the worker logged (anything an operator should look at). */
   workerErrors: 'WorkerErrors',
 } as const;

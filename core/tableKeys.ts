@@ -10,6 +10,7 @@
  * | messages    | `MSG#<messageId>`                    | `MSG`         | the message record, its parts (SMSC id, state) inside  |
  * | correlation | `SMSC#<systemId>#<normalised id>`    | `SUBMIT`      | which message and part 8x8 gave this id to             |
  * |             |                                      | `RECEIPT`     | a receipt that came before its submit_sm_resp was kept |
+ * |             | `UNREADABLE#<systemId>`              | content hash  | a deliver_sm the worker could not read, its raw bytes  |
  * | idempotency | `IDEM#<subAccount>#<idempotencyKey>` | `IDEM`        | the message id the key was first used for              |
  * | leases      | `LEASE#<subAccount>`                 | `SLOT#<n>`    | bind slot n (0..bindCap-1): holder, fence, expiry      |
  * |             | `WORKERS`                            | `WORKER#<id>` | a worker's presence: `aliveUntilMs`, `binds` (status)  |
@@ -181,6 +182,14 @@ export function acceptedIndexPartitions(atMs: number): string[] {
 /** `normalisedSmscId` comes from worker/receipts/smscMessageId.ts `normaliseSmscMessageId`. */
 export function submitCorrelationKey(systemId: string, normalisedSmscId: string): ItemKey {
   return { pk: `SMSC#${systemId}#${normalisedSmscId}`, sk: 'SUBMIT' };
+}
+
+/**
+ * A deliver_sm the worker could not read, kept with its bytes (`sk`: a hash of them, so a redelivered copy
+ * lands on the same item); the sub-account's are one Query away.
+ */
+export function unreadableDeliverSmKey(systemId: string, contentHash: string): ItemKey {
+  return { pk: `UNREADABLE#${systemId}`, sk: contentHash };
 }
 
 /** A receipt kept because it arrived before the submit it belongs to was recorded. */

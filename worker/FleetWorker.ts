@@ -70,6 +70,8 @@ export interface FleetWorkerOptions {
    * (core/metrics.ts receiptOutcomes) and, when the record has it, ms since the part was submitted.
    */
   onFinalReceipt?: (subAccount: string, outcome: string, receiptLagMs?: number) => void;
+  /** A deliver_sm could not be read (it was kept and published): the UnreadableDeliverSm metric. */
+  onUnreadableDeliverSm?: (subAccount: string) => void;
 }
 
 interface SubAccountRuntime {
@@ -167,6 +169,7 @@ export class FleetWorker {
         const finalState = receiptState === undefined ? undefined : messageStateOfReceipt(receiptState);
         if (outcome === 'applied' && finalState !== undefined)
           options.onFinalReceipt?.(config.id, finalState, receiptLagMs);
+        if (outcome === 'unparseable') options.onUnreadableDeliverSm?.(config.id);
       });
       this.#subAccounts.set(config.id, {
         config,

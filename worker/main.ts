@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     env: process.env,
     logger: log,
     onFinalReceipt: (subAccount, outcome, receiptLagMs) => metrics.receipt(subAccount, outcome, receiptLagMs),
+    onUnreadableDeliverSm: (subAccount) => metrics.unreadableDeliverSm(subAccount),
   });
   const sample = () => worker.metricsSample();
   const health = new HealthServer(() => worker.health());

@@ -8,8 +8,10 @@
  *   item → 0 (it is durable; the sending path applies it when it records the SUBMIT). If it is still
  *   unmatched `unmatchedGraceMs` later, `SMS Delivery Receipt Unmatched` is published (see below).
  * - inbound (MO) message: `SMS Inbound Message` published → 0.
- * - unparseable: logged (with the reason, no content) and counted → 0. Answering an error would make 8x8
- *   send the same bytes again for up to 48 hours, and they would never parse better.
+ * - unparseable: kept with its raw bytes (an item in the correlation table, keyed by a hash of them) and
+ *   published as `SMS Deliver Unreadable`, counted (UnreadableDeliverSm) → 0 once both are done. Answering an
+ *   error would make 8x8 send the same bytes again for up to 48 hours, and they would never parse better;
+ *   answering 0 without keeping them would lose what came (a receipt its message then waits for in vain).
  * - any store or publish failure: ESME_RX_T_APPN (0x64, temporary) so 8x8 redelivers it later.
  * - a redelivered receipt whose state change another live worker recorded but has not yet published:
  *   0x64 too, until that event is out (or stale and published here) — never 0 before the event is.
@@ -27,11 +29,13 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   detailTypes,
+  deterministicEventId,
   eventTypes,
   type InboundDetail,
   inboundEventId,
   messageEventId,
   type ReceiptUnmatchedDetail,
+  type UnreadableDetail,
   unmatchedReceiptEventId,
 } from '../../core/events.js';
 import type { EventOutbox } from '../records/EventOutbox.js';
@@ -180,14 +184,19 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     const classified = classifyDeliverSm(deliverSm, { receiptIdFormat: this.#receiptIdFormat });
     try {
       switch (classified.kind) {
-        case 'unparseable':
-          this.#log.warn('deliver_sm could not be read; answered 0 so it is not redelivered forever', {
+        case 'unparseable': {
+          const { detail, contentHash } = this.#unreadable(classified.reason, deliverSm);
+          await this.#store.keepUnreadableDeliverSm(detail, contentHash);
+          await this.#publisher.publish({ detailType: detailTypes.unreadable, detail });
+          this.#log.warn('deliver_sm could not be read; kept with its bytes, published, answered 0', {
             subAccount: this.#subAccount,
             reason: classified.reason,
             esmClass: deliverSm.esmClass,
             dataCoding: deliverSm.dataCoding,
+            eventId: detail.eventId,
           });
           return { outcome: 'unparseable' };
+        }
         case 'inbound':
           await this.#publisher.publish(this.#inboundEvent(classified.message, deliverSm));
           return { outcome: 'inbound' };
@@ -315,6 +324,42 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
         ...errorAttributes(error),
       });
     }
+  }
+
+  /** An unreadable deliver_sm as kept and published: every byte that came, and a hash of them as its id. */
+  #unreadable(reason: string, deliverSm: DeliverSm): { detail: UnreadableDetail; contentHash: string } {
+    const shortMessageBase64 = deliverSm.shortMessage.toString('base64');
+    const messagePayloadBase64 = deliverSm.messagePayload?.toString('base64');
+    const contentHash = createHash('sha256')
+      .update(
+        JSON.stringify([
+          deliverSm.esmClass,
+          deliverSm.dataCoding,
+          deliverSm.sourceAddr,
+          deliverSm.destinationAddr,
+          shortMessageBase64,
+          messagePayloadBase64 ?? '',
+          deliverSm.receiptedMessageId ?? '',
+        ]),
+      )
+      .digest('hex');
+    const detail: UnreadableDetail = {
+      eventId: deterministicEventId('unreadable', this.#subAccount, contentHash),
+      eventType: eventTypes.unreadable,
+      subAccount: this.#subAccount,
+      reason,
+      esmClass: deliverSm.esmClass,
+      dataCoding: deliverSm.dataCoding,
+      sourceAddress: deliverSm.sourceAddr,
+      destinationAddress: deliverSm.destinationAddr,
+      shortMessageBase64,
+      ...(messagePayloadBase64 === undefined ? {} : { messagePayloadBase64 }),
+      ...(deliverSm.receiptedMessageId === undefined
+        ? {}
+        : { receiptedMessageId: deliverSm.receiptedMessageId }),
+      eventTimestamp: this.#now(),
+    };
+    return { detail, contentHash };
   }
 
   #inboundEvent(message: InboundMessage, deliverSm: DeliverSm) {

@@ -23,6 +23,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import type { UnreadableDetail } from '../../core/events.js';
 import { nextState } from '../../core/messageState.js';
 import {
   acceptedIndexAttributes,
@@ -30,6 +31,7 @@ import {
   earlyReceiptKey,
   messageKey,
   submitCorrelationKey,
+  unreadableDeliverSmKey,
 } from '../../core/tableKeys.js';
 import type { DeliveryReceipt } from '../receipts/deliveryReceipt.js';
 import { fromAttributeMap } from './attributeValues.js';
@@ -425,6 +427,23 @@ export class DynamoDbMessageStore implements MessageStore {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
+  }
+
+  async keepUnreadableDeliverSm(detail: UnreadableDetail, contentHash: string): Promise<void> {
+    const now = detail.eventTimestamp;
+    await this.#call('keepUnreadableDeliverSm', (abortSignal) =>
+      this.#client.send(
+        new PutCommand({
+          TableName: this.#options.tables.correlation,
+          Item: {
+            ...unreadableDeliverSmKey(this.#systemId(detail.subAccount), contentHash),
+            ...detail,
+            expiresAt: correlationExpiresAt(now),
+          },
+        }),
+        { abortSignal },
+      ),
+    );
   }
 
   async clearPendingEvents(messageId: string, eventIds: readonly string[]): Promise<void> {

@@ -4,6 +4,7 @@
  * also records the events that change publishes (`pendingEvents`), so a crash between the write and the
  * publish cannot lose an event: whoever next finds the record publishes it (see EventOutbox).
  */
+import type { UnreadableDetail } from '../../core/events.js';
 import type { DeliveryReceipt } from '../receipts/deliveryReceipt.js';
 import type { MessageRecord, PendingEvent, StoredReceipt, SubmitCorrelation } from './MessageRecord.js';
 
@@ -148,6 +149,8 @@ export interface MessageStore {
   checkEarlyReceipt(subAccount: string, normalisedSmscMessageId: string): Promise<EarlyReceiptCheck>;
   /** Notes on the early receipt that its "unmatched" event was published. */
   markUnmatchedPublished(subAccount: string, normalisedSmscMessageId: string, now: number): Promise<void>;
+  /** Keeps a deliver_sm the worker could not read, with its bytes (idempotent: a copy lands on the same item). */
+  keepUnreadableDeliverSm(detail: UnreadableDetail, contentHash: string): Promise<void>;
   /** Removes published events from the record's pending events. */
   clearPendingEvents(messageId: string, eventIds: readonly string[]): Promise<void>;
   getMessage(messageId: string): Promise<MessageRecord | undefined>;

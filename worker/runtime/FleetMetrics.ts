@@ -113,6 +113,13 @@ export class FleetMetrics {
     this.#metrics.publishStoredMetrics();
   }
 
+  /** A deliver_sm the worker could not read (kept and published as `SMS Deliver Unreadable`). */
+  unreadableDeliverSm(subAccount: string): void {
+    this.#metrics.addDimension(metricDimensions.subAccount, subAccount);
+    this.#metrics.addMetric(metricNames.unreadableDeliverSm, MetricUnit.Count, 1);
+    this.#metrics.publishStoredMetrics();
+  }
+
   /** Something an operator should look at was logged: counted into the next publish. */
   workerError(): void {
     this.#workerErrors += 1;

@@ -4,7 +4,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { detailTypes, messageEventId } from '../../../core/events.js';
+import { detailTypes, eventTypes, messageEventId } from '../../../core/events.js';
 import { parseFleetConfig } from '../../../core/fleetConfig.js';
 import {
   acceptedIndex,
@@ -13,6 +13,7 @@ import {
   earlyReceiptKey,
   messageKey,
   submitCorrelationKey,
+  unreadableDeliverSmKey,
 } from '../../../core/tableKeys.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
 import type { DeliveryReceipt } from '../../../worker/receipts/deliveryReceipt.js';
@@ -377,6 +378,37 @@ describe('recordSubmission and receipts', () => {
       now: Date.now(),
     });
     expect(applied).toMatchObject({ kind: 'applied', changed: true, record: { status: 'delivered' } });
+  });
+
+  it('keeps an unreadable deliver_sm with its bytes under its system_id, one item per content', async () => {
+    const detail = {
+      eventId: 'e'.repeat(64),
+      eventType: eventTypes.unreadable,
+      subAccount,
+      reason: 'receipt text has no id',
+      esmClass: 4,
+      dataCoding: 0,
+      sourceAddress: '6591234567',
+      destinationAddress: 'ACME',
+      shortMessageBase64: Buffer.from('stat:DELIVRD').toString('base64'),
+      eventTimestamp: Date.now(),
+    } as const;
+    const hash = `h-${counter}`;
+    await store.keepUnreadableDeliverSm(detail, hash);
+    await store.keepUnreadableDeliverSm({ ...detail, eventTimestamp: detail.eventTimestamp + 1 }, hash);
+    const kept = await aws().documentClient.send(
+      new QueryCommand({
+        TableName: resources.tables.correlation,
+        KeyConditionExpression: 'pk = :pk AND sk = :sk',
+        ExpressionAttributeValues: { ':pk': unreadableDeliverSmKey(subAccount, hash).pk, ':sk': hash },
+      }),
+    );
+    expect(kept.Items).toHaveLength(1);
+    expect(kept.Items?.[0]).toMatchObject({
+      shortMessageBase64: detail.shortMessageBase64,
+      reason: detail.reason,
+    });
+    expect(kept.Items?.[0]?.expiresAt).toBeGreaterThan(Date.now() / 1000);
   });
 
   it('keeps a receipt that beats its submit, and the submission applies it', async () => {

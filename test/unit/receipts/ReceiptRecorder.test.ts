@@ -279,14 +279,35 @@ describe('ReceiptRecorder', () => {
     expect(publisher.published).toHaveLength(1);
   });
 
-  it('answers an unreadable deliver_sm 0 and records nothing', async () => {
+  it('keeps an unreadable deliver_sm with its bytes, publishes it, then answers 0; a copy changes nothing', async () => {
     const { recorder, publisher, store } = setUp();
     const handled: string[] = [];
     recorder.on('handled', (info) => handled.push(info.outcome));
-    expect(await recorder.onDeliverSm(deliverSm({ shortMessage: Buffer.from('garbage') }))).toBe(ok);
+    // A receipt (esm_class 0x04) whose text carries no id: its message would wait for it in vain.
+    const unreadable = deliverSm({ esmClass: 0x04, shortMessage: Buffer.from('stat:DELIVRD garbage') });
+    expect(await recorder.onDeliverSm(unreadable)).toBe(ok);
     expect(handled).toEqual(['unparseable']);
-    expect(publisher.published).toEqual([]);
-    expect(store.calls).toEqual([]);
+    const detail = eventDetailSchemas[detailTypes.unreadable].parse(publisher.published[0]?.detail);
+    expect(detail).toMatchObject({
+      subAccount: 'acme',
+      esmClass: 0x04,
+      shortMessageBase64: Buffer.from('stat:DELIVRD garbage').toString('base64'),
+      reason: expect.any(String),
+    });
+    expect([...store.unreadable.values()]).toEqual([detail]);
+
+    expect(await recorder.onDeliverSm(unreadable)).toBe(ok);
+    expect(publisher.published).toHaveLength(1);
+    expect(store.unreadable.size).toBe(1);
+  });
+
+  it('asks the SMSC to redeliver an unreadable deliver_sm it could not publish, rather than lose it', async () => {
+    const { recorder, publisher } = setUp();
+    publisher.failNext();
+    const unreadable = deliverSm({ shortMessage: Buffer.from('x'), esmClass: 0x08 });
+    expect(await recorder.onDeliverSm(unreadable)).toBe(temporaryError);
+    expect(await recorder.onDeliverSm(unreadable)).toBe(ok);
+    expect(publisher.detailTypes()).toEqual([detailTypes.unreadable]);
   });
 
   it('finishes what is in progress on stop and then asks the SMSC to redeliver elsewhere', async () => {

@@ -5,6 +5,7 @@
  * the real concurrency is tested against the emulator.
  */
 
+import type { UnreadableDetail } from '../../../core/events.js';
 import { nextState } from '../../../core/messageState.js';
 import { correlationExpiresAt } from '../../../core/tableKeys.js';
 import { ClaimLostError, MessageStoreError } from '../../../worker/records/errors.js';
@@ -231,6 +232,14 @@ export class InMemoryMessageStore implements MessageStore {
     if (this.submits.has(key)) return { kind: 'matched' };
     const receipt = this.receipts.get(key);
     return receipt === undefined ? { kind: 'gone' } : { kind: 'unmatched', receipt: { ...receipt } };
+  }
+
+  /** Unreadable deliver_sm kept, by sub-account and content hash. */
+  readonly unreadable = new Map<string, UnreadableDetail>();
+
+  async keepUnreadableDeliverSm(detail: UnreadableDetail, contentHash: string): Promise<void> {
+    this.#enter('keepUnreadableDeliverSm');
+    this.unreadable.set(`${detail.subAccount}#${contentHash}`, { ...detail });
   }
 
   async markUnmatchedPublished(subAccount: string, id: string, now: number): Promise<void> {
