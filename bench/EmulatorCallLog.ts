@@ -1,24 +1,19 @@
 /**
- * Counts the AWS calls a run makes, as the emulator received them: moto's request recorder
- * (`/moto-api/recorder/*`) appends every request it serves to the file named by MOTO_RECORDER_FILEPATH,
- * which the emulator processes inherit from this process's environment. Set the path before the emulators
- * start (`EmulatorCallLog.prepare()`), then start and stop recording around the measured window.
+ * Counts the AWS calls a run makes, as the emulators received them: moto's request recorder appends every
+ * request an emulator serves to its own file (the whole-fleet harness starts its two emulators recording:
+ * `fleet.recordedRequestFiles`). `start()` empties the files and `stop()` ends the recording, around the
+ * measured window.
  *
  * Each call is classified by its X-Amz-Target (`DynamoDB_20120810.UpdateItem`, `AmazonSQS.ReceiveMessage`,
  * `AWSEvents.PutEvents`), the table or queue it names, and what it carries: items written or read,
  * SQS entries, EventBridge entries, and request bytes (headers + body, as a size for NAT on paper).
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   type RecordedRequest,
   readRecordedRequests,
   requestHeader,
   requestJson,
 } from '../test/support/recordedRequests.js';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface RecordedCall {
   /** `DynamoDB.UpdateItem`, `SQS.ReceiveMessage`, `EventBridge.PutEvents`, … */
@@ -43,26 +38,18 @@ const servicePrefixes: Array<[string, string]> = [
 ];
 
 export class EmulatorCallLog {
-  readonly #path: string;
+  readonly #paths: string[];
   readonly #endpoints: string[];
   #unreadable = 0;
 
-  private constructor(path: string, endpoints: string[]) {
-    this.#path = path;
+  private constructor(paths: string[], endpoints: string[]) {
+    this.#paths = paths;
     this.#endpoints = endpoints;
   }
 
-  /** Points every emulator started from now on at one recording file (emptied here). */
-  static prepare(name: string): string {
-    const path = join(repoRoot, '.tmp', `bench-${name}-${process.pid}.jsonl`);
-    mkdirSync(dirname(path), { recursive: true });
-    rmSync(path, { force: true });
-    process.env.MOTO_RECORDER_FILEPATH = path;
-    return path;
-  }
-
-  static forEmulators(path: string, endpoints: readonly string[]): EmulatorCallLog {
-    return new EmulatorCallLog(path, [...endpoints]);
+  /** The emulators at `endpoints`, recording into `paths` (one file each). */
+  static forEmulators(paths: readonly string[], endpoints: readonly string[]): EmulatorCallLog {
+    return new EmulatorCallLog([...paths], [...endpoints]);
   }
 
   async start(): Promise<void> {
@@ -76,7 +63,7 @@ export class EmulatorCallLog {
   }
 
   calls(): RecordedCall[] {
-    const { requests, unreadable } = readRecordedRequests([this.#path]);
+    const { requests, unreadable } = readRecordedRequests(this.#paths);
     this.#unreadable = unreadable;
     return requests.map(classify);
   }
@@ -84,10 +71,6 @@ export class EmulatorCallLog {
   /** Recorded lines that could not be read (reported, so a count that is short says so). */
   get unreadable(): number {
     return this.#unreadable;
-  }
-
-  remove(): void {
-    rmSync(this.#path, { force: true });
   }
 
   async #each(action: string): Promise<void> {

@@ -185,12 +185,8 @@ function countCalls(calls: readonly RecordedCall[], fleet: Fleet): CallCount[] {
 }
 
 export async function pipelineCost(options: PipelineOptions): Promise<PipelineResult> {
-  const recording = EmulatorCallLog.prepare('pipeline');
-  const fleet = await startFleet({ name: 'bench-pipeline', workers: 1 }).finally(() => {
-    // Only this fleet's emulators record into that file; later ones (section 5) get moto's default.
-    delete process.env.MOTO_RECORDER_FILEPATH;
-  });
-  const callLog = EmulatorCallLog.forEmulators(recording, [
+  const fleet = await startFleet({ name: 'bench-pipeline', workers: 1 });
+  const callLog = EmulatorCallLog.forEmulators(fleet.recordedRequestFiles, [
     fleet.aws.emulator.endpoint,
     fleet.dynamo.emulator.endpoint,
   ]);
@@ -312,6 +308,5 @@ export async function pipelineCost(options: PipelineOptions): Promise<PipelineRe
     throw error;
   } finally {
     await fleet.stop();
-    callLog.remove();
   }
 }
