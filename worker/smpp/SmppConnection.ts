@@ -58,14 +58,27 @@ export interface SmppConnectionEvents {
   lateResponse: [pdu: SmppPdu];
 }
 
+/** Called once per request: with its response (any command_status), or with the error that replaced it. */
+export type SmppResponseCallback = (error: SmppError | undefined, response: SmppPdu | undefined) => void;
+
 interface PendingRequest {
   command: string;
-  resolve: (pdu: SmppPdu) => void;
-  reject: (error: SmppError) => void;
-  timer: NodeJS.Timeout;
+  callback: SmppResponseCallback;
+  /** performance.now() after which the request times out. */
+  deadline: number;
+  timeoutMs: number;
 }
 
 const maxSequenceNumber = 0x7fffffff;
+
+/**
+ * Errors reach a request's callback in a microtask, as the promise rejections they replace did: a caller that
+ * sends again from its callback then finds the connection already marked closed (after `closed` was emitted)
+ * instead of writing into it, and a request that never went out answers only after `send` returns.
+ */
+function failLater(callback: SmppResponseCallback, error: SmppError): void {
+  queueMicrotask(() => callback(error, undefined));
+}
 /** How many timed-out sequence numbers to remember so a late response is recognised, not ignored. */
 const rememberedTimeouts = 1024;
 
@@ -79,6 +92,12 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
   #closeReason = '';
   #enquireLinkTimer: NodeJS.Timeout | undefined;
   #enquireLinkOutstanding = false;
+  /**
+   * One timer for every request's timeout, armed for the earliest deadline it knows of: a timer per submit
+   * (set, then cleared when the resp comes a millisecond later) was a measurable part of a submit's CPU.
+   */
+  #timeoutTimer: NodeJS.Timeout | undefined;
+  #timeoutTimerAt = Number.POSITIVE_INFINITY;
 
   private constructor(options: SmppConnectionOptions, session: SmppPackageSession) {
     super();
@@ -161,35 +180,61 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
 
   /** Sends a request PDU and resolves with its response (any command_status); rejects only without one. */
   request(command: string, fields: Record<string, unknown> = {}, timeoutMs?: number): Promise<SmppPdu> {
+    return new Promise<SmppPdu>((resolve, reject) => {
+      this.send(
+        command,
+        fields,
+        (error, response) => (response ? resolve(response) : reject(error)),
+        timeoutMs,
+      );
+    });
+  }
+
+  /**
+   * `request` without a promise, for the submit path: `callback` runs exactly once, with the response or
+   * the typed error, and never before `send` returns (a caller may send again from inside it).
+   */
+  send(
+    command: string,
+    fields: Record<string, unknown>,
+    callback: SmppResponseCallback,
+    timeoutMs?: number,
+  ): void {
     if (this.#closed) {
-      return Promise.reject(
+      failLater(
+        callback,
         new SmppConnectionClosedError({ command, reason: this.#closeReason, written: false }),
       );
+      return;
     }
     const sequenceNumber = this.#nextSequence();
-    let pdu: SmppPdu;
+    let bytes: Buffer;
     try {
-      pdu = newPdu(command, { ...fields, sequence_number: sequenceNumber });
-      pdu.toBuffer(); // surfaces encoding errors here, before anything is written
+      const pdu = newPdu(command, fields);
+      pdu.sequence_number = sequenceNumber;
+      // Encoded once, here, so an encoding error surfaces before anything is written (the package's
+      // session.send would encode it a second time).
+      bytes = pdu.toBuffer();
     } catch (cause) {
-      return Promise.reject(
+      failLater(
+        callback,
         new SmppError(`cannot encode ${command}: ${String(cause)}`, { inDoubt: false, cause }),
       );
+      return;
+    }
+    const socket = this.#session.socket;
+    if (!socket.writable) {
+      failLater(
+        callback,
+        new SmppConnectionClosedError({ command, reason: 'socket not writable', written: false }),
+      );
+      return;
     }
     const limitMs = timeoutMs ?? this.#options.requestTimeoutMs;
-    return new Promise<SmppPdu>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#inFlight.delete(sequenceNumber);
-        this.#rememberTimeout(sequenceNumber);
-        reject(new SmppResponseTimeoutError({ command, sequenceNumber, timeoutMs: limitMs }));
-      }, limitMs);
-      this.#inFlight.set(sequenceNumber, { command, resolve, reject, timer });
-      if (!this.#session.send(pdu)) {
-        clearTimeout(timer);
-        this.#inFlight.delete(sequenceNumber);
-        reject(new SmppConnectionClosedError({ command, reason: 'socket not writable', written: false }));
-      }
-    });
+    const deadline = performance.now() + limitMs;
+    this.#inFlight.set(sequenceNumber, { command, callback, deadline, timeoutMs: limitMs });
+    if (deadline < this.#timeoutTimerAt) this.#armTimeoutTimer(deadline);
+    socket.write(bytes);
   }
 
   /** Polite close: unbind, wait for unbind_resp (bounded by the request timeout), then close the socket. */
@@ -210,13 +255,17 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
     this.#closed = true;
     this.#closeReason = reason;
     this.#stopEnquireLink();
-    for (const [, pending] of this.#inFlight) {
-      clearTimeout(pending.timer);
-      pending.reject(
+    clearTimeout(this.#timeoutTimer);
+    this.#timeoutTimer = undefined;
+    this.#timeoutTimerAt = Number.POSITIVE_INFINITY;
+    const pendings = [...this.#inFlight.values()];
+    this.#inFlight.clear();
+    for (const pending of pendings) {
+      failLater(
+        pending.callback,
         new SmppConnectionClosedError({ command: pending.command, reason, written: true, cause }),
       );
     }
-    this.#inFlight.clear();
     this.#session.destroy();
     const error = cause instanceof SmppError ? cause : undefined;
     this.emit('closed', reason, error);
@@ -270,9 +319,8 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
     if (pdu.command === 'generic_nack') {
       const reason = `generic_nack ${describeCommandStatus(pdu.command_status).name} for #${pdu.sequence_number}`;
       if (pending) {
-        clearTimeout(pending.timer);
         this.#inFlight.delete(pdu.sequence_number);
-        pending.reject(new SmppProtocolError(`${pending.command} answered with ${reason}`));
+        failLater(pending.callback, new SmppProtocolError(`${pending.command} answered with ${reason}`));
       }
       this.destroy(reason);
       return;
@@ -281,9 +329,34 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
       if (this.#timedOut.delete(pdu.sequence_number)) this.emit('lateResponse', pdu);
       return;
     }
-    clearTimeout(pending.timer);
     this.#inFlight.delete(pdu.sequence_number);
-    pending.resolve(pdu);
+    pending.callback(undefined, pdu);
+  }
+
+  #armTimeoutTimer(at: number): void {
+    clearTimeout(this.#timeoutTimer);
+    this.#timeoutTimerAt = at;
+    this.#timeoutTimer = setTimeout(() => this.#expireRequests(), Math.max(0, at - performance.now()));
+  }
+
+  /** Fails every request past its deadline, then re-arms the timer for the earliest one left. */
+  #expireRequests(): void {
+    this.#timeoutTimer = undefined;
+    this.#timeoutTimerAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    const expired: [number, PendingRequest][] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const entry of this.#inFlight) {
+      if (entry[1].deadline <= now) expired.push(entry);
+      else if (entry[1].deadline < next) next = entry[1].deadline;
+    }
+    for (const [sequenceNumber] of expired) {
+      this.#inFlight.delete(sequenceNumber);
+      this.#rememberTimeout(sequenceNumber);
+    }
+    if (next !== Number.POSITIVE_INFINITY && !this.#closed) this.#armTimeoutTimer(next);
+    for (const [sequenceNumber, { command, callback, timeoutMs }] of expired)
+      failLater(callback, new SmppResponseTimeoutError({ command, sequenceNumber, timeoutMs }));
   }
 
   #onDeliverSm(pdu: SmppPdu): void {
