@@ -178,6 +178,8 @@ export interface AdherenceResult {
    */
   maxInAnyClockSecond: number;
   throttled: number;
+  /** How late the binds' pump timers granted after the limiter's earliest time (the event-loop lag it sees). */
+  pumpTimerLag: { timerGrants: number; meanMs: number; maxMs: number };
   perSecond: PerSecondCounts;
 }
 
@@ -201,6 +203,14 @@ export async function rateAdherence(
       Array.from({ length: messages }, (_, i) => (held[i % binds] as SmppBind).submit(benchPart(i))),
     );
     const elapsedSeconds = (performance.now() - started) / 1000;
+    const lags = held.map((bind) => bind.pumpTimerLag());
+    const timerGrants = lags.reduce((sum, lag) => sum + lag.timerGrants, 0);
+    const pumpTimerLag = {
+      timerGrants,
+      meanMs:
+        timerGrants > 0 ? lags.reduce((sum, lag) => sum + lag.meanMs * lag.timerGrants, 0) / timerGrants : 0,
+      maxMs: Math.max(0, ...lags.map((lag) => lag.maxMs)),
+    };
     await Promise.all(held.map((bind) => bind.stop()));
     const { stats, perSecond } = await simulator.stats();
     const account = stats.accounts[systemId];
@@ -222,6 +232,7 @@ export async function rateAdherence(
       maxInAnySlidingSecond: account.submits.maxAcceptedInAnyWindowPerBind,
       maxInAnyClockSecond: Math.max(0, ...perSecond.flatMap((bind) => bind.seconds.map((s) => s.accepted))),
       throttled: account.submits.throttled,
+      pumpTimerLag,
       perSecond,
     };
   } finally {

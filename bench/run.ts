@@ -131,7 +131,8 @@ async function adherenceSection(): Promise<AdherenceResult[]> {
     console.log(
       `  latency ${String(latencyMs).padStart(3)} ms: sustained ${result.sustainedPerBind.map((r) => fmt(r)).join(' / ')} per bind; ` +
         `overall ${fmt(result.achievedPerBind[0] ?? 0)}/s; max in any sliding second ${result.maxInAnySlidingSecond} ` +
-        `(in any clock second ${result.maxInAnyClockSecond}); 0x58 answers ${result.throttled}`,
+        `(in any clock second ${result.maxInAnyClockSecond}); 0x58 answers ${result.throttled} of ${result.messages + result.throttled} submits; ` +
+        `pump timer lag mean ${fmt(result.pumpTimerLag.meanMs, 2)} ms, max ${fmt(result.pumpTimerLag.maxMs, 1)} ms over ${result.pumpTimerLag.timerGrants} timed grants`,
     );
   }
   return results;

@@ -74,12 +74,13 @@ export class SubmitRateLimiter {
   readonly catchUpMs: number;
 
   /**
-   * Per slot (grant number modulo ratePerWindow): send time and latest arrival estimate of the last
+   * Per slot (grant number modulo ratePerWindow): send time and resp time of the last
    * ratePerWindow grants. Plain arrays that grow as grants come, so a limit set very high (benchmarks turn
    * the limit off with 1,000,000/s) costs memory only for the grants really made.
    */
   private readonly sentAt: number[] = [];
-  private readonly arrivalAt: number[] = [];
+  /** When the resp came, or −∞ while none has. */
+  private readonly answeredAt: number[] = [];
   /** Grant numbers handed out so far; the next grant is number `granted`. */
   private granted = 0;
   private lastGrantMs = Number.NEGATIVE_INFINITY;
@@ -151,9 +152,11 @@ export class SubmitRateLimiter {
     const grant = this.granted++;
     const slot = grant % this.ratePerWindow;
     this.sentAt[slot] = nowMs;
-    this.arrivalAt[slot] = nowMs;
+    this.answeredAt[slot] = Number.NEGATIVE_INFINITY;
     this.lastGrantMs = nowMs;
-    this.nextPacedMs = Math.max(this.nextPacedMs, nowMs - this.catchUpMs) + this.spacingMs;
+    // Within catchUpMs of the schedule: stay on it. Further behind (idle, or a long stall): restart from now.
+    const onSchedule = nowMs - this.nextPacedMs <= this.catchUpMs;
+    this.nextPacedMs = (onSchedule ? this.nextPacedMs : nowMs) + this.spacingMs;
     return { granted: true, grant };
   }
 
@@ -164,16 +167,26 @@ export class SubmitRateLimiter {
   answered(grant: number, atMs: number): void {
     if (!this.#inRing(grant)) return;
     const slot = grant % this.ratePerWindow;
-    const sent = this.sentAt[slot]!;
-    const roundTrip = Math.max(0, atMs - sent);
+    const roundTrip = Math.max(0, atMs - this.sentAt[slot]!);
+    this.answeredAt[slot] = atMs;
     if (roundTrip < this.rttMinCurrent) this.rttMinCurrent = roundTrip;
     if (++this.rttSamples >= this.ratePerWindow) {
       this.rttMinPrevious = this.rttMinCurrent;
       this.rttMinCurrent = Number.POSITIVE_INFINITY;
       this.rttSamples = 0;
     }
-    const estimate = atMs - Math.min(this.rttMinCurrent, this.rttMinPrevious);
-    if (estimate > this.arrivalAt[slot]!) this.arrivalAt[slot] = estimate;
+  }
+
+  /**
+   * The latest the SMSC can have seen grant `slot`: its resp time minus the smallest recent round trip, taken
+   * now rather than when the resp came, so the first resps of a bind (slow while everything is cold, and
+   * the only samples then) are judged by the round trips seen since; never before its send time.
+   */
+  #arrivalEstimate(slot: number): number {
+    const sent = this.sentAt[slot]!;
+    const answered = this.answeredAt[slot]!;
+    if (answered === Number.NEGATIVE_INFINITY) return sent;
+    return Math.max(sent, answered - Math.min(this.rttMinCurrent, this.rttMinPrevious));
   }
 
   /**
@@ -207,7 +220,7 @@ export class SubmitRateLimiter {
   earliestGrantMs(nowMs: number): number {
     let earliest = Math.max(this.pausedUntilMs, this.nextPacedMs, this.lastGrantMs);
     if (this.granted >= this.ratePerWindow) {
-      const oldest = this.arrivalAt[this.granted % this.ratePerWindow]!;
+      const oldest = this.#arrivalEstimate(this.granted % this.ratePerWindow);
       earliest = Math.max(earliest, oldest + this.windowMs + this.marginMs(nowMs));
     }
     return earliest;
