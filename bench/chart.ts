@@ -1,6 +1,7 @@
 /**
  * The rate-adherence chart: accepted submit_sm per clock second per bind, as the SMSC simulator counted
- * them, one panel per SMSC latency, with the provider's limit drawn across. Hand-written SVG text, so the
+ * them, one panel per SMSC latency, with the provider's limit drawn across, and the SMSC's own judge: its
+ * busiest sliding 1000 ms in each second (any bind), which must never cross the limit line. Hand-written SVG text, so the
  * bench needs no charting dependency; a reader sees at a glance whether any bind went over the line.
  */
 import type { AdherenceResult } from './engine.js';
@@ -13,6 +14,7 @@ const plot = { left: 72, right: 180, top: 46, bottom: 58 } as const;
 const bindColours = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#F0E442'] as const;
 const limitColour = '#D55E00';
 const throttledColour = '#C00000';
+const slidingColour = '#000000';
 const limitDash = '8 5';
 const throttledDash = '2 3';
 
@@ -25,7 +27,7 @@ function escapeXml(text: string): string {
 /** Per-bind counts on one shared axis of seconds since the run's first second, gaps filled with 0. */
 function alignSeconds(result: AdherenceResult): {
   seconds: number;
-  binds: { bindId: string; accepted: number[]; throttled: number[] }[];
+  binds: { bindId: string; accepted: number[]; throttled: number[]; sliding: number[] }[];
 } {
   const all = result.perSecond.flatMap((bind) => bind.seconds.map((s) => s.second));
   if (all.length === 0) return { seconds: 0, binds: [] };
@@ -36,11 +38,13 @@ function alignSeconds(result: AdherenceResult): {
     binds: result.perSecond.map((bind) => {
       const accepted = new Array<number>(seconds).fill(0);
       const throttled = new Array<number>(seconds).fill(0);
+      const sliding = new Array<number>(seconds).fill(0);
       for (const s of bind.seconds) {
         accepted[s.second - first] = s.accepted;
         throttled[s.second - first] = s.throttled;
+        sliding[s.second - first] = s.maxInSlidingSecond ?? 0;
       }
-      return { bindId: bind.bindId, accepted, throttled };
+      return { bindId: bind.bindId, accepted, throttled, sliding };
     }),
   };
 }
@@ -64,7 +68,7 @@ function panel(result: AdherenceResult, top: number): string {
   const innerHeight = panelHeight - plot.top - plot.bottom;
   const highest = Math.max(
     result.ratePerBind,
-    ...binds.flatMap((bind) => [...bind.accepted, ...bind.throttled]),
+    ...binds.flatMap((bind) => [...bind.accepted, ...bind.throttled, ...bind.sliding]),
   );
   const yMax = Math.ceil((highest * 1.2) / 10) * 10;
   const x = (i: number) => plot.left + (innerWidth * i) / Math.max(1, seconds);
@@ -118,6 +122,15 @@ function panel(result: AdherenceResult, top: number): string {
     );
   }
 
+  const slidingPerSecond = binds.reduce(
+    (max, bind) => max.map((value, i) => Math.max(value, bind.sliding[i] ?? 0)),
+    new Array<number>(seconds).fill(0),
+  );
+  parts.push(
+    `<path d="${stepPath(slidingPerSecond, x, y)}" fill="none" stroke="${slidingColour}" stroke-width="1.2">` +
+      '<title>the SMSC’s busiest sliding second ending in this second, any bind</title></path>',
+  );
+
   const limitY = n(y(result.ratePerBind));
   parts.push(
     `<line x1="${plot.left}" x2="${plot.left + innerWidth}" y1="${limitY}" y2="${limitY}" stroke="${limitColour}" stroke-width="1.5" stroke-dasharray="${limitDash}"/>`,
@@ -135,13 +148,14 @@ function panel(result: AdherenceResult, top: number): string {
   });
   const extras: [label: string, colour: string, dash: string][] = [
     [`limit ${result.ratePerBind}/s`, limitColour, limitDash],
+    ['busiest sliding s', slidingColour, ''],
   ];
   if (throttledPerSecond.some((count) => count > 0))
     extras.push(['0x58, all binds', throttledColour, throttledDash]);
   extras.forEach(([label, colour, dash], i) => {
     const ly = top + plot.top + 10 + (binds.length + i) * 22;
     parts.push(
-      `<line x1="${legendX}" x2="${legendX + 24}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="1.5" stroke-dasharray="${dash}"/>`,
+      `<line x1="${legendX}" x2="${legendX + 24}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="1.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
       `<text x="${legendX + 32}" y="${ly + 4}">${escapeXml(label)}</text>`,
     );
   });
@@ -156,7 +170,7 @@ export function adherenceChartSvg(results: readonly AdherenceResult[], subtitle:
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     '<style>.title{font-size:14px;font-weight:bold}.label{font-size:12px;fill:#333}.grid{stroke:#e3e3e3}.axis{stroke:#333}</style>',
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${plot.left}" y="22" class="title">Rate adherence: accepted submit_sm per clock second, per bind (the SMSC simulator’s counts)</text>`,
+    `<text x="${plot.left}" y="22" class="title">Rate adherence: accepted submit_sm per clock second per bind, and the busiest sliding second (the SMSC simulator’s counts)</text>`,
     `<text x="${plot.left}" y="38" class="label">${escapeXml(subtitle)}</text>`,
     ...panels,
     '</svg>',

@@ -89,7 +89,12 @@ import {
   type SmscSimulatorOptions,
 } from './options.js';
 import type { SubmittedMessage } from './SubmittedMessage.js';
-import { countPerSecond, maxInAnyWindow, SlidingWindowCounter } from './slidingWindow.js';
+import {
+  countPerSecond,
+  maxInAnyWindow,
+  maxInWindowPerSecond,
+  SlidingWindowCounter,
+} from './slidingWindow.js';
 import type { AccountStats, BindPerSecondCounts, DeliverSmStats, SmscStats } from './stats.js';
 import { TimerSet } from './TimerSet.js';
 import { generateLocalhostCertificate, type TlsCertificate } from './tlsCertificate.js';
@@ -420,13 +425,14 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
     return [...this.submitted];
   }
 
-  /** Accepted and throttled submits per bind per epoch second, for charts. */
+  /** Accepted and throttled submits per bind per epoch second, and the busiest sliding second in each, for charts. */
   perSecondCounts(): BindPerSecondCounts[] {
     const result: BindPerSecondCounts[] = [];
     for (const state of this.accounts.values()) {
       for (const bind of state.binds) {
         const accepted = countPerSecond(bind.accepted.timestamps);
         const throttled = countPerSecond(bind.throttledTimes);
+        const sliding = maxInWindowPerSecond(bind.accepted.timestamps, RATE_WINDOW_MS);
         const seconds = [...new Set([...accepted.keys(), ...throttled.keys()])].sort((a, b) => a - b);
         result.push({
           bindId: bind.bindId,
@@ -436,6 +442,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
             second,
             accepted: accepted.get(second) ?? 0,
             throttled: throttled.get(second) ?? 0,
+            maxInSlidingSecond: sliding.get(second) ?? 0,
           })),
         });
       }

@@ -41,6 +41,24 @@ export function maxInAnyWindow(timestamps: readonly number[], windowMs: number):
   return best;
 }
 
+/**
+ * Per whole epoch second, the largest count of any window of `windowMs` whose newest timestamp falls in that
+ * second: what the rate rule saw at its busiest in that second (a clock-second count can hide a burst that
+ * straddles two seconds; this cannot). Same half-open convention as `maxInAnyWindow`.
+ */
+export function maxInWindowPerSecond(timestamps: readonly number[], windowMs: number): Map<number, number> {
+  const sorted = isSorted(timestamps) ? timestamps : [...timestamps].sort((a, b) => a - b);
+  const result = new Map<number, number>();
+  let oldest = 0;
+  for (let newest = 0; newest < sorted.length; newest++) {
+    while (sorted[newest]! - sorted[oldest]! >= windowMs) oldest++;
+    const second = Math.floor(sorted[newest]! / 1000);
+    const count = newest - oldest + 1;
+    if (count > (result.get(second) ?? 0)) result.set(second, count);
+  }
+  return result;
+}
+
 /** Counts per whole epoch second (`Math.floor(t / 1000)`), in ascending order of second. */
 export function countPerSecond(timestamps: readonly number[]): Map<number, number> {
   const counts = new Map<number, number>();

@@ -72,6 +72,11 @@ export interface PerSecondCount {
   second: number;
   accepted: number;
   throttled: number;
+  /**
+   * The most accepted submits in any sliding 1000 ms window that ends in this second (the rule's own count
+   * at its busiest in this second; 0 when none arrived).
+   */
+  maxInSlidingSecond: number;
 }
 
 export interface BindPerSecondCounts {

@@ -2,7 +2,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatReceiptDate, formatReceiptText } from '../../../local/smsc-simulator/deliveryReceipt.js';
-import { maxInAnyWindow, SlidingWindowCounter } from '../../../local/smsc-simulator/slidingWindow.js';
+import {
+  maxInAnyWindow,
+  maxInWindowPerSecond,
+  SlidingWindowCounter,
+} from '../../../local/smsc-simulator/slidingWindow.js';
 
 /** Brute force: for every timestamp as a window's oldest, count those within the next 1000 ms. */
 const bruteMax = (times: readonly number[], windowMs: number): number =>
@@ -20,6 +24,37 @@ describe('maxInAnyWindow', () => {
   it('treats the window as half-open: 1000 ms apart are two different windows', () => {
     expect(maxInAnyWindow([0, 999], 1000)).toBe(2);
     expect(maxInAnyWindow([0, 1000], 1000)).toBe(1);
+  });
+});
+
+describe('maxInWindowPerSecond', () => {
+  it('gives each second the busiest window ending in it, and the overall maximum across seconds', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5000 }), { maxLength: 200 }), (times) => {
+        const perSecond = maxInWindowPerSecond(times, 1000);
+        expect(Math.max(0, ...perSecond.values())).toBe(bruteMax(times, 1000));
+        for (const [second, count] of perSecond) {
+          const ending = times.filter((t) => Math.floor(t / 1000) === second);
+          const brute = Math.max(
+            ...ending.map((end) => times.filter((t) => t <= end && end - t < 1000).length),
+          );
+          expect(count).toBe(brute);
+        }
+      }),
+    );
+  });
+
+  it('sees a burst that straddles two clock seconds, which per-second counts split', () => {
+    const times = [
+      ...Array.from({ length: 30 }, (_, i) => 900 + i),
+      ...Array.from({ length: 30 }, (_, i) => 1000 + i),
+    ];
+    expect(maxInWindowPerSecond(times, 1000)).toEqual(
+      new Map([
+        [0, 30],
+        [1, 60],
+      ]),
+    );
   });
 });
 
