@@ -5,6 +5,13 @@
  *
  * Status changes only through #setStatus, which emits `status` with `from -> to` and the reason:
  *   closed -> connecting -> binding -> bound -> unbinding -> closed   (and any -> closed on failure)
+ *
+ * The pump (issue 13): parts go out when the window has room and the SubmitRateLimiter grants; otherwise one
+ * timer waits for the limiter's earliest time. Every resp (any status) is reported to the limiter with its
+ * arrival time, which is how it learns when the SMSC really read a submit; a 0x58 widens the limiter's
+ * margin and pauses it briefly. How late the pump's timer grants is kept (`pumpTimerLag`): each millisecond
+ * of it per cycle of 50 costs 0.1 % of the rate. The submit path uses callbacks, not promise chains, and an
+ * O(1) queue: the engine's own CPU per submit is now close to a bare `smpp` loop's.
  */
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';

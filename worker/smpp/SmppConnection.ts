@@ -7,6 +7,11 @@
  * - the SMSC's enquire_link and unbind are answered; deliver_sm is answered only after the handler says
  *   with which status (so a receipt is acknowledged only once it is recorded);
  * - generic_nack, unknown commands and malformed frames close the connection instead of crashing.
+ *
+ * Cheap on the submit path (issue 13: the engine ran at 0.78× a bare `smpp` loop with 2.3× its CPU): each
+ * PDU is encoded once and written straight to the socket (the package's `session.send` would encode it
+ * again), one timer per connection serves every request's timeout, and `send` takes a callback so a submit
+ * costs no promise here (`request` wraps it in one for the rare commands).
  */
 import { EventEmitter } from 'node:events';
 import { CommandStatus, describeCommandStatus } from './commandStatus.js';
