@@ -342,6 +342,9 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
     clearTimeout(this.#timeoutTimer);
     this.#timeoutTimerAt = at;
     this.#timeoutTimer = setTimeout(() => this.#expireRequests(), Math.max(0, at - performance.now()));
+    // It stays armed after the last resp (re-arming per resp is what it saves): the open socket, not this
+    // timer, is what keeps the process alive, and destroy() clears it.
+    this.#timeoutTimer.unref();
   }
 
   /** Fails every request past its deadline, then re-arms the timer for the earliest one left. */
