@@ -148,7 +148,7 @@ function panel(result: AdherenceResult, top: number): string {
   });
   const extras: [label: string, colour: string, dash: string][] = [
     [`limit ${result.ratePerBind}/s`, limitColour, limitDash],
-    ['busiest sliding s', slidingColour, ''],
+    ['sliding-s max', slidingColour, ''],
   ];
   if (throttledPerSecond.some((count) => count > 0))
     extras.push(['0x58, all binds', throttledColour, throttledDash]);
@@ -170,7 +170,7 @@ export function adherenceChartSvg(results: readonly AdherenceResult[], subtitle:
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     '<style>.title{font-size:14px;font-weight:bold}.label{font-size:12px;fill:#333}.grid{stroke:#e3e3e3}.axis{stroke:#333}</style>',
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${plot.left}" y="22" class="title">Rate adherence: accepted submit_sm per clock second per bind, and the busiest sliding second (the SMSC simulator’s counts)</text>`,
+    `<text x="${plot.left}" y="22" class="title">Accepted submit_sm per clock second per bind, and the busiest sliding second (SMSC simulator’s counts)</text>`,
     `<text x="${plot.left}" y="38" class="label">${escapeXml(subtitle)}</text>`,
     ...panels,
     '</svg>',
