@@ -278,6 +278,24 @@ describe('SmppBind against the 8x8 simulator', () => {
     expect((error as SmppResponseTimeoutError).inDoubt).toBe(true);
   });
 
+  it('times out each unanswered submit on its own while answered ones around it succeed', async () => {
+    // One timer serves every request's timeout: it must re-arm for the next deadline after each expiry.
+    const { sim, ports } = await simulator({ faults: { missingRespRate: 1 } });
+    const bind = track(await startBound(bindTo(ports.port, { requestTimeoutMs: 300 })));
+    const first = bind.submit(textPart('6591000010', 'lost 1')).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    sim.setFaults({ missingRespRate: 0 });
+    const answered = await bind.submit(textPart('6591000010', 'answered'));
+    sim.setFaults({ missingRespRate: 1 });
+    const third = bind.submit(textPart('6591000010', 'lost 2')).catch((e: unknown) => e);
+    expect(answered).toMatchObject({ accepted: true });
+    for (const error of [await first, await third]) {
+      expect(error).toBeInstanceOf(SmppResponseTimeoutError);
+      expect((error as SmppResponseTimeoutError).inDoubt).toBe(true);
+    }
+    expect(bind.status).toBe('bound');
+  });
+
   it('declares a link dead when enquire_link goes unanswered, and binds again', async () => {
     const { sim, ports } = await simulator();
     const bind = track(
