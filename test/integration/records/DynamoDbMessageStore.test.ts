@@ -89,7 +89,7 @@ function receipt(id: string, state: DeliveryReceipt['state'] = 'delivered'): Del
   };
 }
 
-async function submitAll(record: MessageRecord, token: string, ids: string[]) {
+async function submitAll(record: MessageRecord, token: string, ids: string[], using = store) {
   const attempts = ids.map((id, index) => ({
     partNumber: index + 1,
     outcome: { kind: 'accepted' as const, smscMessageId: id, normalisedSmscMessageId: id, attempts: 1 },
@@ -99,7 +99,7 @@ async function submitAll(record: MessageRecord, token: string, ids: string[]) {
     smscMessageId: id,
     normalisedSmscMessageId: id,
   }));
-  return store.recordSubmission({
+  return using.recordSubmission({
     base: record,
     publish,
     claimToken: token,
@@ -327,50 +327,11 @@ describe('recordSubmission and receipts', () => {
     expect(
       await shared.applyReceipt({ subAccount: 'acme-bulk', receipt: receipt(early), now: Date.now() }),
     ).toEqual({ kind: 'stored-early' });
-    const submittedEarly = await shared.recordSubmission({
-      base: before.record,
-      publish,
-      claimToken: before.token,
-      accepted: [{ partNumber: 1, smscMessageId: early, normalisedSmscMessageId: early }],
-      now: Date.now(),
-      settle: (base) =>
-        settleSubmission(
-          base,
-          [
-            {
-              partNumber: 1,
-              outcome: {
-                kind: 'accepted',
-                smscMessageId: early,
-                normalisedSmscMessageId: early,
-                attempts: 1,
-              },
-            },
-          ],
-          { now: Date.now(), lastReceive: false },
-        ),
-    });
+    const submittedEarly = await submitAll(before.record, before.token, [early], shared);
     expect(submittedEarly.record.status).toBe('delivered');
 
     const after = await claimNew();
-    const submitted = await shared.recordSubmission({
-      base: after.record,
-      publish,
-      claimToken: after.token,
-      accepted: [{ partNumber: 1, smscMessageId: late, normalisedSmscMessageId: late }],
-      now: Date.now(),
-      settle: (base) =>
-        settleSubmission(
-          base,
-          [
-            {
-              partNumber: 1,
-              outcome: { kind: 'accepted', smscMessageId: late, normalisedSmscMessageId: late, attempts: 1 },
-            },
-          ],
-          { now: Date.now(), lastReceive: false },
-        ),
-    });
+    const submitted = await submitAll(after.record, after.token, [late], shared);
     expect(submitted.record.status).toBe('submitted');
     const applied = await shared.applyReceipt({
       subAccount: 'acme-bulk',
