@@ -53,6 +53,8 @@ export interface SmppBindEvents {
   /** The credentials provider failed (a secret missing or empty): no bind was attempted; tried again later. */
   credentialsUnavailable: [info: { reason: string; retryInMs: number }];
   throttled: [info: { pauseMs: number; retries: number }];
+  /** ESME_RMSGQFUL (0x14): the bind pauses and sends the part again, like a throttle (no rate change). */
+  queueFull: [info: { pauseMs: number; retries: number }];
   /** A submit_sm_resp that came after its submit timed out: the part did reach the SMSC. */
   lateSubmitResponse: [info: { sequenceNumber: number; commandStatus: number; messageId: string }];
 }
@@ -72,8 +74,14 @@ export const smppBindTuningSchema = z.object({
    * room; a flat second (the old default) cost a bind 50 submits per 0x58.
    */
   throttlePauseMs: z.number().int().nonnegative().default(100),
-  /** After this many 0x58 answers for one part it is handed back as a retryable failure. */
+  /** After this many 0x58 (or 0x14) answers for one part it is handed back as a retryable failure. */
   maxThrottleRetries: z.number().int().nonnegative().default(20),
+  /**
+   * How long ESME_RMSGQFUL (0x14: the SMSC's queue is full) pauses this bind before the part is sent again.
+   * Longer than a throttle's pause: a full queue drains at the carrier's pace, not ours; sending on into it
+   * only draws more 0x14.
+   */
+  queueFullPauseMs: z.number().int().nonnegative().default(1_000),
   reconnectInitialMs: z.number().int().positive().default(1000),
   reconnectMaxMs: z.number().int().positive().default(60_000),
   /** Bad credentials do not fix themselves: wait at least this long before trying them again. */
@@ -390,17 +398,25 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
       entry.resolve({ accepted: true, messageId, throttledRetries: entry.throttledRetries });
       return;
     }
+    const throttled = status === CommandStatus.ESME_RTHROTTLED;
     if (
-      status === CommandStatus.ESME_RTHROTTLED &&
+      (throttled || status === CommandStatus.ESME_RMSGQFUL) &&
       entry.throttledRetries < this.#tuning.maxThrottleRetries
     ) {
-      this.#counters.throttled += 1;
+      // Both say "not now" about the bind, not the part: pause the bind and send the part again first.
       entry.throttledRetries += 1;
-      const pauseMs = this.#tuning.throttlePauseMs;
       const now = this.#now();
-      this.#limiter.throttled(entry.grant, now);
-      this.#limiter.pauseUntil(now + pauseMs);
-      this.emit('throttled', { pauseMs, retries: entry.throttledRetries });
+      if (throttled) {
+        this.#counters.throttled += 1;
+        const pauseMs = this.#tuning.throttlePauseMs;
+        this.#limiter.throttled(entry.grant, now);
+        this.#limiter.pauseUntil(now + pauseMs);
+        this.emit('throttled', { pauseMs, retries: entry.throttledRetries });
+      } else {
+        const pauseMs = this.#tuning.queueFullPauseMs;
+        this.#limiter.pauseUntil(now + pauseMs);
+        this.emit('queueFull', { pauseMs, retries: entry.throttledRetries });
+      }
       if (this.#status === 'bound' && !this.#stopping) {
         this.#queue.unshift(entry);
         return;

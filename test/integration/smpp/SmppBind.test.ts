@@ -168,6 +168,19 @@ describe('SmppBind against the 8x8 simulator', () => {
     expect(sim.stats().accounts[systemId]?.submits.accepted).toBe(30);
   }, 30_000);
 
+  it('pauses on ESME_RMSGQFUL (the SMSC queue is full) and resends the part, as on a throttle', async () => {
+    const { sim, ports } = await simulator({
+      faults: { submitErrorStatus: { status: CommandStatus.ESME_RMSGQFUL, count: 2 } },
+    });
+    const bind = track(await startBound(bindTo(ports.port, { queueFullPauseMs: 150 })));
+    const pauses: number[] = [];
+    bind.on('queueFull', ({ pauseMs }) => pauses.push(pauseMs));
+    const outcome = await bind.submit(textPart('6591000011', 'queue full'));
+    expect(outcome).toMatchObject({ accepted: true, throttledRetries: 2 });
+    expect(pauses).toEqual([150, 150]);
+    expect(sim.stats().accounts[systemId]?.submits.accepted).toBe(1);
+  });
+
   it('returns final SMSC rejections with the status name and whether a retry can help', async () => {
     const { ports } = await simulator({
       outcomeRules: [{ prefix: '999', outcome: 'invalid-destination' }],
