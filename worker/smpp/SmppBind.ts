@@ -90,6 +90,12 @@ export const smppBindTuningSchema = z.object({
     .int()
     .positive()
     .default(5 * 60_000),
+  /**
+   * A bind the SMSC refused for capacity (most often its bind count for the system_id is full: 0x0D): wait
+   * at least this long before trying again. It clears only when the SMSC drops a dead bind, so the ordinary
+   * backoff's first seconds would only draw more refusals (commandStatus.ts `bindFailureKind`).
+   */
+  capacityRetryMs: z.number().int().positive().default(5_000),
   /** A bind that stayed up this long counts as healthy, and the next failure starts backoff afresh. */
   stableAfterMs: z.number().int().positive().default(30_000),
   /** On stop, how long to wait for outstanding submit_sm_resp before unbinding anyway. */
@@ -292,8 +298,9 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
     const attempt = this.#attempt++;
     let delay = this.#reconnectDelay(attempt);
     if (error instanceof SmppBindRejectedError) {
-      if (bindFailureKind(error.commandStatus) === 'credentials')
-        delay = Math.max(delay, this.#tuning.credentialsRetryMs);
+      const kind = bindFailureKind(error.commandStatus);
+      if (kind === 'credentials') delay = Math.max(delay, this.#tuning.credentialsRetryMs);
+      if (kind === 'capacity') delay = Math.max(delay, this.#tuning.capacityRetryMs);
       this.emit('bindRejected', {
         commandStatus: error.commandStatus,
         statusName: error.statusName,

@@ -91,7 +91,12 @@ describe('SmppBind against the 8x8 simulator', () => {
     const { sim, ports } = await simulator();
     for (let i = 0; i < 4; i++) await startBound(track(bindTo(ports.port)));
     const fifth = track(
-      bindTo(ports.port, { reconnectInitialMs: 40, reconnectMaxMs: 10_000, random: () => 0.999 }),
+      bindTo(ports.port, {
+        reconnectInitialMs: 40,
+        reconnectMaxMs: 10_000,
+        capacityRetryMs: 30,
+        random: () => 0.999,
+      }),
     );
     const rejections: Array<{ commandStatus: number; statusName: string; retryInMs: number }> = [];
     const thirdRejection = new Promise<void>((resolve) => {
@@ -111,6 +116,18 @@ describe('SmppBind against the 8x8 simulator', () => {
     expect(delays[1]).toBeGreaterThan(delays[0] ?? 0);
     expect(delays[2]).toBeGreaterThan(delays[1] ?? 0);
     expect(sim.stats().accounts[systemId]?.binds.peak).toBe(4);
+  });
+
+  it('waits longer than its ordinary backoff before retrying a bind refused for the bind limit', async () => {
+    const { ports } = await simulator();
+    for (let i = 0; i < 4; i++) await startBound(track(bindTo(ports.port)));
+    // The test binds' ordinary backoff is well under a second (bindTo).
+    const fifth = track(bindTo(ports.port));
+    const rejected = nextEvent<{ statusName: string; retryInMs: number }>(fifth, 'bindRejected');
+    fifth.start();
+    const info = await rejected;
+    expect(info.statusName).toBe('ESME_RBINDFAIL');
+    expect(info.retryInMs).toBeGreaterThanOrEqual(5_000);
   });
 
   it('waits much longer before retrying a bind the SMSC refused for bad credentials', async () => {
