@@ -265,7 +265,7 @@ export function inboundEventId(subAccount: string, inboundMessageId: string): st
 /**
  * Which event a message state publishes, if any (accepted and submitting publish none). `failed` names both
  * the fleet's own failures and requests never sent: the record's reason (`validation`,
- * `idempotency-conflict`) says which (worker/records/messageEvents.ts).
+ * `idempotency-conflict`) says which (core/messageEvents.ts).
  */
 export function eventForState(
   state: MessageState,

@@ -217,7 +217,7 @@ export const messagePartSchema = z
 
 /**
  * The message record as GET /messages/{id} answers it (DESIGN.md contract 2): what the API recorded on
- * accept and what the worker added since (worker/records/MessageRecord.ts), without bookkeeping.
+ * accept and what the worker added since (core/messageRecord.ts), without bookkeeping.
  */
 export const messageRecordSchema = z
   .looseObject({

@@ -2,7 +2,7 @@
  * The message record as the API writes it (DynamoDB item, messages table) and reads it back for
  * GET /messages/{id}, and the SQS message it queues. Pure: plain values in, plain values out.
  *
- * Item attributes, named as the worker's record names them (worker/records/MessageRecord.ts), which claims
+ * Item attributes, named as the worker's record names them (core/messageRecord.ts), which claims
  * this item by `messageId` and fills in the rest (parts, requestHash, claim and event bookkeeping):
  *   pk, sk            core/tableKeys messageKey(messageId)
  *   messageId, subAccount, to, from, text, encoding, totalParts, registeredDelivery, validityPeriod?,

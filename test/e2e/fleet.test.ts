@@ -12,8 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { detailTypes } from '../../core/events.js';
 import type { FleetStatusView } from '../../core/fleetStatusView.js';
 import { messageIdForIdempotencyKey } from '../../core/messageId.js';
+import type { MessageRecord } from '../../core/messageRecord.js';
 import type { MessageState } from '../../core/messageState.js';
-import type { MessageRecord } from '../../worker/records/MessageRecord.js';
 import { mapLimit } from '../support/poll.js';
 import { type ApiAnswer, getMessage, postBatch, postMessage } from './apiClient.js';
 import {

@@ -14,9 +14,9 @@
  * Copies of one eventId are counted and printed, not failed on.
  */
 import { detailTypes, messageEventId } from '../../core/events.js';
+import type { MessageRecord } from '../../core/messageRecord.js';
 import type { MessageState } from '../../core/messageState.js';
 import type { AccountStats, SubmittedMessage } from '../../local/smsc-simulator/SmscSimulator.js';
-import type { MessageRecord } from '../../worker/records/MessageRecord.js';
 import { type EmittedDatum, type MetricKey, metricKey } from '../support/metricContract.js';
 import { throttledAllowance } from '../support/throttledAllowance.js';
 import { type Fleet, pollUntil, type SubscriberEvent } from './fleetHarness.js';

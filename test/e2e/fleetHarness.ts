@@ -35,6 +35,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { apiEnv } from '../../core/apiEnv.js';
 import { type FleetConfigInput, parseFleetConfig } from '../../core/fleetConfig.js';
+import type { MessageRecord } from '../../core/messageRecord.js';
 import { isFinalState, type MessageState } from '../../core/messageState.js';
 import { leasePartitionKey, workerEnv } from '../../core/tableKeys.js';
 import { apiRoutes } from '../../lambdas/routes.js';
@@ -46,7 +47,6 @@ import {
   SmscSimulator,
   type SmscSimulatorOptions,
 } from '../../local/smsc-simulator/SmscSimulator.js';
-import type { MessageRecord } from '../../worker/records/MessageRecord.js';
 import { principalKeys } from '../support/iamContract.js';
 import { readMessageRecords } from '../support/messageRecords.js';
 import { countBy, pollUntil, sleep, withDeadline } from '../support/poll.js';

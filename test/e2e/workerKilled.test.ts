@@ -11,9 +11,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { detailTypes } from '../../core/events.js';
+import type { MessageRecord } from '../../core/messageRecord.js';
 import { metricNamespace } from '../../core/metrics.js';
 import type { UnbindEvent } from '../../local/smsc-simulator/SmscSimulator.js';
-import type { MessageRecord } from '../../worker/records/MessageRecord.js';
 import { synthFleet } from '../infra/synthFleet.js';
 import { emittedMetrics, metricKey, metricsReadByTemplate } from '../support/metricContract.js';
 import {

@@ -3,8 +3,8 @@
  * by id (consistent BatchGetItem, 100 keys a call) or the whole table (consistent Scan).
  */
 import { BatchGetCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type MessageRecord, messageRecordFromItem } from '../../core/messageRecord.js';
 import { messageKey } from '../../core/tableKeys.js';
-import { type MessageRecord, messageRecordFromItem } from '../../worker/records/MessageRecord.js';
 
 /** These messages' records (absent ones left out); `statusOnly` reads id and status only. */
 export async function readMessageRecords(

@@ -24,6 +24,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { UnreadableDetail } from '../../core/events.js';
+import {
+  type MessageRecord,
+  messageRecordFromItem,
+  type PendingEvent,
+  type StoredReceipt,
+  type SubmitCorrelation,
+} from '../../core/messageRecord.js';
 import { nextState } from '../../core/messageState.js';
 import {
   acceptedIndexAttributes,
@@ -37,13 +44,6 @@ import type { DeliveryReceipt } from '../receipts/deliveryReceipt.js';
 import { fromAttributeMap } from './attributeValues.js';
 import { DynamoDbItemBatcher } from './DynamoDbItemBatcher.js';
 import { ClaimLostError, MessageStoreError } from './errors.js';
-import {
-  type MessageRecord,
-  messageRecordFromItem,
-  type PendingEvent,
-  type StoredReceipt,
-  type SubmitCorrelation,
-} from './MessageRecord.js';
 import type {
   AcceptedPart,
   ApplyReceiptInput,

@@ -14,10 +14,11 @@
  * pause (a removal lost to a short store outage would otherwise leave a published event listed on a record
  * nothing may touch again); `idle()` waits for it.
  */
+
+import { fromPendingEvent } from '../../core/messageEvents.js';
+import type { MessageRecord, PendingEvent } from '../../core/messageRecord.js';
 import type { EventPublisher } from './EventPublisher.js';
-import type { MessageRecord, PendingEvent } from './MessageRecord.js';
 import type { MessageStore } from './MessageStore.js';
-import { fromPendingEvent } from './messageEvents.js';
 import { errorAttributes, silentLog, type WorkerLog } from './WorkerLog.js';
 
 export interface EventOutboxOptions {

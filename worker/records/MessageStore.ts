@@ -5,8 +5,13 @@
  * publish cannot lose an event: whoever next finds the record publishes it (see EventOutbox).
  */
 import type { UnreadableDetail } from '../../core/events.js';
+import type {
+  MessageRecord,
+  PendingEvent,
+  StoredReceipt,
+  SubmitCorrelation,
+} from '../../core/messageRecord.js';
 import type { DeliveryReceipt } from '../receipts/deliveryReceipt.js';
-import type { MessageRecord, PendingEvent, StoredReceipt, SubmitCorrelation } from './MessageRecord.js';
 
 export interface ClaimInput {
   messageId: string;

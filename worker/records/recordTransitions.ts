@@ -5,10 +5,10 @@
  * receipt has the same effect whichever path applies it.
  */
 import { defaultStatusDescriptions } from '../../core/events.js';
+import { describeReceiptError, stateChangeEvent, toPendingEvent } from '../../core/messageEvents.js';
+import type { MessageRecord, PartRecord, PendingEvent } from '../../core/messageRecord.js';
 import { isFinalState, type MessageState, mergePartStates, nextState } from '../../core/messageState.js';
 import type { ReceiptState } from '../receipts/deliveryReceipt.js';
-import type { MessageRecord, PartRecord, PendingEvent } from './MessageRecord.js';
-import { describeReceiptError, stateChangeEvent, toPendingEvent } from './messageEvents.js';
 
 /** What a receipt says about its part: the message state it means (none while the carrier still works on it). */
 const messageStateOfReceiptState: Readonly<Record<ReceiptState, MessageState | undefined>> = {

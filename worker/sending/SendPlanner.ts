@@ -10,17 +10,17 @@
 import { createHash } from 'node:crypto';
 import type { MessageEncoding } from '../../core/events.js';
 import { type FieldError, rootField } from '../../core/fieldErrors.js';
+import { stateChangeEvent, toPendingEvent } from '../../core/messageEvents.js';
 import {
   messageIdForIdempotencyKey,
   messageIdForSqsMessage,
   sqsMessageAttributes,
 } from '../../core/messageId.js';
+import type { MessageRecord, PartRecord } from '../../core/messageRecord.js';
 import { parseSendRequest, type SendRequest } from '../../core/sendRequest.js';
 import { expiresAtSeconds, retentionSeconds } from '../../core/tableKeys.js';
 import { destinationAddressOf, type SmppAddress, sourceAddressOf } from '../encoding/addresses.js';
 import { planText } from '../encoding/segmentText.js';
-import type { MessageRecord, PartRecord } from '../records/MessageRecord.js';
-import { stateChangeEvent, toPendingEvent } from '../records/messageEvents.js';
 
 /** One message as the SQS consumer hands it over. */
 export interface SendQueueMessage {

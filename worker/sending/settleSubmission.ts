@@ -3,10 +3,11 @@
  * message state rolled up from the parts, error and in-doubt fields, the claim released, and the event the
  * new state publishes. The store calls it again on a fresh record if a receipt moved the record meanwhile.
  */
+
+import { stateChangeEvent, toPendingEvent } from '../../core/messageEvents.js';
+import type { MessageRecord, PartRecord } from '../../core/messageRecord.js';
 import { isFinalState, nextState } from '../../core/messageState.js';
-import type { MessageRecord, PartRecord } from '../records/MessageRecord.js';
 import type { RecordedChange } from '../records/MessageStore.js';
-import { stateChangeEvent, toPendingEvent } from '../records/messageEvents.js';
 import { rollUp } from '../records/recordTransitions.js';
 import { describeCommandStatus } from '../smpp/commandStatus.js';
 import type { PartAttempt } from './PartOutcome.js';

@@ -6,6 +6,7 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detailTypes, eventTypes, messageEventId } from '../../../core/events.js';
 import { parseFleetConfig } from '../../../core/fleetConfig.js';
+import type { MessageRecord, PendingEvent } from '../../../core/messageRecord.js';
 import {
   acceptedIndex,
   acceptedIndexAttributes,
@@ -19,7 +20,6 @@ import { createFleetResources, type FleetResources } from '../../../local/aws/cr
 import type { DeliveryReceipt } from '../../../worker/receipts/deliveryReceipt.js';
 import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
 import { ClaimLostError } from '../../../worker/records/errors.js';
-import type { MessageRecord, PendingEvent } from '../../../worker/records/MessageRecord.js';
 import type { AcceptedPart, ClaimResult } from '../../../worker/records/MessageStore.js';
 import { initialRecord, planSend, validationFailureRecord } from '../../../worker/sending/SendPlanner.js';
 import { settleSubmission } from '../../../worker/sending/settleSubmission.js';

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detailTypes, eventDetailSchemas, messageEventId } from '../../../core/events.js';
 import { messageIdForIdempotencyKey } from '../../../core/messageId.js';
+import type { MessageRecord } from '../../../core/messageRecord.js';
 import { isFinalState, type MessageState } from '../../../core/messageState.js';
 import { planText } from '../../../worker/encoding/segmentText.js';
-import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
 import { unansweredDeliverSm } from '../../support/deliverSmAnswers.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
 import { type SubscriberEvent, startWorkerHarness, subAccount, type WorkerHarness } from './workerHarness.js';

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { type FleetConfig, parseFleetConfig } from '../../../core/fleetConfig.js';
+import type { MessageRecord } from '../../../core/messageRecord.js';
 import { isFinalState, type MessageState } from '../../../core/messageState.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
 import { SmscSimulator, type SmscSimulatorOptions } from '../../../local/smsc-simulator/SmscSimulator.js';
@@ -17,7 +18,6 @@ import { ReceiptRecorder } from '../../../worker/receipts/ReceiptRecorder.js';
 import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
 import { EventBridgePublisher } from '../../../worker/records/EventBridgePublisher.js';
 import { EventOutbox } from '../../../worker/records/EventOutbox.js';
-import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
 import type { WorkerLog } from '../../../worker/records/WorkerLog.js';
 import { BindPool } from '../../../worker/sending/BindPool.js';
 import { MessageSender, type MessageSenderOptions } from '../../../worker/sending/MessageSender.js';

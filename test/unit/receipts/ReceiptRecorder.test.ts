@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { detailTypes, eventDetailSchemas, messageEventId } from '../../../core/events.js';
+import type { MessageRecord } from '../../../core/messageRecord.js';
 import { ReceiptRecorder } from '../../../worker/receipts/ReceiptRecorder.js';
 import { EventOutbox } from '../../../worker/records/EventOutbox.js';
-import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
 import type { DeliverSm } from '../../../worker/smpp/types.js';
 import { RecordingPublisher } from '../records/fakes.js';
 import { InMemoryMessageStore } from '../records/InMemoryMessageStore.js';

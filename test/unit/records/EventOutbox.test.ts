@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detailTypes, messageEventId } from '../../../core/events.js';
+import type { MessageRecord, PendingEvent } from '../../../core/messageRecord.js';
 import { EventOutbox } from '../../../worker/records/EventOutbox.js';
-import type { MessageRecord, PendingEvent } from '../../../worker/records/MessageRecord.js';
 import { RecordingPublisher } from './fakes.js';
 
 function pending(state: 'submitted' | 'delivered', createdAt: number): PendingEvent {

@@ -6,14 +6,10 @@
  */
 
 import type { UnreadableDetail } from '../../../core/events.js';
+import type { MessageRecord, StoredReceipt, SubmitCorrelation } from '../../../core/messageRecord.js';
 import { nextState } from '../../../core/messageState.js';
 import { correlationExpiresAt } from '../../../core/tableKeys.js';
 import { ClaimLostError, MessageStoreError } from '../../../worker/records/errors.js';
-import type {
-  MessageRecord,
-  StoredReceipt,
-  SubmitCorrelation,
-} from '../../../worker/records/MessageRecord.js';
 import type {
   ApplyReceiptInput,
   ApplyReceiptResult,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { detailTypes, eventDetailSchemas, messageEventId } from '../../../core/events.js';
+import { fromPendingEvent } from '../../../core/messageEvents.js';
+import type { MessageRecord } from '../../../core/messageRecord.js';
 import type { MessageState } from '../../../core/messageState.js';
-import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
-import { fromPendingEvent } from '../../../worker/records/messageEvents.js';
 import { applyReceiptToRecord, rollUp } from '../../../worker/records/recordTransitions.js';
 
 function record(partStates: MessageState[], status: MessageState = 'submitted'): MessageRecord {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { detailTypes, eventDetailSchemas } from '../../../core/events.js';
+import { fromPendingEvent } from '../../../core/messageEvents.js';
 import {
   messageIdForIdempotencyKey,
   messageIdForSqsMessage,
   sqsMessageAttributes,
 } from '../../../core/messageId.js';
-import { fromPendingEvent } from '../../../worker/records/messageEvents.js';
 import {
   initialRecord,
   planSend,

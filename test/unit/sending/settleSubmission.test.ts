@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detailTypes, eventDetailSchemas } from '../../../core/events.js';
-import type { MessageRecord } from '../../../worker/records/MessageRecord.js';
-import { fromPendingEvent } from '../../../worker/records/messageEvents.js';
+import { fromPendingEvent } from '../../../core/messageEvents.js';
+import type { MessageRecord } from '../../../core/messageRecord.js';
 import type { PartOutcome } from '../../../worker/sending/PartOutcome.js';
 import { settleSubmission } from '../../../worker/sending/settleSubmission.js';
 

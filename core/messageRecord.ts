@@ -7,9 +7,9 @@
  * /messages/{id}) should read `status`, `parts[].smscMessageId`, `parts[].status`, `errorCode`, the
  * timestamps and `inDoubt`; `claim*`, `version` and `pendingEvents` are bookkeeping.
  */
-import type { DetailType, FailureReason, MessageEncoding } from '../../core/events.js';
-import type { FieldError } from '../../core/fieldErrors.js';
-import { type MessageState, messageStates } from '../../core/messageState.js';
+import type { DetailType, FailureReason, MessageEncoding } from './events.js';
+import type { FieldError } from './fieldErrors.js';
+import { type MessageState, messageStates } from './messageState.js';
 
 /** One SMS part: its own submit_sm, SMSC id and receipt. */
 export interface PartRecord {

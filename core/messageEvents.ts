@@ -11,10 +11,10 @@ import {
   type FailureReason,
   messageEventId,
   type SmsEvent,
-} from '../../core/events.js';
-import type { FieldError } from '../../core/fieldErrors.js';
-import type { MessageState } from '../../core/messageState.js';
-import { type MessageRecord, type PendingEvent, smscMessageIdsOf } from './MessageRecord.js';
+} from './events.js';
+import type { FieldError } from './fieldErrors.js';
+import { type MessageRecord, type PendingEvent, smscMessageIdsOf } from './messageRecord.js';
+import type { MessageState } from './messageState.js';
 
 /** 8x8's receipt err codes that mean something to a reader (8x8-smpp-facts.md). */
 const receiptErrorDescriptions: Readonly<Record<string, string>> = {
