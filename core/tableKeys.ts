@@ -66,6 +66,8 @@ export interface TableDefinition {
   readonly globalSecondaryIndexes: readonly GlobalSecondaryIndexDefinition[];
   /** Point-in-time recovery in AWS: records and idempotency keys are worth keeping. */
   readonly pointInTimeRecovery: boolean;
+  /** A change stream and what its records carry. */
+  readonly stream?: 'NEW_AND_OLD_IMAGES';
 }
 
 const pk: KeyAttribute = { name: 'pk', type: 'S' };
@@ -95,6 +97,8 @@ export const tableDefinitions = {
     timeToLiveAttribute: ttlAttribute,
     globalSecondaryIndexes: [acceptedIndex],
     pointInTimeRecovery: true,
+    /** Every write's old and new item: the records-stream consumer derives the events from them. */
+    stream: 'NEW_AND_OLD_IMAGES',
   },
   correlation: {
     nameSuffix: 'smsc-correlation',
@@ -132,6 +136,11 @@ export const retentionSeconds = {
   /** 8x8 waits up to 48 h for a carrier's receipt. */
   correlationMinimum: 48 * 3_600,
   correlationMargin: 24 * 3_600,
+  /**
+   * Event items (an inbound message, an unmatched receipt, an unreadable deliver_sm): published from the
+   * stream when written (it keeps a change 24 h), then kept a week for anyone who missed the event.
+   */
+  eventItems: 7 * 86_400,
 } as const;
 
 /** The default prefix of every resource name; a stack or test may use another. */
@@ -185,12 +194,27 @@ export function submitCorrelationKey(systemId: string, normalisedSmscId: string)
 }
 
 /**
- * A deliver_sm the worker could not read, kept with its bytes (`sk`: a hash of them, so a redelivered copy
- * lands on the same item); the sub-account's are one Query away.
+ * Event items, in the messages table so its stream publishes them (core/recordChangeEvents.ts): what the
+ * SMSC sent that is not a message record. Each kind of a system_id is one Query away; a copy (a redelivered
+ * deliver_sm, a second check) lands on the same item.
  */
-export function unreadableDeliverSmKey(systemId: string, contentHash: string): ItemKey {
-  return { pk: `UNREADABLE#${systemId}`, sk: contentHash };
-}
+export const eventItemKeys = {
+  /** A deliver_sm the worker could not read, kept with its bytes (`sk`: a hash of them). */
+  unreadable: (systemId: string, contentHash: string): ItemKey => ({
+    pk: `UNREADABLE#${systemId}`,
+    sk: contentHash,
+  }),
+  /** An inbound (MO) message (`sk`: its inbound message id). */
+  inbound: (systemId: string, inboundMessageId: string): ItemKey => ({
+    pk: `INBOUND#${systemId}`,
+    sk: inboundMessageId,
+  }),
+  /** A receipt still without its submission after the grace period (`sk`: its normalised id and stat). */
+  unmatched: (systemId: string, normalisedSmscId: string, stat: string): ItemKey => ({
+    pk: `UNMATCHED#${systemId}`,
+    sk: `${normalisedSmscId}#${stat}`,
+  }),
+} as const;
 
 /** A receipt kept because it arrived before the submit it belongs to was recorded. */
 export function earlyReceiptKey(systemId: string, normalisedSmscId: string): ItemKey {

@@ -66,7 +66,6 @@ export class SmppFleetStack extends Stack {
       securityGroup: this.network.workerSecurityGroup,
       sendQueues: this.sendQueues,
       tables: this.tables,
-      eventsBus: this.eventsBus,
       passwords: this.passwords,
       fleetConfigJson: this.toJsonString(
         withPasswordSources(input, (subAccountId) => this.passwords.passwordSourceFor(subAccountId)),

@@ -11,7 +11,6 @@
  * finished or returned), unbind every bind after its outstanding resps, finish receipts and events, release
  * the leases so a replacement binds at once, remove this worker's presence.
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -25,8 +24,6 @@ import { LeaseGuardedBind } from './leases/LeaseGuardedBind.js';
 import { LeaseManager } from './leases/LeaseManager.js';
 import { ReceiptRecorder } from './receipts/ReceiptRecorder.js';
 import { DynamoDbMessageStore } from './records/DynamoDbMessageStore.js';
-import { EventBridgePublisher } from './records/EventBridgePublisher.js';
-import { EventOutbox } from './records/EventOutbox.js';
 import { messageStateOfReceipt } from './records/recordTransitions.js';
 import { errorAttributes, type WorkerLog } from './records/WorkerLog.js';
 import type { AdaptiveInFlightLimit } from './runtime/AdaptiveInFlightLimit.js';
@@ -48,7 +45,6 @@ export interface FleetWorkerClients {
    */
   leaseDynamo?: DynamoDBDocumentClient;
   sqs: SQSClient;
-  eventBridge: EventBridgeClient;
   secretsManager: SecretsManagerClient;
 }
 
@@ -103,8 +99,6 @@ export class FleetWorker {
   readonly #options: FleetWorkerOptions;
   readonly #log: WorkerLog;
   readonly #leases: LeaseManager;
-  readonly #publisher: EventBridgePublisher;
-  readonly #outbox: EventOutbox;
   readonly #subAccounts = new Map<string, SubAccountRuntime>();
   readonly #presenceReporter = new BindPresenceReporter();
   #status: FleetWorkerStatus = 'idle';
@@ -122,13 +116,6 @@ export class FleetWorker {
         settings.fleet.subAccounts.map((account) => [account.id, account.systemId]),
       ),
     });
-    this.#publisher = new EventBridgePublisher({
-      client: clients.eventBridge,
-      eventBusName: settings.eventBusName,
-      logger,
-    });
-    const outbox = new EventOutbox({ store, publisher: this.#publisher, logger });
-    this.#outbox = outbox;
     const concatReferences = new ConcatReferenceCounter();
     const timings = visibilityTimings(settings.fleet.visibilityTimeoutSeconds);
     for (const config of settings.fleet.subAccounts) {
@@ -140,7 +127,6 @@ export class FleetWorker {
         inDoubtPolicy: settings.fleet.inDoubtPolicy,
         subAccount: { id: config.id, maxParts: config.maxParts, respIdFormat: config.respIdFormat },
         store,
-        outbox,
         pool,
         concatReferences,
         logger,
@@ -160,8 +146,6 @@ export class FleetWorker {
         subAccount: config.id,
         receiptIdFormat: config.receiptIdFormat,
         store,
-        outbox,
-        publisher: this.#publisher,
         logger,
       });
       pool.on('change', () => consumer.wake());
@@ -397,11 +381,6 @@ export class FleetWorker {
     );
     await Promise.all(runtimes.map((runtime) => runtime.recorder.stop()));
     await Promise.all(runtimes.map((runtime) => runtime.sender.idle()));
-    // Published events are removed from their records in the background: finish that too, or the next
-    // worker to touch such a record holds its receipts back (0x64) until the event looks stale, and then
-    // publishes it a second time.
-    await this.#outbox.idle();
-    await this.#publisher.stop();
     await this.#leases.releaseAll();
     this.#status = 'stopped';
     this.#log.info('worker stopped');

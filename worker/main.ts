@@ -6,7 +6,6 @@
 
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -81,7 +80,6 @@ async function main(): Promise<void> {
       dynamo,
       leaseDynamo,
       sqs: new SQSClient({}),
-      eventBridge: new EventBridgeClient({}),
       secretsManager: new SecretsManagerClient({}),
     },
     env: process.env,

@@ -20,7 +20,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type WorkerEnvName, workerEnv } from '../../core/tableKeys.js';
 import { repoRoot } from '../paths.js';
-import type { EventsBus } from './EventsBus.js';
 import type { SendQueues } from './SendQueues.js';
 import type { SmppPasswords } from './SmppPasswords.js';
 import type { Tables } from './Tables.js';
@@ -30,7 +29,6 @@ export interface WorkerServiceProps {
   readonly securityGroup: ec2.ISecurityGroup;
   readonly sendQueues: SendQueues;
   readonly tables: Tables;
-  readonly eventsBus: EventsBus;
   readonly passwords: SmppPasswords;
   /** FLEET_CONFIG: the fleet config as JSON text, password sources pointing at Secrets Manager. */
   readonly fleetConfigJson: string;
@@ -101,7 +99,6 @@ export class WorkerService extends Construct {
       [workerEnv.correlationTable]: props.tables.byId.correlation.tableName,
       [workerEnv.idempotencyTable]: props.tables.byId.idempotency.tableName,
       [workerEnv.leasesTable]: props.tables.byId.leases.tableName,
-      [workerEnv.eventBusName]: props.eventsBus.bus.eventBusName,
       [workerEnv.sendQueueUrls]: props.sendQueues.queueUrlsJson,
       [workerEnv.logLevel]: props.logLevel ?? 'INFO',
       [workerEnv.healthPort]: String(props.healthPort ?? 8080),
@@ -156,7 +153,6 @@ export class WorkerService extends Construct {
     const taskRole = this.taskDefinition.taskRole;
     props.sendQueues.grantConsume(taskRole);
     props.tables.grantWorker(taskRole);
-    props.eventsBus.grantPutEvents(taskRole);
     props.passwords.grantRead(taskRole);
 
     const executionRole = this.taskDefinition.executionRole;

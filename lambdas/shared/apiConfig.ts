@@ -209,3 +209,12 @@ export function readAwsClientSettings(env: Env): AwsClientSettings {
     ...(endpoint && accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
   };
 }
+
+/** The event bus the records-stream consumer publishes to. */
+export function readEventBusName(env: Env): string {
+  const parsed = parseEnv(
+    z.object({ [apiEnv.eventBusName]: requiredText('the name of the fleet’s EventBridge bus') }),
+    env,
+  );
+  return parsed[apiEnv.eventBusName];
+}

@@ -165,6 +165,9 @@ async function createTable(
                 Projection: { ProjectionType: index.projection },
               })),
             }),
+        ...('stream' in definition
+          ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } }
+          : {}),
       }),
     );
   } catch (error) {

@@ -1,23 +1,22 @@
 /**
- * deliver_sm → record + event → the deliver_sm_resp status, for one sub-account. SmppBind's `onDeliverSm`
- * calls `onDeliverSm`, and answers the SMSC with what it returns:
+ * deliver_sm → record → the deliver_sm_resp status, for one sub-account. SmppBind's `onDeliverSm` calls
+ * `onDeliverSm`, and answers the SMSC with what it returns. Nothing here publishes: the messages table's
+ * stream announces what is written (core/recordChangeEvents.ts), so 0 is answered once the write is durable.
  *
- * - receipt, matched to a SUBMIT: applied to its part, the message rolled up, and the state-change event
- *   (only when the MESSAGE's state changes) published → 0 once both are durable.
+ * - receipt, matched to a SUBMIT: applied to its part and the message rolled up (the stream announces the
+ *   change when the MESSAGE's state changes) → 0.
  * - receipt with no SUBMIT yet (it beat the submit_sm_resp, or it is not ours): kept as an early `RECEIPT`
  *   item → 0 (it is durable; the sending path applies it when it records the SUBMIT). If it is still
- *   unmatched `unmatchedGraceMs` later, `SMS Delivery Receipt Unmatched` is published (see below).
- * - inbound (MO) message: `SMS Inbound Message` published → 0.
- * - unparseable: kept with its raw bytes (an item in the correlation table, keyed by a hash of them) and
- *   published as `SMS Deliver Unreadable`, counted (UnreadableDeliverSm) → 0 once both are done. Answering an
- *   error would make 8x8 send the same bytes again for up to 48 hours, and they would never parse better;
- *   answering 0 without keeping them would lose what came (a receipt its message then waits for in vain).
- * - any store or publish failure: ESME_RX_T_APPN (0x64, temporary) so 8x8 redelivers it later.
- * - a redelivered receipt whose state change another live worker recorded but has not yet published:
- *   0x64 too, until that event is out (or stale and published here) — never 0 before the event is.
+ *   unmatched `unmatchedGraceMs` later, an event item announces `SMS Delivery Receipt Unmatched` (below).
+ * - inbound (MO) message: an event item announcing `SMS Inbound Message` → 0.
+ * - unparseable: kept with its raw bytes (an event item keyed by a hash of them) announcing
+ *   `SMS Deliver Unreadable`, counted (UnreadableDeliverSm) → 0. Answering an error would make 8x8 send the
+ *   same bytes again for up to 48 hours, and they would never parse better; answering 0 without keeping them
+ *   would lose what came (a receipt its message then waits for in vain).
+ * - any store failure: ESME_RX_T_APPN (0x64, temporary) so 8x8 redelivers it later.
  *
- * Duplicates (8x8 redelivers, or sends twice) change nothing the second time and publish nothing: the
- * record already has the state. Receipts for one SMSC id are handled one at a time in this process, and a
+ * Duplicates (8x8 redelivers, or sends twice) change nothing the second time: the record already has the
+ * state, and an event item is written once. Receipts for one SMSC id are handled one at a time in this process, and a
  * copy that arrives while the same receipt is being recorded joins that recording (no store calls of its
  * own, the same answer), so a store slow enough to draw redeliveries is not loaded further by them.
  *
@@ -28,20 +27,16 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
-  detailTypes,
   deterministicEventId,
   eventTypes,
   type InboundDetail,
   inboundEventId,
-  messageEventId,
   type ReceiptUnmatchedDetail,
   type UnreadableDetail,
   unmatchedReceiptEventId,
 } from '../../core/events.js';
-import type { EventOutbox } from '../records/EventOutbox.js';
-import type { EventPublisher } from '../records/EventPublisher.js';
 import type { MessageStore } from '../records/MessageStore.js';
-import { messageStateOfReceipt, statOfReceiptState } from '../records/recordTransitions.js';
+import { statOfReceiptState } from '../records/recordTransitions.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../records/WorkerLog.js';
 import { CommandStatus } from '../smpp/commandStatus.js';
 import type { DeliverSm } from '../smpp/types.js';
@@ -55,8 +50,6 @@ export interface ReceiptRecorderOptions {
   /** How 8x8 writes ids in this sub-account's receipts (fleet config `receiptIdFormat`). */
   receiptIdFormat: SmscIdFormat;
   store: MessageStore;
-  outbox: Pick<EventOutbox, 'settle'>;
-  publisher: EventPublisher;
   /** How long an early receipt waits for its submit before it is reported unmatched. @default 120_000 */
   unmatchedGraceMs?: number;
   /** The deliver_sm_resp status that asks the SMSC to try again later. @default ESME_RX_T_APPN (0x64) */
@@ -71,7 +64,6 @@ export type ReceiptOutcome =
   | 'duplicate'
   | 'stored-early'
   | 'orphaned'
-  | 'deferred'
   | 'inbound'
   | 'unparseable'
   | 'failed'
@@ -95,7 +87,7 @@ export interface ReceiptRecorderEvents {
       receiptLagMs?: number;
     },
   ];
-  /** An early receipt stayed unmatched past the grace period and its event was published. */
+  /** An early receipt stayed unmatched past the grace period and was announced. */
   unmatched: [info: { smscMessageId: string }];
 }
 
@@ -103,8 +95,6 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
   readonly #subAccount: string;
   readonly #receiptIdFormat: SmscIdFormat;
   readonly #store: MessageStore;
-  readonly #outbox: Pick<EventOutbox, 'settle'>;
-  readonly #publisher: EventPublisher;
   readonly #unmatchedGraceMs: number;
   readonly #temporaryError: number;
   readonly #now: () => number;
@@ -124,8 +114,6 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     this.#subAccount = options.subAccount;
     this.#receiptIdFormat = options.receiptIdFormat;
     this.#store = options.store;
-    this.#outbox = options.outbox;
-    this.#publisher = options.publisher;
     this.#unmatchedGraceMs = grace;
     this.#temporaryError = options.temporaryErrorStatus ?? CommandStatus.ESME_RX_T_APPN;
     this.#now = options.now ?? Date.now;
@@ -186,9 +174,8 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
       switch (classified.kind) {
         case 'unparseable': {
           const { detail, contentHash } = this.#unreadable(classified.reason, deliverSm);
-          await this.#store.keepUnreadableDeliverSm(detail, contentHash);
-          await this.#publisher.publish({ detailType: detailTypes.unreadable, detail });
-          this.#log.warn('deliver_sm could not be read; kept with its bytes, published, answered 0', {
+          await this.#store.announce({ kind: 'unreadable', detail, contentHash });
+          this.#log.warn('deliver_sm could not be read; kept with its bytes, announced, answered 0', {
             subAccount: this.#subAccount,
             reason: classified.reason,
             esmClass: deliverSm.esmClass,
@@ -198,7 +185,10 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
           return { outcome: 'unparseable' };
         }
         case 'inbound':
-          await this.#publisher.publish(this.#inboundEvent(classified.message, deliverSm));
+          await this.#store.announce({
+            kind: 'inbound',
+            detail: this.#inbound(classified.message, deliverSm),
+          });
           return { outcome: 'inbound' };
         case 'receipt':
           return {
@@ -265,24 +255,12 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
         });
         return { outcome: 'orphaned' };
       case 'applied': {
-        const { deferred } = await this.#outbox.settle(
-          result.record,
-          result.created.map((event) => event.eventId),
-        );
-        if (result.changed) {
-          const submittedAt = result.record.parts[result.correlation.partNumber - 1]?.submittedAt;
-          return {
-            outcome: 'applied',
-            ...(submittedAt === undefined ? {} : { receiptLagMs: Math.max(0, now - submittedAt) }),
-          };
-        }
-        // Nothing changed: a duplicate. If the state it reports was recorded by a worker that has not
-        // published its event yet, answer "later": the event must be out before this receipt is answered.
-        const state = messageStateOfReceipt(receipt.state);
-        const ownEvent = state === undefined ? undefined : messageEventId(result.record.messageId, state);
-        if (ownEvent !== undefined && deferred.some((event) => event.eventId === ownEvent))
-          return { outcome: 'deferred' };
-        return { outcome: 'duplicate' };
+        if (!result.changed) return { outcome: 'duplicate' };
+        const submittedAt = result.record.parts[result.correlation.partNumber - 1]?.submittedAt;
+        return {
+          outcome: 'applied',
+          ...(submittedAt === undefined ? {} : { receiptLagMs: Math.max(0, now - submittedAt) }),
+        };
       }
     }
   }
@@ -300,7 +278,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
   async #checkUnmatched(smscMessageId: string): Promise<void> {
     try {
       const check = await this.#store.checkEarlyReceipt(this.#subAccount, smscMessageId);
-      if (check.kind !== 'unmatched' || check.receipt.unmatchedPublishedAt !== undefined) return;
+      if (check.kind !== 'unmatched') return;
       const receipt = check.receipt;
       const stat = statOfReceiptState[receipt.state as ReceiptState] ?? receipt.state.toUpperCase();
       const detail: ReceiptUnmatchedDetail = {
@@ -315,8 +293,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
         destinationAddress: receipt.destinationAddress ?? '',
         eventTimestamp: this.#now(),
       };
-      await this.#publisher.publish({ detailType: detailTypes.receiptUnmatched, detail });
-      await this.#store.markUnmatchedPublished(this.#subAccount, smscMessageId, this.#now());
+      await this.#store.announce({ kind: 'unmatched', detail, normalisedSmscMessageId: smscMessageId });
       this.emit('unmatched', { smscMessageId });
     } catch (error) {
       this.#log.error('unmatched-receipt check failed', {
@@ -362,7 +339,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     return { detail, contentHash };
   }
 
-  #inboundEvent(message: InboundMessage, deliverSm: DeliverSm) {
+  #inbound(message: InboundMessage, deliverSm: DeliverSm): InboundDetail {
     const vendorId = deliverSm.vendorTlvs[vendorTlvTags.messageId];
     const vendorMessageId =
       vendorId === undefined ? '' : vendorId.toString('latin1').replaceAll('\0', '').trim();
@@ -394,11 +371,11 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
       messageEncoding: message.encoding,
       eventTimestamp: this.#now(),
     };
-    return { detailType: detailTypes.inbound, detail } as const;
+    return detail;
   }
 }
 
 /** Outcomes answered with the temporary error, so the SMSC redelivers the deliver_sm later. */
 function answersLater(outcome: ReceiptOutcome): boolean {
-  return outcome === 'failed' || outcome === 'deferred' || outcome === 'stopped';
+  return outcome === 'failed' || outcome === 'stopped';
 }

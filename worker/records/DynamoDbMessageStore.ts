@@ -23,22 +23,24 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import type { UnreadableDetail } from '../../core/events.js';
+import { detailTypes, type SmsEvent } from '../../core/events.js';
 import {
   type MessageRecord,
   messageRecordFromItem,
-  type PendingEvent,
   type StoredReceipt,
   type SubmitCorrelation,
 } from '../../core/messageRecord.js';
 import { nextState } from '../../core/messageState.js';
+import { eventItemAttributes } from '../../core/recordChangeEvents.js';
 import {
   acceptedIndexAttributes,
   correlationExpiresAt,
   earlyReceiptKey,
+  eventItemKeys,
+  expiresAtSeconds,
   messageKey,
+  retentionSeconds,
   submitCorrelationKey,
-  unreadableDeliverSmKey,
 } from '../../core/tableKeys.js';
 import type { DeliveryReceipt } from '../receipts/deliveryReceipt.js';
 import { fromAttributeMap } from './attributeValues.js';
@@ -46,13 +48,13 @@ import { DynamoDbItemBatcher } from './DynamoDbItemBatcher.js';
 import { ClaimLostError, MessageStoreError } from './errors.js';
 import type {
   AcceptedPart,
+  Announcement,
   ApplyReceiptInput,
   ApplyReceiptResult,
   ClaimInput,
   ClaimResult,
   EarlyReceiptCheck,
   MessageStore,
-  PublishBeforeWrite,
   RecordedChange,
   RecordSubmissionInput,
   ValidationFailureResult,
@@ -123,8 +125,13 @@ interface CorrelatedWrite {
   /** The record after this attempt's own changes, computed from `base` (called again if base moved). */
   settle: (base: MessageRecord) => RecordedChange;
   now: number;
-  publish: PublishBeforeWrite;
 }
+
+const announcedDetailTypes = {
+  unreadable: detailTypes.unreadable,
+  inbound: detailTypes.inbound,
+  unmatched: detailTypes.receiptUnmatched,
+} as const satisfies Record<Announcement['kind'], string>;
 
 export class DynamoDbMessageStore implements MessageStore {
   readonly #client: DynamoDBDocumentClient;
@@ -162,7 +169,6 @@ export class DynamoDbMessageStore implements MessageStore {
       ':now': now,
       ':zero': 0,
       ':one': 1,
-      ':emptyMap': {},
       ':parts': initial.parts,
       ':messageId': input.messageId,
       // A message put straight on SQS gets its record here: it joins the acceptance-time index now, once.
@@ -179,7 +185,6 @@ export class DynamoDbMessageStore implements MessageStore {
       'acceptedShard = if_not_exists(acceptedShard, :acceptedShard)',
       'attempts = if_not_exists(attempts, :zero) + :one',
       'version = if_not_exists(version, :zero) + :one',
-      'pendingEvents = if_not_exists(pendingEvents, :emptyMap)',
       'parts = if_not_exists(parts, :parts)',
     ];
     for (const field of requestFields) {
@@ -253,19 +258,13 @@ export class DynamoDbMessageStore implements MessageStore {
       accepted: input.accepted,
       settle: input.settle,
       now: input.now,
-      publish: input.publish,
     });
   }
 
-  async recordValidationFailure(
-    record: MessageRecord,
-    publish: PublishBeforeWrite,
-  ): Promise<ValidationFailureResult> {
+  async recordValidationFailure(record: MessageRecord): Promise<ValidationFailureResult> {
     const existing = await this.getMessage(record.messageId);
     if (existing !== undefined && existing.status !== 'accepted') return { kind: 'exists', record: existing };
-    const created = Object.values(record.pendingEvents);
-    await publish(created);
-    const stored = { ...record, pendingEvents: {} };
+    const { pendingEvents: _announcedByTheStream, ...stored } = record;
     try {
       await this.#call('recordValidationFailure', (abortSignal) =>
         this.#client.send(
@@ -284,7 +283,7 @@ export class DynamoDbMessageStore implements MessageStore {
           { abortSignal },
         ),
       );
-      return { kind: 'recorded', record: stored, created };
+      return { kind: 'recorded', record };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       const current = messageRecordFromItem(fromAttributeMap(conditionFailureItem(error)));
@@ -298,7 +297,6 @@ export class DynamoDbMessageStore implements MessageStore {
     subAccount: string;
     part: AcceptedPart;
     now: number;
-    publish: PublishBeforeWrite;
   }): Promise<RecordedChange | undefined> {
     const base = await this.getMessage(input.messageId);
     if (base === undefined) return undefined;
@@ -334,7 +332,6 @@ export class DynamoDbMessageStore implements MessageStore {
       accepted: [part],
       settle,
       now,
-      publish: input.publish,
     });
   }
 
@@ -406,61 +403,33 @@ export class DynamoDbMessageStore implements MessageStore {
       : { kind: 'unmatched', receipt: receipt as unknown as StoredReceipt };
   }
 
-  async markUnmatchedPublished(
-    subAccount: string,
-    normalisedSmscMessageId: string,
-    now: number,
-  ): Promise<void> {
+  async announce(announcement: Announcement): Promise<void> {
+    const { detail } = announcement;
+    const systemId = this.#systemId(detail.subAccount);
+    const key =
+      announcement.kind === 'unreadable'
+        ? eventItemKeys.unreadable(systemId, announcement.contentHash)
+        : announcement.kind === 'inbound'
+          ? eventItemKeys.inbound(systemId, announcement.detail.inboundMessageId)
+          : eventItemKeys.unmatched(
+              systemId,
+              announcement.normalisedSmscMessageId,
+              announcement.detail.receiptStatus ?? '',
+            );
+    const event = { detailType: announcedDetailTypes[announcement.kind], detail } as SmsEvent;
     try {
-      await this.#call('markUnmatchedPublished', (abortSignal) =>
+      await this.#call(`announce ${announcement.kind}`, (abortSignal) =>
         this.#client.send(
-          new UpdateCommand({
-            TableName: this.#options.tables.correlation,
-            Key: earlyReceiptKey(this.#systemId(subAccount), normalisedSmscMessageId),
-            UpdateExpression: 'SET unmatchedPublishedAt = :now',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':now': now },
-          }),
-          { abortSignal },
-        ),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
-  }
-
-  async keepUnreadableDeliverSm(detail: UnreadableDetail, contentHash: string): Promise<void> {
-    const now = detail.eventTimestamp;
-    await this.#call('keepUnreadableDeliverSm', (abortSignal) =>
-      this.#client.send(
-        new PutCommand({
-          TableName: this.#options.tables.correlation,
-          Item: {
-            ...unreadableDeliverSmKey(this.#systemId(detail.subAccount), contentHash),
-            ...detail,
-            expiresAt: correlationExpiresAt(now),
-          },
-        }),
-        { abortSignal },
-      ),
-    );
-  }
-
-  async clearPendingEvents(messageId: string, eventIds: readonly string[]): Promise<void> {
-    if (eventIds.length === 0) return;
-    const names: Record<string, string> = {};
-    eventIds.forEach((id, index) => {
-      names[`#e${index}`] = id;
-    });
-    try {
-      await this.#call('clearPendingEvents', (abortSignal) =>
-        this.#client.send(
-          new UpdateCommand({
+          new PutCommand({
             TableName: this.#options.tables.messages,
-            Key: messageKey(messageId),
-            UpdateExpression: `REMOVE ${eventIds.map((_, index) => `pendingEvents.#e${index}`).join(', ')}`,
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: names,
+            Item: {
+              ...key,
+              ...eventItemAttributes(event),
+              subAccount: detail.subAccount,
+              expiresAt: expiresAtSeconds(detail.eventTimestamp, retentionSeconds.eventItems),
+            },
+            // The first copy stands: a second put would be a second stream record (a duplicate event).
+            ConditionExpression: 'attribute_not_exists(pk)',
           }),
           { abortSignal },
         ),
@@ -508,7 +477,7 @@ export class DynamoDbMessageStore implements MessageStore {
       if (record === undefined) return { kind: 'orphaned', correlation };
       const change = applyReceiptToRecord(record, correlation.partNumber, facts, now);
       if (!change.changed) return { kind: 'applied', correlation, record, changed: false, created: [] };
-      const update = recordUpdate(change.record, change.events);
+      const update = recordUpdate(change.record);
       try {
         await this.#call('applyReceipt', (abortSignal) =>
           this.#client.send(
@@ -594,10 +563,7 @@ export class DynamoDbMessageStore implements MessageStore {
         record = change.record;
         created = [...created, ...change.events];
       }
-      // Published before the write, so not kept on the record (see PublishBeforeWrite).
-      record = { ...record, pendingEvents: base.pendingEvents };
-      await write.publish(created);
-      const update = recordUpdate(record, []);
+      const update = recordUpdate(record);
       const claimed = write.claimToken !== undefined;
       try {
         await this.#call('recordSubmission', (abortSignal) =>
@@ -725,11 +691,12 @@ function claimedRecord(
   } as MessageRecord;
 }
 
-/** `SET` of every changeable field the record has, the new pending events, and version + 1. */
-function recordUpdate(
-  record: MessageRecord,
-  created: readonly PendingEvent[],
-): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
+/** `SET` of every changeable field the record has, and version + 1. */
+function recordUpdate(record: MessageRecord): {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+} {
   const names: Record<string, string> = { '#version': 'version' };
   const values: Record<string, unknown> = { ':one': 1 };
   const sets: string[] = [];
@@ -740,12 +707,6 @@ function recordUpdate(
     values[`:${field}`] = value;
     sets.push(`#${field} = :${field}`);
   }
-  created.forEach((event, index) => {
-    names['#pendingEvents'] = 'pendingEvents';
-    names[`#event${index}`] = event.eventId;
-    values[`:event${index}`] = event;
-    sets.push(`#pendingEvents.#event${index} = :event${index}`);
-  });
   sets.push('#version = #version + :one');
   return { expression: `SET ${sets.join(', ')}`, names, values };
 }

@@ -1,10 +1,10 @@
 /**
  * The port through which sending and receipts read and write message records and SMSC-id correlation
- * (DynamoDbMessageStore in production; fakes in unit tests). Every write that changes a record's state
- * also records the events that change publishes (`pendingEvents`), so a crash between the write and the
- * publish cannot lose an event: whoever next finds the record publishes it (see EventOutbox).
+ * (DynamoDbMessageStore in production; fakes in unit tests). Nothing here publishes: the messages table's
+ * change stream announces every state a write records, and every event item (`announce`), once written
+ * (core/recordChangeEvents.ts).
  */
-import type { UnreadableDetail } from '../../core/events.js';
+import type { InboundDetail, ReceiptUnmatchedDetail, UnreadableDetail } from '../../core/events.js';
 import type {
   MessageRecord,
   PendingEvent,
@@ -57,13 +57,6 @@ export interface RecordedChange {
   created: PendingEvent[];
 }
 
-/**
- * Publishes events before the write that records their state (the sending path's way, see
- * docs/delivery-guarantees.md): the write happens only once the events are out, so a record that says a
- * state implies its event was published. Rejecting cancels the write.
- */
-export type PublishBeforeWrite = (events: readonly PendingEvent[]) => Promise<void>;
-
 export interface RecordSubmissionInput {
   /** The record as claimed by this attempt (its version is the write's condition). */
   base: MessageRecord;
@@ -76,11 +69,10 @@ export interface RecordSubmissionInput {
   /** Parts newly accepted by 8x8 in this attempt: a SUBMIT correlation item is written for each. */
   accepted: readonly AcceptedPart[];
   now: number;
-  publish: PublishBeforeWrite;
 }
 
 export type ValidationFailureResult =
-  | { kind: 'recorded'; record: MessageRecord; created: PendingEvent[] }
+  | { kind: 'recorded'; record: MessageRecord }
   /** A record already existed (submitted, final, or claimed): it was left alone. */
   | { kind: 'exists'; record: MessageRecord };
 
@@ -114,6 +106,14 @@ export type EarlyReceiptCheck =
   | { kind: 'matched' }
   | { kind: 'unmatched'; receipt: StoredReceipt };
 
+/** What an event item announces, with what keys it. */
+export type Announcement =
+  /** A deliver_sm the worker could not read, with its bytes; `contentHash` (of them) keys it. */
+  | { kind: 'unreadable'; detail: UnreadableDetail; contentHash: string }
+  | { kind: 'inbound'; detail: InboundDetail }
+  /** An early receipt still without its submission after the grace period. */
+  | { kind: 'unmatched'; detail: ReceiptUnmatchedDetail; normalisedSmscMessageId: string };
+
 export interface MessageStore {
   /**
    * Claims the message for sending. Creates it (from `initial`) when absent; takes over `accepted`,
@@ -125,18 +125,12 @@ export interface MessageStore {
   /**
    * Writes the attempt's outcome, conditional on still holding the claim, after a SUBMIT item per newly
    * accepted part. An early receipt kept for one of those ids is applied to its part in the same write.
-   * The events the write creates are published (`publish`) just before it. Throws ClaimLostError if the
+   * Throws ClaimLostError if the
    * claim is no longer this attempt's.
    */
   recordSubmission(input: RecordSubmissionInput): Promise<RecordedChange>;
-  /**
-   * Creates a `failed` record for a request that failed validation, unless a record already exists; its
-   * pending events are handed to `publish` first and not kept on the record.
-   */
-  recordValidationFailure(
-    record: MessageRecord,
-    publish: PublishBeforeWrite,
-  ): Promise<ValidationFailureResult>;
+  /** Creates a `failed` record for a request that failed validation, unless a record already exists. */
+  recordValidationFailure(record: MessageRecord): Promise<ValidationFailureResult>;
   /**
    * A submit_sm_resp that came after the part was given up on or resent: adds its id to the part
    * (as its SMSC id if it had none, else as an extra id) with a SUBMIT item, applying any early receipt.
@@ -146,17 +140,15 @@ export interface MessageStore {
     subAccount: string;
     part: AcceptedPart;
     now: number;
-    publish: PublishBeforeWrite;
   }): Promise<RecordedChange | undefined>;
   /** Correlates a receipt by its normalised id and applies it, or keeps it as an early receipt. */
   applyReceipt(input: ApplyReceiptInput): Promise<ApplyReceiptResult>;
   /** Whether an early receipt is still waiting for its submit. */
   checkEarlyReceipt(subAccount: string, normalisedSmscMessageId: string): Promise<EarlyReceiptCheck>;
-  /** Notes on the early receipt that its "unmatched" event was published. */
-  markUnmatchedPublished(subAccount: string, normalisedSmscMessageId: string, now: number): Promise<void>;
-  /** Keeps a deliver_sm the worker could not read, with its bytes (idempotent: a copy lands on the same item). */
-  keepUnreadableDeliverSm(detail: UnreadableDetail, contentHash: string): Promise<void>;
-  /** Removes published events from the record's pending events. */
-  clearPendingEvents(messageId: string, eventIds: readonly string[]): Promise<void>;
+  /**
+   * Writes an event item, which the stream then publishes: what the SMSC sent that is not a message record.
+   * Idempotent: a copy (a redelivered deliver_sm, a second check) finds the first and changes nothing.
+   */
+  announce(announcement: Announcement): Promise<void>;
   getMessage(messageId: string): Promise<MessageRecord | undefined>;
 }

@@ -16,7 +16,6 @@ export interface WorkerSettings {
   messagesTable: string;
   correlationTable: string;
   leasesTable: string;
-  eventBusName: string;
   /** Sub-account id → its send queue URL; one per configured sub-account. */
   sendQueueUrls: Record<string, string>;
   workerId: string;
@@ -41,7 +40,6 @@ const envSchema = z.object({
   [workerEnv.messagesTable]: required(workerEnv.messagesTable),
   [workerEnv.correlationTable]: required(workerEnv.correlationTable),
   [workerEnv.leasesTable]: required(workerEnv.leasesTable),
-  [workerEnv.eventBusName]: required(workerEnv.eventBusName),
   [workerEnv.sendQueueUrls]: required(workerEnv.sendQueueUrls),
   [workerEnv.workerId]: z.string().min(1).optional(),
   [workerEnv.healthPort]: z.coerce.number().int().min(0).max(65_535).default(8080),
@@ -100,7 +98,6 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
     messagesTable: text(workerEnv.messagesTable),
     correlationTable: text(workerEnv.correlationTable),
     leasesTable: text(workerEnv.leasesTable),
-    eventBusName: text(workerEnv.eventBusName),
     sendQueueUrls,
     workerId: (vars[workerEnv.workerId] as string | undefined) ?? `${hostname()}-${process.pid}`,
     healthPort: Number(vars[workerEnv.healthPort]),

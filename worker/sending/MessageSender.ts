@@ -20,14 +20,13 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { type InDoubtPolicy, inDoubtPolicies } from '../../core/fleetConfig.js';
-import type { MessageRecord, PendingEvent } from '../../core/messageRecord.js';
+import type { MessageRecord } from '../../core/messageRecord.js';
 import { isFinalState } from '../../core/messageState.js';
 import { queueSettings } from '../../core/tableKeys.js';
 import { ConcatReferenceCounter } from '../encoding/ConcatReferenceCounter.js';
 import { segmentText } from '../encoding/segmentText.js';
 import type { SmscIdFormat } from '../receipts/smscMessageId.js';
 import { normaliseSmscMessageId } from '../receipts/smscMessageId.js';
-import type { EventOutbox } from '../records/EventOutbox.js';
 import { ClaimLostError } from '../records/errors.js';
 import type { AcceptedPart, MessageStore } from '../records/MessageStore.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../records/WorkerLog.js';
@@ -103,15 +102,12 @@ export const messageSenderOptionsSchema = z.object({
   noBindRetrySeconds: z.int().min(0).max(43_200).default(5),
   /** Tries of the write that records sent parts (the parts are out: giving up means resending them). */
   recordAttempts: z.int().min(1).max(20).default(5),
-  /** Delay before the SQS message comes back when a pending event belongs to another live worker. */
-  deferredEventRetrySeconds: z.int().min(0).max(43_200).default(10),
 });
 
 export type MessageSenderOptions = z.input<typeof messageSenderOptionsSchema> & {
   /** The sub-account whose queue this sender serves. */
   subAccount: { id: string; maxParts: number; respIdFormat: SmscIdFormat };
   store: MessageStore;
-  outbox: Pick<EventOutbox, 'settle' | 'publish'>;
   pool: Pick<BindPool, 'submit'>;
   concatReferences?: ConcatReferenceCounter;
   /** Epoch ms. @default Date.now */
@@ -147,7 +143,6 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
   readonly #subAccount: MessageSenderOptions['subAccount'];
   readonly #maxParts: number;
   readonly #store: MessageStore;
-  readonly #outbox: Pick<EventOutbox, 'settle' | 'publish'>;
   readonly #pool: Pick<BindPool, 'submit'>;
   readonly #references: ConcatReferenceCounter;
   readonly #now: () => number;
@@ -173,7 +168,6 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     this.#subAccount = options.subAccount;
     this.#maxParts = Math.min(options.subAccount.maxParts, maxPartsPerMessage);
     this.#store = options.store;
-    this.#outbox = options.outbox;
     this.#pool = options.pool;
     this.#references = options.concatReferences ?? new ConcatReferenceCounter();
     this.#now = options.now ?? Date.now;
@@ -193,9 +187,6 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
       );
     }
   }
-
-  /** The sending path publishes its events just before the write that records them (see the store). */
-  readonly #publishFirst = (events: readonly PendingEvent[]): Promise<void> => this.#outbox.publish(events);
 
   /** Handles one delivery of an SQS message. `signal` aborts when the worker stops: retries end early. */
   async handle(message: SendQueueMessage, signal: AbortSignal): Promise<MessageDisposition> {
@@ -237,8 +228,8 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
 
   async #recordInvalid(plan: Extract<SendPlan, { kind: 'invalid' }>): Promise<MessageDisposition> {
     const record = validationFailureRecord(plan, this.#subAccount.id, this.#now());
-    const result = await this.#store.recordValidationFailure(record, this.#publishFirst);
-    if (result.kind === 'exists') return this.#finishExisting(result.record);
+    const result = await this.#store.recordValidationFailure(record);
+    if (result.kind === 'exists') return this.#finishExisting();
     this.#log.info('invalid send request recorded as failed', {
       messageId: plan.messageId,
       fields: plan.errors.map((error) => error.field),
@@ -252,8 +243,8 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     message: SendQueueMessage,
   ): Promise<MessageDisposition> {
     const record = idempotencyConflictRecord(plan, message, this.#now());
-    const result = await this.#store.recordValidationFailure(record, this.#publishFirst);
-    if (result.kind === 'exists') return this.#finishExisting(result.record);
+    const result = await this.#store.recordValidationFailure(record);
+    if (result.kind === 'exists') return this.#finishExisting();
     this.#log.warn('idempotency key reused with a different request: recorded as failed, not sent', {
       messageId: record.messageId,
       firstMessageId: plan.messageId,
@@ -284,7 +275,7 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
       if (claim.record.requestHash !== undefined && claim.record.requestHash !== plan.requestHash) {
         return this.#recordConflict(plan, message);
       }
-      return this.#finishExisting(claim.record);
+      return this.#finishExisting();
     }
     if (claim.kind === 'busy') {
       return {
@@ -371,7 +362,6 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
           claimToken,
           accepted,
           now,
-          publish: this.#publishFirst,
           settle: (current) => {
             const settled = settleSubmission(current, attempts, {
               now,
@@ -513,7 +503,6 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
         subAccount: this.#subAccount.id,
         part,
         now: this.#now(),
-        publish: this.#publishFirst,
       });
       if (change !== undefined)
         this.#log.debug('late SMSC id recorded', { messageId, partNumber: part.partNumber });
@@ -529,12 +518,8 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     this.#background.add(work);
   }
 
-  /** A record that needs nothing sent: publish what its writer may not have, then let the SQS message go. */
-  async #finishExisting(record: MessageRecord): Promise<MessageDisposition> {
-    const { deferred } = await this.#outbox.settle(record);
-    if (deferred.length > 0) {
-      return { action: 'retry', delaySeconds: this.#options.deferredEventRetrySeconds, outcome: 'duplicate' };
-    }
+  /** A record that needs nothing sent (its events are the stream's to publish): let the SQS message go. */
+  #finishExisting(): MessageDisposition {
     return { action: 'delete', outcome: 'duplicate' };
   }
 

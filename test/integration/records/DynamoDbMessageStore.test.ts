@@ -6,15 +6,15 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detailTypes, eventTypes, messageEventId } from '../../../core/events.js';
 import { parseFleetConfig } from '../../../core/fleetConfig.js';
-import type { MessageRecord, PendingEvent } from '../../../core/messageRecord.js';
+import type { MessageRecord } from '../../../core/messageRecord.js';
+import { eventItemAttribute } from '../../../core/recordChangeEvents.js';
 import {
   acceptedIndex,
   acceptedIndexAttributes,
   acceptedIndexPartitions,
-  earlyReceiptKey,
+  eventItemKeys,
   messageKey,
   submitCorrelationKey,
-  unreadableDeliverSmKey,
 } from '../../../core/tableKeys.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
 import type { DeliveryReceipt } from '../../../worker/receipts/deliveryReceipt.js';
@@ -30,11 +30,6 @@ const subAccount = 'acme';
 let resources: FleetResources;
 let store: DynamoDbMessageStore;
 let counter = 0;
-/** What the sending side published before its writes. */
-const published: PendingEvent[] = [];
-const publish = async (events: readonly PendingEvent[]) => {
-  published.push(...events);
-};
 
 beforeAll(async () => {
   resources = await createFleetResources(
@@ -101,7 +96,6 @@ async function submitAll(record: MessageRecord, token: string, ids: string[], us
   }));
   return using.recordSubmission({
     base: record,
-    publish,
     claimToken: token,
     accepted,
     now: Date.now(),
@@ -197,7 +191,7 @@ describe('claim', () => {
     );
     if (invalid.kind !== 'invalid') throw new Error('expected invalid');
     const failed = validationFailureRecord(invalid, subAccount, now + 1_000);
-    await store.recordValidationFailure(failed, publish);
+    await store.recordValidationFailure(failed);
 
     // Delivered since, but its index keys are what its creation wrote: the receipt changed neither.
     const stored = await store.getMessage(record.messageId);
@@ -265,7 +259,6 @@ describe('claim', () => {
     const waiting = await claimNew();
     await store.recordSubmission({
       base: waiting.record,
-      publish,
       claimToken: waiting.token,
       accepted: [],
       now: Date.now(),
@@ -355,20 +348,22 @@ describe('recordSubmission and receipts', () => {
       eventTimestamp: Date.now(),
     } as const;
     const hash = `h-${counter}`;
-    await store.keepUnreadableDeliverSm(detail, hash);
-    await store.keepUnreadableDeliverSm({ ...detail, eventTimestamp: detail.eventTimestamp + 1 }, hash);
+    await store.announce({ kind: 'unreadable', detail, contentHash: hash });
+    await store.announce({
+      kind: 'unreadable',
+      detail: { ...detail, eventTimestamp: detail.eventTimestamp + 1 },
+      contentHash: hash,
+    });
     const kept = await aws().documentClient.send(
       new QueryCommand({
-        TableName: resources.tables.correlation,
+        TableName: resources.tables.messages,
         KeyConditionExpression: 'pk = :pk AND sk = :sk',
-        ExpressionAttributeValues: { ':pk': unreadableDeliverSmKey(subAccount, hash).pk, ':sk': hash },
+        ExpressionAttributeValues: { ':pk': eventItemKeys.unreadable(subAccount, hash).pk, ':sk': hash },
       }),
     );
+    // One item, the first copy's: a second put would be a second stream record (a duplicate event).
     expect(kept.Items).toHaveLength(1);
-    expect(kept.Items?.[0]).toMatchObject({
-      shortMessageBase64: detail.shortMessageBase64,
-      reason: detail.reason,
-    });
+    expect(JSON.parse(kept.Items?.[0]?.[eventItemAttribute].detail)).toEqual(detail);
     expect(kept.Items?.[0]?.expiresAt).toBeGreaterThan(Date.now() / 1000);
   });
 
@@ -428,7 +423,6 @@ describe('recordSubmission and receipts', () => {
     // First attempt: part 1 accepted, part 2 could not be sent.
     await store.recordSubmission({
       base: record,
-      publish,
       claimToken: token,
       accepted: [{ partNumber: 1, smscMessageId: firstId, normalisedSmscMessageId: firstId }],
       now: Date.now(),
@@ -464,7 +458,6 @@ describe('recordSubmission and receipts', () => {
     const secondId = `resume2-${counter}`;
     const done = await store.recordSubmission({
       base: resumed.record,
-      publish,
       claimToken: 'resume',
       accepted: [{ partNumber: 2, smscMessageId: secondId, normalisedSmscMessageId: secondId }],
       now: Date.now(),
@@ -512,7 +505,6 @@ describe('recordSubmission and receipts', () => {
       subAccount,
       part: { partNumber: 1, smscMessageId: lateId, normalisedSmscMessageId: lateId },
       now: Date.now(),
-      publish,
     });
     const applied = await store.applyReceipt({ subAccount, receipt: receipt(lateId), now: Date.now() });
     expect(applied).toMatchObject({ kind: 'applied', changed: true });
@@ -522,7 +514,7 @@ describe('recordSubmission and receipts', () => {
   });
 });
 
-describe('validation failures and pending events', () => {
+describe('validation failures and event items', () => {
   it('records a failed record once, and leaves an existing record alone', async () => {
     const plan = planSend(
       {
@@ -536,29 +528,19 @@ describe('validation failures and pending events', () => {
     );
     if (plan.kind !== 'invalid') throw new Error('expected invalid');
     const record = validationFailureRecord(plan, subAccount, Date.now());
-    const first = await store.recordValidationFailure(record, publish);
+    const first = await store.recordValidationFailure(record);
     expect(first.kind).toBe('recorded');
-    const second = await store.recordValidationFailure(record, publish);
+    const second = await store.recordValidationFailure(record);
     expect(second).toMatchObject({ kind: 'exists', record: { status: 'failed', reason: 'validation' } });
 
-    // Its event went out before the write, so the record keeps none pending.
-    expect(published.map((e) => e.eventId)).toContain(Object.keys(record.pendingEvents)[0]);
-    expect((await store.getMessage(record.messageId))?.pendingEvents).toEqual({});
+    // The stream announces it: nothing about events is kept on the record.
+    const item = await aws().documentClient.send(
+      new GetCommand({ TableName: resources.tables.messages, Key: messageKey(record.messageId) }),
+    );
+    expect(item.Item).not.toHaveProperty('pendingEvents');
   });
 
-  it('keeps a receipt’s event pending on the record until it is removed', async () => {
-    const { record, token } = await claimNew();
-    const id = `pending-${counter}`;
-    await submitAll(record, token, [id]);
-    const applied = await store.applyReceipt({ subAccount, receipt: receipt(id), now: Date.now() });
-    if (applied.kind !== 'applied') throw new Error('expected applied');
-    const eventIds = applied.created.map((e) => e.eventId);
-    expect(Object.keys((await store.getMessage(record.messageId))?.pendingEvents ?? {})).toEqual(eventIds);
-    await store.clearPendingEvents(record.messageId, eventIds);
-    expect((await store.getMessage(record.messageId))?.pendingEvents).toEqual({});
-  });
-
-  it('marks an early receipt whose unmatched event went out', async () => {
+  it('writes one event item for an unmatched receipt, however often it is announced', async () => {
     const id = `unmatched-${counter++}`;
     await store.applyReceipt({
       subAccount,
@@ -567,14 +549,28 @@ describe('validation failures and pending events', () => {
       sourceAddress: '6591234567',
       destinationAddress: 'ACME',
     });
-    await store.markUnmatchedPublished(subAccount, id, 42);
-    const item = await aws().documentClient.send(
-      new GetCommand({ TableName: resources.tables.correlation, Key: earlyReceiptKey(subAccount, id) }),
-    );
-    expect(item.Item).toMatchObject({
-      unmatchedPublishedAt: 42,
+    const check = await store.checkEarlyReceipt(subAccount, id);
+    expect(check).toMatchObject({ kind: 'unmatched', receipt: { sourceAddress: '6591234567' } });
+    const detail = {
+      eventId: `unmatched-${id}`,
+      eventType: eventTypes.receiptUnmatched,
+      isFinal: true,
+      subAccount,
+      smscMessageId: id,
+      receiptStatus: 'DELIVRD',
       sourceAddress: '6591234567',
-      state: 'delivered',
-    });
+      destinationAddress: 'ACME',
+      eventTimestamp: Date.now(),
+    } as const;
+    await store.announce({ kind: 'unmatched', detail, normalisedSmscMessageId: id });
+    await store.announce({ kind: 'unmatched', detail, normalisedSmscMessageId: id });
+    const items = await aws().documentClient.send(
+      new QueryCommand({
+        TableName: resources.tables.messages,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': eventItemKeys.unmatched(subAccount, id, 'DELIVRD').pk },
+      }),
+    );
+    expect(items.Items?.filter((item) => item.sk === `${id}#DELIVRD`)).toHaveLength(1);
   });
 });

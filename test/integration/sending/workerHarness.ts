@@ -8,16 +8,17 @@
  * waits, sending into the queue, reading records).
  */
 import { randomUUID } from 'node:crypto';
-import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { type Message, DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { apiEnv } from '../../../core/apiEnv.js';
 import { type FleetConfig, parseFleetConfig } from '../../../core/fleetConfig.js';
 import type { MessageRecord } from '../../../core/messageRecord.js';
 import { isFinalState, type MessageState } from '../../../core/messageState.js';
+import { emulatorCredentials } from '../../../local/aws/AwsEmulator.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
+import { type RecordStream, startRecordStream } from '../../../local/recordStream/startRecordStream.js';
 import { SmscSimulator, type SmscSimulatorOptions } from '../../../local/smsc-simulator/SmscSimulator.js';
 import { ReceiptRecorder } from '../../../worker/receipts/ReceiptRecorder.js';
 import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
-import { EventBridgePublisher } from '../../../worker/records/EventBridgePublisher.js';
-import { EventOutbox } from '../../../worker/records/EventOutbox.js';
 import type { WorkerLog } from '../../../worker/records/WorkerLog.js';
 import { BindPool } from '../../../worker/sending/BindPool.js';
 import { MessageSender, type MessageSenderOptions } from '../../../worker/sending/MessageSender.js';
@@ -48,7 +49,7 @@ export interface WorkerHarness {
   queueUrl: string;
   sim: SmscSimulator;
   store: DynamoDbMessageStore;
-  publisher: EventBridgePublisher;
+  recordStream: RecordStream;
   pool: BindPool;
   sender: MessageSender;
   consumer: SqsSendConsumer;
@@ -111,16 +112,22 @@ export async function startWorkerHarness(
     client: aws.documentClient,
     tables: { messages: resources.tables.messages, correlation: resources.tables.correlation },
   });
-  const publisher = new EventBridgePublisher({
-    client: aws.eventBridge,
-    eventBusName: resources.eventBus.name,
+  // The events: the records-stream consumer over the emulator's stream, as npm start runs it.
+  const recordStream = await startRecordStream({
+    streamArn: resources.recordStream.streamArn,
+    env: {
+      ...resources.env,
+      [apiEnv.awsEndpointUrl]: aws.emulator.endpoint,
+      [apiEnv.awsRegion]: 'us-east-1',
+      [apiEnv.awsAccessKeyId]: emulatorCredentials.accessKeyId,
+      [apiEnv.awsSecretAccessKey]: emulatorCredentials.secretAccessKey,
+      [apiEnv.logLevel]: 'WARN',
+    },
   });
-  const outbox = new EventOutbox({ store, publisher });
   const pool = new BindPool({ subAccount });
   const sender = new MessageSender({
     subAccount: account,
     store,
-    outbox,
     pool,
     workerId: `test-worker-${randomUUID().slice(0, 8)}`,
     inDoubtPolicy: config.inDoubtPolicy,
@@ -132,8 +139,6 @@ export async function startWorkerHarness(
     subAccount,
     receiptIdFormat: account.receiptIdFormat,
     store,
-    outbox,
-    publisher,
     unmatchedGraceMs: options.unmatchedGraceMs ?? 120_000,
     logger,
   });
@@ -222,7 +227,7 @@ export async function startWorkerHarness(
     queueUrl,
     sim,
     store,
-    publisher,
+    recordStream,
     pool,
     sender,
     consumer,
@@ -271,8 +276,18 @@ export async function startWorkerHarness(
             WaitTimeSeconds: wait,
           }),
         );
-        events.push(...(result.Messages ?? []).map(toSubscriberEvent));
-        return (result.Messages ?? []).length;
+        const messages = result.Messages ?? [];
+        events.push(...messages.map(toSubscriberEvent));
+        // Deleted as a subscriber does, so a slow run never sees one again when its visibility runs out.
+        if (messages.length > 0) {
+          await aws.sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: subscriberUrl,
+              Entries: messages.map((m, index) => ({ Id: String(index), ReceiptHandle: m.ReceiptHandle })),
+            }),
+          );
+        }
+        return messages.length;
       };
       while (events.length < count && Date.now() < deadline) await receive(1);
       // Anything else published by now shows up too: duplicates must not hide behind the count.
@@ -297,8 +312,7 @@ export async function startWorkerHarness(
       await Promise.all(binds.map((bind) => bind.stop()));
       await recorder.stop();
       await sender.idle();
-      await outbox.idle();
-      await publisher.stop();
+      await recordStream.stop();
       for (const bind of binds) pool.remove(bind);
       await sim.stop();
     },

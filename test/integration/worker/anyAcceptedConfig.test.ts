@@ -118,7 +118,6 @@ describe('any config the schema accepts', () => {
           clients: {
             dynamo: aws().documentClient,
             sqs: aws().sqs,
-            eventBridge: aws().eventBridge,
             secretsManager: aws().secretsManager,
           },
           env: { PROP_PW: password },

@@ -2,14 +2,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { detailTypes, eventDetailSchemas, messageEventId } from '../../../core/events.js';
 import type { MessageRecord } from '../../../core/messageRecord.js';
 import { ReceiptRecorder } from '../../../worker/receipts/ReceiptRecorder.js';
-import { EventOutbox } from '../../../worker/records/EventOutbox.js';
 import type { DeliverSm } from '../../../worker/smpp/types.js';
-import { RecordingPublisher } from '../records/fakes.js';
 import { InMemoryMessageStore } from '../records/InMemoryMessageStore.js';
 
 const ok = 0;
 const temporaryError = 0x64;
-let now = 5_000_000;
+const now = 5_000_000;
 
 afterEach(() => {
   vi.useRealTimers();
@@ -68,14 +66,15 @@ function submittedRecord(messageId: string, ids: string[]): MessageRecord {
 
 function setUp(options: { unmatchedGraceMs?: number } = {}) {
   const store = new InMemoryMessageStore();
-  const publisher = new RecordingPublisher();
-  const outbox = new EventOutbox({ store, publisher, now: () => now });
+  // What subscribers get: the events the table's stream publishes for the writes made.
+  const publisher = {
+    published: store.announced,
+    detailTypes: () => store.announced.map((event) => event.detailType),
+  };
   const recorder = new ReceiptRecorder({
     subAccount: 'acme',
     receiptIdFormat: 'text',
     store,
-    outbox,
-    publisher,
     now: () => now,
     ...options,
   });
@@ -165,7 +164,7 @@ describe('ReceiptRecorder', () => {
       receiptErrorCode: '1',
       sourceAddress: '6591234567',
     });
-    expect(store.receipts.get('acme#stranger')?.unmatchedPublishedAt).toBeDefined();
+    expect(store.eventItems.size).toBe(1);
   });
 
   it('does not report an early receipt unmatched once its submit was recorded', async () => {
@@ -227,37 +226,6 @@ describe('ReceiptRecorder', () => {
     expect(await recorder.onDeliverSm(receipt('abc'))).toBe(ok);
   });
 
-  it('answers a temporary error when the event cannot be published, and publishes it on redelivery', async () => {
-    const { recorder, publisher, sent } = setUp();
-    sent('m-1', 'abc');
-    publisher.failNext();
-    expect(await recorder.onDeliverSm(receipt('abc'))).toBe(temporaryError);
-    expect(await recorder.onDeliverSm(receipt('abc'))).toBe(ok);
-    expect(publisher.detailTypes()).toEqual([detailTypes.delivered]);
-  });
-
-  it('answers a redelivered receipt "later" while another worker still owes its event', async () => {
-    const { recorder, store, publisher, sent } = setUp();
-    sent('m-1', 'abc');
-    await recorder.onDeliverSm(receipt('abc'));
-    // As if another process had recorded it and not yet published: fresh pending event, unknown here.
-    publisher.forget();
-    publisher.published.length = 0;
-    const record = store.messages.get('m-1');
-    const eventId = messageEventId('m-1', 'delivered');
-    if (!record) throw new Error('expected the record');
-    store.messages.set('m-1', {
-      ...record,
-      pendingEvents: {
-        [eventId]: { eventId, detailType: detailTypes.delivered, detail: '{}', createdAt: now - 1_000 },
-      },
-    });
-    expect(await recorder.onDeliverSm(receipt('abc'))).toBe(temporaryError);
-    now += 60_000;
-    expect(await recorder.onDeliverSm(receipt('abc'))).toBe(ok);
-    expect(publisher.published).toHaveLength(1);
-  });
-
   it('publishes an inbound message as SMS Inbound Message', async () => {
     const { recorder, publisher } = setUp();
     const mo = deliverSm({
@@ -294,16 +262,16 @@ describe('ReceiptRecorder', () => {
       shortMessageBase64: Buffer.from('stat:DELIVRD garbage').toString('base64'),
       reason: expect.any(String),
     });
-    expect([...store.unreadable.values()]).toEqual([detail]);
+    expect([...store.eventItems.values()]).toMatchObject([{ kind: 'unreadable', detail }]);
 
     expect(await recorder.onDeliverSm(unreadable)).toBe(ok);
     expect(publisher.published).toHaveLength(1);
-    expect(store.unreadable.size).toBe(1);
+    expect(store.eventItems.size).toBe(1);
   });
 
-  it('asks the SMSC to redeliver an unreadable deliver_sm it could not publish, rather than lose it', async () => {
-    const { recorder, publisher } = setUp();
-    publisher.failNext();
+  it('asks the SMSC to redeliver an unreadable deliver_sm it could not keep, rather than lose it', async () => {
+    const { recorder, publisher, store } = setUp();
+    store.failNext('announce');
     const unreadable = deliverSm({ shortMessage: Buffer.from('x'), esmClass: 0x08 });
     expect(await recorder.onDeliverSm(unreadable)).toBe(temporaryError);
     expect(await recorder.onDeliverSm(unreadable)).toBe(ok);

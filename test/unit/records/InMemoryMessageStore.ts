@@ -1,23 +1,25 @@
 /**
  * A fake of the MessageStore port for unit tests: the same rules as DynamoDbMessageStore (claims, the
- * claim-token and version conditions, SUBMIT/early-RECEIPT correlation, pending events), in memory, plus
- * failure injection. JavaScript runs one write at a time, so the transactions are simply sequential here;
- * the real concurrency is tested against the emulator.
+ * claim-token and version conditions, SUBMIT/early-RECEIPT correlation), in memory, plus failure injection.
+ * JavaScript runs one write at a time, so the transactions are simply sequential here; the real concurrency
+ * is tested against the emulator. `announced` is what the table's stream would publish for the writes made
+ * (core/recordChangeEvents.ts, the consumer's own rules), in write order.
  */
 
-import type { UnreadableDetail } from '../../../core/events.js';
+import { detailTypes, type SmsEvent } from '../../../core/events.js';
 import type { MessageRecord, StoredReceipt, SubmitCorrelation } from '../../../core/messageRecord.js';
 import { nextState } from '../../../core/messageState.js';
+import { eventsOfItemChange } from '../../../core/recordChangeEvents.js';
 import { correlationExpiresAt } from '../../../core/tableKeys.js';
 import { ClaimLostError, MessageStoreError } from '../../../worker/records/errors.js';
 import type {
+  Announcement,
   ApplyReceiptInput,
   ApplyReceiptResult,
   ClaimInput,
   ClaimResult,
   EarlyReceiptCheck,
   MessageStore,
-  PublishBeforeWrite,
   RecordedChange,
   RecordSubmissionInput,
   ValidationFailureResult,
@@ -31,6 +33,22 @@ export class InMemoryMessageStore implements MessageStore {
   readonly submits = new Map<string, SubmitCorrelation & { expiresAt: number }>();
   readonly receipts = new Map<string, StoredReceipt>();
   readonly calls: Operation[] = [];
+  /** What the stream would publish for the writes so far. */
+  readonly announced: SmsEvent[] = [];
+  /** Event items written, by key: unreadable deliver_sm, inbound messages, unmatched receipts. */
+  readonly eventItems = new Map<string, Announcement>();
+
+  /** Every message write goes here, so `announced` sees it as the stream would. */
+  #write(messageId: string, record: MessageRecord): void {
+    const old = this.messages.get(messageId);
+    this.messages.set(messageId, clone(record));
+    this.announced.push(
+      ...eventsOfItemChange({
+        ...(old === undefined ? {} : { oldItem: old as unknown as Record<string, unknown> }),
+        newItem: record as unknown as Record<string, unknown>,
+      }),
+    );
+  }
   readonly #failures = new Map<Operation, number>();
 
   /** The next `times` calls of `operation` throw a MessageStoreError. */
@@ -90,7 +108,7 @@ export class InMemoryMessageStore implements MessageStore {
       concatReference: old?.concatReference ?? input.initial.concatReference,
       updatedAt: input.now,
     };
-    this.messages.set(input.messageId, clone(record));
+    this.#write(input.messageId, record);
     const from =
       old === undefined
         ? 'none'
@@ -131,26 +149,19 @@ export class InMemoryMessageStore implements MessageStore {
         expiresAt: correlationExpiresAt(input.now),
       });
     }
-    // The sending side publishes before the write; nothing of it stays pending on the record.
-    await input.publish(created);
-    record = { ...record, version: current.version + 1, pendingEvents: current.pendingEvents };
-    this.messages.set(record.messageId, clone(record));
+    record = { ...record, version: current.version + 1, pendingEvents: {} };
+    this.#write(record.messageId, record);
     return { record: clone(record), created };
   }
 
-  async recordValidationFailure(
-    record: MessageRecord,
-    publish: PublishBeforeWrite,
-  ): Promise<ValidationFailureResult> {
+  async recordValidationFailure(record: MessageRecord): Promise<ValidationFailureResult> {
     this.#enter('recordValidationFailure');
     const existing = this.messages.get(record.messageId);
     if (existing !== undefined && existing.status !== 'accepted')
       return { kind: 'exists', record: clone(existing) };
-    const created = Object.values(record.pendingEvents);
-    await publish(created);
     const stored = { ...record, pendingEvents: {} };
-    this.messages.set(record.messageId, clone(stored));
-    return { kind: 'recorded', record: clone(stored), created };
+    this.#write(record.messageId, stored);
+    return { kind: 'recorded', record: clone(stored) };
   }
 
   async attachLateSmscMessageId(
@@ -172,9 +183,8 @@ export class InMemoryMessageStore implements MessageStore {
           : { ...p, extraSmscMessageIds: [...(p.extraSmscMessageIds ?? []), input.part.smscMessageId] },
     );
     const rolled = rollUp({ ...current, parts }, input.now);
-    await input.publish(rolled.events);
-    const record = { ...rolled.record, version: current.version + 1, pendingEvents: current.pendingEvents };
-    this.messages.set(record.messageId, clone(record));
+    const record = { ...rolled.record, version: current.version + 1, pendingEvents: {} };
+    this.#write(record.messageId, record);
     this.submits.set(this.#key(input.subAccount, input.part.normalisedSmscMessageId), {
       messageId: input.messageId,
       partNumber: input.part.partNumber,
@@ -218,7 +228,7 @@ export class InMemoryMessageStore implements MessageStore {
     if (!change.changed)
       return { kind: 'applied', correlation, record: clone(record), changed: false, created: [] };
     const next = { ...change.record, version: record.version + 1 };
-    this.messages.set(next.messageId, clone(next));
+    this.#write(next.messageId, next);
     return { kind: 'applied', correlation, record: clone(next), changed: true, created: change.events };
   }
 
@@ -230,27 +240,24 @@ export class InMemoryMessageStore implements MessageStore {
     return receipt === undefined ? { kind: 'gone' } : { kind: 'unmatched', receipt: { ...receipt } };
   }
 
-  /** Unreadable deliver_sm kept, by sub-account and content hash. */
-  readonly unreadable = new Map<string, UnreadableDetail>();
-
-  async keepUnreadableDeliverSm(detail: UnreadableDetail, contentHash: string): Promise<void> {
-    this.#enter('keepUnreadableDeliverSm');
-    this.unreadable.set(`${detail.subAccount}#${contentHash}`, { ...detail });
-  }
-
-  async markUnmatchedPublished(subAccount: string, id: string, now: number): Promise<void> {
-    this.#enter('markUnmatchedPublished');
-    const receipt = this.receipts.get(this.#key(subAccount, id));
-    if (receipt !== undefined) receipt.unmatchedPublishedAt = now;
-  }
-
-  async clearPendingEvents(messageId: string, eventIds: readonly string[]): Promise<void> {
-    this.#enter('clearPendingEvents');
-    const record = this.messages.get(messageId);
-    if (record === undefined) return;
-    const pendingEvents = { ...record.pendingEvents };
-    for (const id of eventIds) delete pendingEvents[id];
-    this.messages.set(messageId, { ...record, pendingEvents });
+  async announce(announcement: Announcement): Promise<void> {
+    this.#enter('announce');
+    const { detail } = announcement;
+    const id =
+      announcement.kind === 'unreadable'
+        ? announcement.contentHash
+        : announcement.kind === 'inbound'
+          ? announcement.detail.inboundMessageId
+          : `${announcement.normalisedSmscMessageId}#${announcement.detail.receiptStatus}`;
+    const key = `${announcement.kind}#${detail.subAccount}#${id}`;
+    if (this.eventItems.has(key)) return; // the first copy stands, as the conditional put keeps it
+    this.eventItems.set(key, structuredClone(announcement));
+    const detailType = {
+      unreadable: detailTypes.unreadable,
+      inbound: detailTypes.inbound,
+      unmatched: detailTypes.receiptUnmatched,
+    }[announcement.kind];
+    this.announced.push({ detailType, detail: structuredClone(detail) } as SmsEvent);
   }
 
   async getMessage(messageId: string): Promise<MessageRecord | undefined> {
