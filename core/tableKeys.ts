@@ -28,6 +28,9 @@
  *   submissions (a sub-account's system_id is its id unless the config says otherwise), normalised by worker/receipts/smscMessageId.ts so hex/decimal and letter case cannot split one id in two.
  *   `SUBMIT` and `RECEIPT` share a partition: one Query finds both, whichever came first.
  * - One Query on `LEASE#<subAccount>` lists every slot of a sub-account.
+ * - The messages table has a change stream (NEW_AND_OLD_IMAGES): the fleet's events are derived from it by the
+ *   records-stream consumer (lambdas/publishRecordEvents.ts; `recordStreamSettings` below), so a record write
+ *   is the commit of its events. Each stream record carries the item before and after the write.
  * - TTL attribute `expiresAt`, epoch seconds, on messages, correlation and idempotency. DynamoDB deletes
  *   expired items late (up to days) and moto never does: code must never rely on TTL for correctness.
  * - Correlation items live at least 48 h (8x8 waits up to 48 h for a carrier receipt), or the message's
@@ -56,6 +59,9 @@ export interface GlobalSecondaryIndexDefinition {
   readonly projection: 'KEYS_ONLY' | 'ALL';
 }
 
+/** What each record of a table's change stream carries, as DynamoDB (and CDK's StreamViewType) spell it. */
+export type StreamViewType = 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES';
+
 export interface TableDefinition {
   /** The table's name is `<resource prefix>-<nameSuffix>`. */
   readonly nameSuffix: string;
@@ -66,8 +72,8 @@ export interface TableDefinition {
   readonly globalSecondaryIndexes: readonly GlobalSecondaryIndexDefinition[];
   /** Point-in-time recovery in AWS: records and idempotency keys are worth keeping. */
   readonly pointInTimeRecovery: boolean;
-  /** A change stream and what its records carry. */
-  readonly stream?: 'NEW_AND_OLD_IMAGES';
+  /** The table's change stream and what its records carry, if it has one. */
+  readonly stream?: StreamViewType;
 }
 
 const pk: KeyAttribute = { name: 'pk', type: 'S' };
@@ -97,7 +103,7 @@ export const tableDefinitions = {
     timeToLiveAttribute: ttlAttribute,
     globalSecondaryIndexes: [acceptedIndex],
     pointInTimeRecovery: true,
-    /** Every write's old and new item: the records-stream consumer derives the events from them. */
+    // Both images: the consumer tells which state change a write made by comparing them.
     stream: 'NEW_AND_OLD_IMAGES',
   },
   correlation: {
@@ -285,6 +291,51 @@ export const queueSettings = {
 export function eventBusNameFor(prefix: string = defaultResourcePrefix): string {
   return `${prefix}-events`;
 }
+
+/**
+ * Where the records-stream consumer's failures go: what the event source mapping sends when it gives up on
+ * a batch (which shard and sequence numbers; the records themselves stay in the table).
+ */
+export function recordEventsDeadLetterQueueNameFor(prefix: string = defaultResourcePrefix): string {
+  return `${prefix}-record-events-dlq`;
+}
+
+/**
+ * How the records-stream consumer reads the messages table's stream: the stack's event source mapping
+ * (infra/constructs/RecordEvents.ts) and the local runner that stands in for it read these, so the two
+ * cannot drift.
+ */
+export const recordStreamSettings = {
+  /** From the oldest record the stream still has: a consumer created after the table misses nothing. */
+  startingPosition: 'TRIM_HORIZON',
+  /** Records per invocation; their events go out in PutEvents calls of 10. */
+  batchSize: 100,
+  /** A failing batch is split in two and retried, so one bad record does not hold back the others. */
+  bisectBatchOnError: true,
+  /** The handler names the records it could not publish; the retry starts from the first of them. */
+  reportBatchItemFailures: true,
+  /**
+   * Retries of a failing record (splitting a batch does not count) before it goes to the on-failure DLQ.
+   * Bounded: a record that keeps failing blocks the records behind it in its shard, and every retry
+   * publishes again the events of the records after it in the batch (the same ids; subscribers drop the
+   * copies). Ten retries ride out a throttled or briefly failing EventBridge; a longer outage ends in the
+   * DLQ, whose alarm asks an operator to act (docs/deploy.md).
+   */
+  retryAttempts: 10,
+  /**
+   * The stream keeps records 24 h; older ones are gone whatever this says. Set explicitly rather than
+   * left at "until the stream drops it", so the bound is visible; the iterator-age alarm fires long before.
+   */
+  maxRecordAgeSeconds: 24 * 3_600,
+  /**
+   * Batches of one shard processed at once. Lambda keeps the records of one partition key (here, one
+   * message: `pk` is `MSG#<id>`) in order across the concurrent batches, so a message's changes still
+   * reach the bus in the order they were written. 2 rather than 1: a batch waits on EventBridge round
+   * trips (and their retries), and with one batch per shard a slow call holds back every message of that
+   * shard; a second lane halves that at no cost per record.
+   */
+  parallelizationFactor: 2,
+} as const;
 
 /**
  * Environment variable NAMES the worker (and the API handlers, for the subset they need) read; the stack

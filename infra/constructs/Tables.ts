@@ -1,6 +1,7 @@
 /**
- * The fleet's DynamoDB tables, exactly as core/tableKeys.ts defines them (keys, TTL attribute, PITR), so the
- * emulator bootstrap and AWS cannot drift. On-demand capacity: traffic follows campaigns, not a steady line.
+ * The fleet's DynamoDB tables, exactly as core/tableKeys.ts defines them (keys, TTL attribute, PITR, change
+ * stream), so the emulator bootstrap and AWS cannot drift. On-demand capacity: traffic follows campaigns, not a
+ * steady line.
  * Tables that hold records (messages, correlation, idempotency keys) are retained and deletion-protected;
  * the leases table holds only who binds where now and is rebuilt within one lease period.
  */
@@ -83,6 +84,7 @@ export class Tables extends Construct {
         ...(definition.timeToLiveAttribute === undefined
           ? {}
           : { timeToLiveAttribute: definition.timeToLiveAttribute }),
+        ...(definition.stream === undefined ? {} : { stream: definition.stream as dynamodb.StreamViewType }),
         deletionProtection: isData,
         removalPolicy: isData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });

@@ -1,12 +1,18 @@
 /**
  * Creates the fleet's AWS resources in the emulator, from the same definitions the CDK stack reads
- * (core/tableKeys.ts) and a parsed fleet config: the four tables, a send queue with a DLQ per sub-account,
- * the event bus, and an example subscriber (a queue and a rule matching every `smpp-fleet` event), attached
- * the way a real subscriber attaches. Idempotent: running it again against the same emulator changes nothing.
+ * (core/tableKeys.ts) and a parsed fleet config: the four tables (the messages table with its change
+ * stream), a send queue with a DLQ per sub-account, the records-stream consumer's DLQ, the event bus, and an
+ * example subscriber (a queue and a rule matching every `smpp-fleet` event), attached the way a real
+ * subscriber attaches. Idempotent: running it again against the same emulator changes nothing.
  *
  * Local use only: in AWS the stack creates these.
  */
-import { CreateTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import {
   CreateEventBusCommand,
   DescribeEventBusCommand,
@@ -33,6 +39,7 @@ import {
   eventBusNameFor,
   queueNameFor,
   queueSettings,
+  recordEventsDeadLetterQueueNameFor,
   type TableDefinition,
   type TableId,
   tableDefinitions,
@@ -72,9 +79,18 @@ export interface SendQueueResources {
   deadLetterQueueArn: string;
 }
 
+/** What the records-stream consumer reads and where its failures go (infra/constructs/RecordEvents.ts). */
+export interface RecordStreamResources {
+  /** The messages table's stream (the emulator's DescribeTable `LatestStreamArn`). */
+  streamArn: string;
+  deadLetterQueueUrl: string;
+  deadLetterQueueArn: string;
+}
+
 export interface FleetResources {
   prefix: string;
   tables: Record<TableId, string>;
+  recordStream: RecordStreamResources;
   /** By sub-account id. */
   sendQueues: Record<string, SendQueueResources>;
   eventBus: { name: string; arn: string };
@@ -90,9 +106,12 @@ export async function createFleetResources(
   options: CreateFleetResourcesOptions = {},
 ): Promise<FleetResources> {
   const prefix = options.prefix ?? defaultResourcePrefix;
-  const [tables, sendQueues, eventBus] = await Promise.all([
+  const [{ tables, streamArns }, sendQueues, recordEventsDeadLetters, eventBus] = await Promise.all([
     createTables(clients.dynamodb, prefix),
     createSendQueues(clients.sqs, config, prefix, options),
+    createQueue(clients.sqs, recordEventsDeadLetterQueueNameFor(prefix), {
+      MessageRetentionPeriod: String(queueSettings.deadLetterRetentionSeconds),
+    }),
     createEventBus(clients.eventBridge, eventBusNameFor(prefix)),
     storePasswords(clients.secretsManager, config, options.passwords),
   ]);
@@ -110,25 +129,47 @@ export async function createFleetResources(
       Object.fromEntries(Object.entries(sendQueues).map(([id, queues]) => [id, queues.queueUrl])),
     ),
   };
-  return { prefix, tables, sendQueues, eventBus, ...(subscriber === undefined ? {} : { subscriber }), env };
+  const recordStream: RecordStreamResources = {
+    streamArn: required(streamArns.messages, `the ${tables.messages} table's stream ARN`),
+    deadLetterQueueUrl: recordEventsDeadLetters.url,
+    deadLetterQueueArn: recordEventsDeadLetters.arn,
+  };
+  return {
+    prefix,
+    tables,
+    recordStream,
+    sendQueues,
+    eventBus,
+    ...(subscriber === undefined ? {} : { subscriber }),
+    env,
+  };
 }
 
-async function createTables(dynamodb: DynamoDBClient, prefix: string): Promise<Record<TableId, string>> {
+async function createTables(
+  dynamodb: DynamoDBClient,
+  prefix: string,
+): Promise<{ tables: Record<TableId, string>; streamArns: Partial<Record<TableId, string>> }> {
   const entries = await Promise.all(
     tableIds.map(async (id) => {
       const name = tableName(id, prefix);
-      await createTable(dynamodb, name, tableDefinitions[id]);
-      return [id, name] as const;
+      const streamArn = await createTable(dynamodb, name, tableDefinitions[id]);
+      return { id, name, streamArn };
     }),
   );
-  return Object.fromEntries(entries) as Record<TableId, string>;
+  return {
+    tables: Object.fromEntries(entries.map(({ id, name }) => [id, name])) as Record<TableId, string>,
+    streamArns: Object.fromEntries(
+      entries.flatMap(({ id, streamArn }) => (streamArn === undefined ? [] : [[id, streamArn]])),
+    ),
+  };
 }
 
+/** Creates the table (or finds it there already); answers its stream's ARN if the definition has one. */
 async function createTable(
   dynamodb: DynamoDBClient,
   name: string,
   definition: TableDefinition,
-): Promise<void> {
+): Promise<string | undefined> {
   const keyAttributes = [
     definition.partitionKey,
     definition.sortKey,
@@ -138,8 +179,9 @@ async function createTable(
     ]),
   ];
   const attributeDefinitions = [...new Map(keyAttributes.map((key) => [key.name, key])).values()];
+  let streamArn: string | undefined;
   try {
-    await dynamodb.send(
+    const created = await dynamodb.send(
       new CreateTableCommand({
         TableName: name,
         BillingMode: 'PAY_PER_REQUEST',
@@ -165,14 +207,15 @@ async function createTable(
                 Projection: { ProjectionType: index.projection },
               })),
             }),
-        ...('stream' in definition
-          ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } }
-          : {}),
+        ...(definition.stream === undefined
+          ? {}
+          : { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } }),
       }),
     );
+    streamArn = created.TableDescription?.LatestStreamArn;
   } catch (error) {
     if (errorName(error) !== 'ResourceInUseException') throw error;
-    return;
+    return definition.stream === undefined ? undefined : existingStreamArn(dynamodb, name, definition);
   }
   if (definition.timeToLiveAttribute !== undefined) {
     await dynamodb.send(
@@ -182,6 +225,26 @@ async function createTable(
       }),
     );
   }
+  return definition.stream === undefined
+    ? undefined
+    : required(streamArn, `CreateTable ${name}: LatestStreamArn`);
+}
+
+/** The stream of a table that was there already: refused if it does not have the one core defines. */
+async function existingStreamArn(
+  dynamodb: DynamoDBClient,
+  name: string,
+  definition: TableDefinition,
+): Promise<string> {
+  const { Table: table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+  const specification = table?.StreamSpecification;
+  if (specification?.StreamEnabled !== true || specification.StreamViewType !== definition.stream) {
+    throw new Error(
+      `table ${name} exists without the ${definition.stream} stream core/tableKeys.ts defines ` +
+        `(it has ${JSON.stringify(specification ?? null)}): start a fresh emulator or use another prefix`,
+    );
+  }
+  return required(table?.LatestStreamArn, `DescribeTable ${name}: LatestStreamArn`);
 }
 
 async function createSendQueues(

@@ -14,6 +14,12 @@ import {
   ListTablesCommand,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import {
@@ -23,11 +29,19 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detailTypes, eventSource, messageEventId, toEventEntry } from '../../../core/events.js';
 import { type FleetConfig, parseFleetConfig } from '../../../core/fleetConfig.js';
-import { idempotencyKey, leaseKey, messageKey, tableDefinitions } from '../../../core/tableKeys.js';
+import {
+  idempotencyKey,
+  leaseKey,
+  messageKey,
+  queueSettings,
+  recordEventsDeadLetterQueueNameFor,
+  tableDefinitions,
+} from '../../../core/tableKeys.js';
+import { clientConfig } from '../../../local/aws/AwsEmulator.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
 import { useAwsEmulator } from './emulatorFixture.js';
 
@@ -123,6 +137,35 @@ describe('createFleetResources', () => {
     }
   });
 
+  it('gives the messages table its stream with both images, and hands back the stream’s ARN', async () => {
+    const { dynamodb } = aws();
+    for (const [id, name] of Object.entries(resources.tables) as [keyof typeof tableDefinitions, string][]) {
+      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+      const stream = 'stream' in tableDefinitions[id] ? tableDefinitions[id].stream : undefined;
+      if (stream === undefined) expect(Table?.StreamSpecification?.StreamEnabled ?? false, name).toBe(false);
+      else {
+        expect(Table?.StreamSpecification, name).toEqual({ StreamEnabled: true, StreamViewType: stream });
+        expect(Table?.LatestStreamArn, name).toBe(resources.recordStream.streamArn);
+      }
+    }
+    // The form the IAM contract reads (test/support/iamContract.ts): the table's ARN, /stream/, a label.
+    expect(resources.recordStream.streamArn).toMatch(
+      /^arn:aws:dynamodb:us-east-1:123456789012:table\/emu-messages\/stream\/[^/]+$/,
+    );
+  });
+
+  it('makes the records-stream consumer’s DLQ, named by core, keeping messages 14 days', async () => {
+    const { deadLetterQueueUrl, deadLetterQueueArn } = resources.recordStream;
+    expect(deadLetterQueueArn.endsWith(`:${recordEventsDeadLetterQueueNameFor('emu')}`)).toBe(true);
+    const { Attributes } = await aws().sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: deadLetterQueueUrl,
+        AttributeNames: ['MessageRetentionPeriod'],
+      }),
+    );
+    expect(Attributes?.MessageRetentionPeriod).toBe(String(queueSettings.deadLetterRetentionSeconds));
+  });
+
   it('gives every sub-account a queue that redrives to its DLQ', async () => {
     expect(Object.keys(resources.sendQueues).sort()).toEqual(['acme_hq', 'acme_mkt']);
     const queues = resources.sendQueues.acme_hq!;
@@ -159,6 +202,7 @@ describe('createFleetResources', () => {
       maxReceiveCount: 2,
     });
     expect(again.sendQueues).toEqual(resources.sendQueues);
+    expect(again.recordStream).toEqual(resources.recordStream);
     expect(again.eventBus).toEqual(resources.eventBus);
     expect(again.subscriber).toEqual(resources.subscriber);
   });
@@ -348,6 +392,55 @@ describe('DynamoDB', () => {
       new GetCommand({ TableName: resources.tables.messages, Key: messageKey('m-2') }),
     );
     expect(loser.Item).toBeUndefined();
+  });
+});
+
+describe('DynamoDB Streams', () => {
+  it('gives a record’s writes in order, a change with the item before and after it, through the Streams API', async () => {
+    const streams = new DynamoDBStreamsClient(clientConfig(aws().emulator.endpoint));
+    try {
+      const key = messageKey('stream-check');
+      await aws().documentClient.send(
+        new PutCommand({ TableName: resources.tables.messages, Item: { ...key, status: 'accepted' } }),
+      );
+      await aws().documentClient.send(
+        new UpdateCommand({
+          TableName: resources.tables.messages,
+          Key: key,
+          UpdateExpression: 'SET #status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': 'submitted' },
+        }),
+      );
+      const { streamArn } = resources.recordStream;
+      const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+      expect(StreamDescription?.StreamViewType).toBe('NEW_AND_OLD_IMAGES');
+      const shardId = StreamDescription?.Shards?.[0]?.ShardId;
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      // moto's iterator starts with the stream's ARN: the IAM contract reads GetRecords' stream from it.
+      expect(ShardIterator?.startsWith(`${streamArn}|`)).toBe(true);
+      const { Records = [] } = await streams.send(new GetRecordsCommand({ ShardIterator, Limit: 1_000 }));
+      const ours = Records.filter((record) => record.dynamodb?.Keys?.pk?.S === key.pk);
+      expect(
+        ours.map((record) => [
+          record.eventName,
+          record.dynamodb?.OldImage?.status?.S,
+          record.dynamodb?.NewImage?.status?.S,
+        ]),
+      ).toEqual([
+        ['INSERT', undefined, 'accepted'],
+        ['MODIFY', 'accepted', 'submitted'],
+      ]);
+      expect(ours.every((record) => record.dynamodb?.StreamViewType === 'NEW_AND_OLD_IMAGES')).toBe(true);
+    } finally {
+      streams.destroy();
+    }
   });
 });
 

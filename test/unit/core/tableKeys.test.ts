@@ -16,6 +16,7 @@ import {
   leaseKey,
   messageKey,
   queueNameFor,
+  recordEventsDeadLetterQueueNameFor,
   submitCorrelationKey,
   tableDefinitions,
   tableIds,
@@ -67,6 +68,11 @@ describe('table definitions', () => {
   it('never put a TTL on the leases table, whose items carry the fencing token', () => {
     expect('timeToLiveAttribute' in tableDefinitions.leases).toBe(false);
     expect(tableDefinitions.correlation.timeToLiveAttribute).toBe('expiresAt');
+  });
+
+  it('give the messages table, and only it, a stream with the item before and after each write', () => {
+    expect(tableIds.filter((id) => 'stream' in tableDefinitions[id])).toEqual(['messages']);
+    expect(tableDefinitions.messages.stream).toBe('NEW_AND_OLD_IMAGES');
   });
 
   it('derive distinct names from one prefix', () => {
@@ -124,6 +130,14 @@ describe('queue and bus names', () => {
       deadLetterQueueUrlFor('https://sqs.eu-west-1.amazonaws.com/123456789012/smpp-fleet-send-acme_hq'),
     ).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/smpp-fleet-send-acme_hq-dlq');
     expect(eventBusNameFor()).toBe('smpp-fleet-events');
+  });
+
+  it('name the records-stream consumer’s DLQ apart from every send queue and its DLQ', () => {
+    const name = recordEventsDeadLetterQueueNameFor('smpp-fleet-longest-x');
+    expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    expect(recordEventsDeadLetterQueueNameFor()).toBe('smpp-fleet-record-events-dlq');
+    // Send queues are all `<prefix>-send-…`: no sub-account id can make this name.
+    expect(recordEventsDeadLetterQueueNameFor().startsWith(queueNameFor(''))).toBe(false);
   });
 });
 
