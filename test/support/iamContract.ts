@@ -73,6 +73,12 @@ export interface ArnContext {
 export const principalKeys = {
   worker: 'fleet-worker-task-role',
   apiRoute: (routeId: string) => `fleet-api-${routeId}-role`,
+  /**
+   * The records-stream consumer (infra/constructs/RecordEvents.ts): the local runner that stands in for
+   * Lambda's event source mapping signs its stream reads and failure records with it, and the handler it
+   * runs its PutEvents, as the function's execution role does both in AWS.
+   */
+  recordEvents: 'fleet-record-events-role',
 } as const;
 
 /** The context every call is evaluated in: the SDK calls AWS over HTTPS only. */
@@ -89,10 +95,11 @@ const list = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /**
- * What IAM authorizes for one call of the JSON protocols (DynamoDB, SQS, EventBridge, Secrets Manager), as
- * the service authorization reference lists it: a batch call is authorized as its single action
- * (`sqs:SendMessage` for SendMessageBatch), a transaction per item kind and table. A call this does not
- * know comes back as `unknown:<target>`, which no policy allows.
+ * What IAM authorizes for one call of the JSON protocols (DynamoDB and its streams, SQS, EventBridge, Secrets
+ * Manager), as the service authorization reference lists it: a batch call is authorized as its single action
+ * (`sqs:SendMessage` for SendMessageBatch), a transaction per item kind and table, a stream read on the
+ * stream's ARN (`dynamodb:` actions). A call this does not know comes back as `unknown:<target>`, which no
+ * policy allows.
  */
 export function authorizationRequests(
   principal: string,
@@ -135,6 +142,15 @@ export function authorizationRequests(
     const index = typeof body.IndexName === 'string' ? `/index/${body.IndexName}` : '';
     return [make(`dynamodb:${operation}`, table(body.TableName) + index, name)];
   }
+  if (service === 'DynamoDBStreams_20120810') {
+    const name = `DynamoDBStreams.${operation}`;
+    // ListStreams has no resource-level permissions: IAM authorizes it on "*".
+    if (operation === 'ListStreams') return [make('dynamodb:ListStreams', '*', name)];
+    if (operation === 'GetRecords') {
+      return [make('dynamodb:GetRecords', streamArnOfShardIterator(body.ShardIterator), name)];
+    }
+    return [make(`dynamodb:${operation}`, String(body.StreamArn), name)];
+  }
   if (service === 'AmazonSQS') {
     const name = `SQS.${operation}`;
     const queueArn = (): string => {
@@ -166,6 +182,18 @@ export function authorizationRequests(
     return [make(`secretsmanager:${operation}`, secretArn, `SecretsManager.${operation}`)];
   }
   return [make(`unknown:${target}`, '*', target)];
+}
+
+/**
+ * The stream a GetRecords call reads. AWS authorizes it on the stream the iterator was issued for; the
+ * iterator is opaque in AWS, and moto's is `<stream ARN>|1|<id>`. Anything else comes back as a resource no
+ * policy names, so the call is denied rather than guessed at.
+ */
+export function streamArnOfShardIterator(iterator: unknown): string {
+  const [streamArn = ''] = String(iterator).split('|');
+  return /^arn:aws:dynamodb:[^:]*:\d*:table\/[^/]+\/stream\/[^/|]+$/.test(streamArn)
+    ? streamArn
+    : `unreadable-shard-iterator:${String(iterator)}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -265,6 +293,21 @@ function resourceArn(logicalId: string, template: Template, context: ArnContext)
   }
 }
 
+/**
+ * A table's stream, `…:table/<name>/stream/*`. The last part is the stream's label, the time DynamoDB made
+ * it (AWS `2026-12-02T10:15:30.123`, moto an ISO time with microseconds): only known once the table exists,
+ * and a new one each time the stream is turned on. The template's `StreamArn` always names the table's
+ * current stream, which is the one a local run reads, so any label of that table stands for it.
+ */
+function tableStreamArn(logicalId: string, template: Template, context: ArnContext): string {
+  const resource = template.Resources[logicalId];
+  const specification = resource?.Properties?.StreamSpecification as { StreamViewType?: string } | undefined;
+  if (resource?.Type !== 'AWS::DynamoDB::Table' || specification?.StreamViewType === undefined) {
+    throw new Error(`cannot resolve Fn::GetAtt ${logicalId}.StreamArn: not a table with a stream`);
+  }
+  return `${resourceArn(logicalId, template, context)}/stream/*`;
+}
+
 /** A CloudFormation value with its intrinsic functions resolved (those CDK writes into IAM policies). */
 export function resolve(value: unknown, template: Template, context: ArnContext): unknown {
   if (Array.isArray(value)) return value.map((item) => resolve(item, template, context));
@@ -283,6 +326,7 @@ export function resolve(value: unknown, template: Template, context: ArnContext)
   if (only === 'Fn::GetAtt') {
     const [logicalId, attribute] = object['Fn::GetAtt'] as [string, string];
     if (attribute === 'Arn') return resourceArn(logicalId, template, context);
+    if (attribute === 'StreamArn') return tableStreamArn(logicalId, template, context);
     throw new Error(`cannot resolve Fn::GetAtt ${logicalId}.${attribute}`);
   }
   if (only === 'Fn::Join') {

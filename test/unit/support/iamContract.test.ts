@@ -6,6 +6,7 @@ import {
   type PolicyStatement,
   type RoleCalls,
   stackPolicies,
+  streamArnOfShardIterator,
   unusedGrants,
 } from '../../support/iamContract.js';
 
@@ -105,6 +106,37 @@ describe('authorizationRequests', () => {
   });
 });
 
+describe('authorizationRequests for DynamoDB Streams', () => {
+  const streamArn = `${tableArn('p-messages')}/stream/2026-12-02T12:41:00.123456`;
+
+  it('authorizes stream reads on the stream, GetRecords on the stream its (moto) iterator names', () => {
+    const requests = [
+      ['DescribeStream', { StreamArn: streamArn }],
+      ['GetShardIterator', { StreamArn: streamArn, ShardId: 's-1', ShardIteratorType: 'TRIM_HORIZON' }],
+      ['GetRecords', { ShardIterator: `${streamArn}|1|4f6d1b`, Limit: 100 }],
+      ['ListStreams', { TableName: 'p-messages' }],
+    ] as const;
+    expect(
+      requests.flatMap(([operation, body]) =>
+        authorizationRequests('k', `DynamoDBStreams_20120810.${operation}`, body, context).map(
+          (request) => `${request.operation} ${request.action} ${request.resource}`,
+        ),
+      ),
+    ).toEqual([
+      `DynamoDBStreams.DescribeStream dynamodb:DescribeStream ${streamArn}`,
+      `DynamoDBStreams.GetShardIterator dynamodb:GetShardIterator ${streamArn}`,
+      `DynamoDBStreams.GetRecords dynamodb:GetRecords ${streamArn}`,
+      // No resource-level permissions: IAM authorizes it on "*".
+      'DynamoDBStreams.ListStreams dynamodb:ListStreams *',
+    ]);
+  });
+
+  it('leaves an iterator that names no stream unplaced, so no grant allows it', () => {
+    expect(streamArnOfShardIterator('AAAAAAAAAAG7v…opaque')).toMatch(/^unreadable-shard-iterator:/);
+    expect(streamArnOfShardIterator(undefined)).toMatch(/^unreadable-shard-iterator:/);
+  });
+});
+
 describe('evaluateCalls', () => {
   const grants: PolicyStatement[] = [
     { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': ['Messages', 'Arn'] } as never },
@@ -165,6 +197,28 @@ describe('evaluateCalls', () => {
 });
 
 describe('stackPolicies', () => {
+  it('reads a table’s StreamArn as any stream of that table, and allows reads of the one the emulator made', () => {
+    const streamRead: PolicyStatement = {
+      Effect: 'Allow',
+      Action: ['dynamodb:GetRecords'],
+      Resource: { 'Fn::GetAtt': ['Messages', 'StreamArn'] } as never,
+    };
+    const withStream = template([streamRead]);
+    withStream.Resources.Messages = {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: { TableName: 'p-messages', StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' } },
+    } as never;
+    const policies = stackPolicies(withStream, context, ['Role']);
+    expect(policies.identity.get('Role')?.[0]?.Statement).toEqual([
+      { ...streamRead, Resource: `${tableArn('p-messages')}/stream/*` },
+    ]);
+    const read = (table: string) =>
+      call('dynamodb:GetRecords', `${tableArn(table)}/stream/2026-12-02T12:41:00.123456`);
+    expect(evaluateCalls(policies, [role([read('p-messages'), read('p-bind-leases')])]).denied).toEqual([
+      `worker: dynamodb:GetRecords → dynamodb:GetRecords on ${tableArn('p-bind-leases')}/stream/2026-12-02T12:41:00.123456`,
+    ]);
+  });
+
   it('names a CloudFormation value it cannot resolve', () => {
     const odd: PolicyStatement = {
       Effect: 'Allow',
