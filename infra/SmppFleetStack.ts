@@ -11,6 +11,7 @@ import { Api } from './constructs/Api.js';
 import { EventsBus } from './constructs/EventsBus.js';
 import { Monitoring } from './constructs/Monitoring.js';
 import { Network } from './constructs/Network.js';
+import { RecordEvents } from './constructs/RecordEvents.js';
 import { SendQueues } from './constructs/SendQueues.js';
 import { SmppPasswords } from './constructs/SmppPasswords.js';
 import { Tables } from './constructs/Tables.js';
@@ -32,6 +33,7 @@ export class SmppFleetStack extends Stack {
   public readonly network: Network;
   public readonly workers: WorkerService;
   public readonly api: Api;
+  public readonly recordEvents: RecordEvents;
   public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: SmppFleetStackProps) {
@@ -95,6 +97,14 @@ export class SmppFleetStack extends Stack {
       maskPhoneNumbers: options.maskPhoneNumbers,
       logRetention,
     });
+    this.recordEvents = new RecordEvents(this, 'RecordEvents', {
+      resourcePrefix: prefix,
+      tables: this.tables,
+      eventsBus: this.eventsBus,
+      logLevel: options.logLevel,
+      maskPhoneNumbers: options.maskPhoneNumbers,
+      logRetention,
+    });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       resourcePrefix: prefix,
       subAccounts: config.subAccounts,
@@ -104,6 +114,10 @@ export class SmppFleetStack extends Stack {
       workerCluster: this.workers.cluster,
       desiredWorkerCount: options.workerCount,
       restApi: this.api.restApi,
+      recordEvents: {
+        consumer: this.recordEvents.consumer,
+        deadLetterQueue: this.recordEvents.deadLetterQueue,
+      },
       oldestMessageAlarmSeconds: options.oldestMessageAlarmSeconds,
       receiptLagAlarmSeconds: options.receiptLagAlarmSeconds,
       workerErrorsAlarmThreshold: options.workerErrorsAlarmThreshold,
@@ -163,6 +177,11 @@ export class SmppFleetStack extends Stack {
     );
     output('EventBusArn', this.eventsBus.bus.eventBusArn, 'The fleet event bus');
     output('EventArchiveName', this.eventsBus.archive.archiveName, 'Replay fleet events from this archive');
+    output(
+      'RecordEventsDeadLetterQueueUrl',
+      this.recordEvents.deadLetterQueue.queueUrl,
+      'Batches of the messages table’s stream whose events could not be published (docs/deploy.md)',
+    );
     output(
       'ExampleFailedMessagesQueueUrl',
       this.eventsBus.failedMessagesQueue.queueUrl,

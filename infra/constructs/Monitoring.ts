@@ -12,12 +12,16 @@
  * | worker errors (fleet) | SmppFleet WorkerErrors (Sum per 5 min)          | ≥ workerErrorsAlarmThreshold                 |
  * | workers running       | ECS/ContainerInsights RunningTaskCount (Min)    | < desired count for 10 minutes               |
  * | API 5xx (fleet)       | AWS/ApiGateway 5XXError (Sum per 5 min)         | ≥ 5                                          |
+ * | record events DLQ     | its ApproximateNumberOfMessagesVisible (Max)    | > 0                                          |
+ * | record events behind  | consumer's AWS/Lambda IteratorAge (Max per min) | > recordEventsIteratorAgeAlarmSeconds, 5 min |
+ * | record events errors  | consumer's AWS/Lambda Errors (Sum per 5 min)    | ≥ 5                                          |
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -36,6 +40,13 @@ export interface MonitoringProps {
   readonly workerCluster: ecs.ICluster;
   readonly desiredWorkerCount: number;
   readonly restApi: apigateway.RestApi;
+  /** The records-stream consumer (infra/constructs/RecordEvents.ts) and its on-failure dead-letter queue. */
+  readonly recordEvents: { readonly consumer: lambda.IFunction; readonly deadLetterQueue: sqs.IQueue };
+  /**
+   * How far behind the messages table's stream the consumer may fall (the age of the last record it read)
+   * for 5 minutes before the alarm: events reach subscribers that much later than the writes. @default 60
+   */
+  readonly recordEventsIteratorAgeAlarmSeconds?: number;
   /** @default 300 */
   readonly oldestMessageAlarmSeconds?: number;
   /** @default 600 */
@@ -56,7 +67,12 @@ export const alarmKinds = {
   workerErrors: 'worker-errors',
   workersRunning: 'workers-running',
   apiServerErrors: 'server-errors',
+  iteratorAge: 'iterator-age',
+  functionErrors: 'errors',
 } as const;
+
+/** The middle part of the records-stream consumer's alarm names (`<prefix>-record-events-<kind>`). */
+export const recordEventsAlarmLabel = 'record-events';
 
 export class Monitoring extends Construct {
   public readonly alarmTopic: sns.Topic;
@@ -275,6 +291,48 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    const recordEventsIteratorAge = props.recordEvents.consumer.metric('IteratorAge', {
+      period: oneMinute,
+      statistic: 'Maximum',
+    });
+    const recordEventsErrors = props.recordEvents.consumer.metricErrors({
+      period: fiveMinutes,
+      statistic: 'Sum',
+    });
+    this.addAlarm(`${recordEventsAlarmLabel}-${alarmKinds.deadLetters}`, {
+      alarmDescription:
+        'The records stream’s consumer gave up on a batch: events of the records it names were not ' +
+        'published (the records themselves are intact in the messages table). docs/deploy.md says what to do.',
+      metric: props.recordEvents.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: oneMinute,
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const iteratorAgeSeconds = props.recordEventsIteratorAgeAlarmSeconds ?? 60;
+    this.addAlarm(`${recordEventsAlarmLabel}-${alarmKinds.iteratorAge}`, {
+      alarmDescription: `The records stream’s consumer is more than ${iteratorAgeSeconds} s behind the messages table: events reach the bus late (failing batches being retried, or EventBridge slow or throttling).`,
+      metric: recordEventsIteratorAge,
+      threshold: iteratorAgeSeconds * 1_000,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      // No invocations, no data: nothing was written, so nothing is behind.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.addAlarm(`${recordEventsAlarmLabel}-${alarmKinds.functionErrors}`, {
+      alarmDescription:
+        'The records stream’s consumer failed whole invocations (an error or a timeout, not single records ' +
+        'it reported): its log group says why. Lambda retries them; the DLQ alarm fires if it gives up.',
+      metric: recordEventsErrors,
+      threshold: 5,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${props.resourcePrefix}-fleet`,
       defaultInterval: Duration.hours(3),
@@ -309,6 +367,19 @@ export class Monitoring extends Construct {
         right: [
           props.restApi.metricLatency({ period: oneMinute, statistic: 'p90', label: 'p90 latency (ms)' }),
         ],
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Record events',
+        left: [recordEventsIteratorAge.with({ label: 'iterator age, max (ms)' })],
+        right: [
+          recordEventsErrors.with({ period: oneMinute, label: 'failed invocations' }),
+          props.recordEvents.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: oneMinute,
+            label: 'batches given up (DLQ)',
+          }),
+        ],
+        leftYAxis: { min: 0 },
         width: 6,
       }),
     );

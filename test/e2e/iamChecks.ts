@@ -72,6 +72,15 @@ export const grantsWithoutACallHere: Readonly<Record<string, string>> = {
     'Powertools idempotency reads a key’s record when its conditional put does not return the existing one.',
   'api: logs:CreateLogStream': 'Lambda’s runtime writes each function’s log stream with its execution role.',
   'api: logs:PutLogEvents': 'Lambda’s runtime writes each function’s log events with its execution role.',
+  'record events: sqs:SendMessage on {prefix}-record-events-dlq':
+    'The event source mapping writes a failure record only when it gives up on a batch (10 retries, or a ' +
+    'record 24 h old): a whole-fleet run publishes every batch. What the role allows is checked in ' +
+    'test/infra/recordEventsRole.test.ts.',
+  'record events: dynamodb:ListStreams':
+    'Lambda’s poller lists streams (the event source grants it); the local runner is handed the stream’s ARN ' +
+    'by createFleetResources and need not.',
+  'record events: logs:CreateLogStream': 'Lambda’s runtime writes the function’s log stream with its role.',
+  'record events: logs:PutLogEvents': 'Lambda’s runtime writes the function’s log events with its role.',
 };
 
 export interface FleetIamContract extends Evaluation {
@@ -99,6 +108,13 @@ function fleetRoles(stack: SmppFleetStack): Map<string, { name: string; roleLogi
     roleLogicalId: logicalIdOf(stack, stack.workers.taskDefinition.taskRole),
   });
   const mapped = new Set<FleetFunction>();
+  const consumer = stack.recordEvents.consumer;
+  if (consumer.role === undefined) throw new Error('the records-stream consumer has no role');
+  roles.set(principalKeys.recordEvents, {
+    name: 'record events',
+    roleLogicalId: logicalIdOf(stack, consumer.role),
+  });
+  mapped.add(consumer);
   for (const [routeId, fn] of stack.api.functions) {
     if (fn.role === undefined) throw new Error(`the ${routeId} function has no role`);
     roles.set(principalKeys.apiRoute(routeId), {

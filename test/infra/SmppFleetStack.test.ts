@@ -16,6 +16,8 @@ import {
   eventBusNameFor,
   queueNameFor,
   queueSettings,
+  recordEventsDeadLetterQueueNameFor,
+  recordStreamSettings,
   tableDefinitions,
   tableIds,
   tableName,
@@ -140,14 +142,19 @@ describe('send queues', () => {
     }
   });
 
-  it('gives every queue a dead-letter queue, or makes it one', () => {
+  it('gives every queue a dead-letter queue, or makes it one (of a queue or of an event source mapping)', () => {
     const queues = resourcesOfType(template, 'AWS::SQS::Queue');
-    const deadLetterTargets = new Set(
-      queues.flatMap(([, queue]) => {
+    const deadLetterTargets = new Set([
+      ...queues.flatMap(([, queue]) => {
         const redrive = props(queue).RedrivePolicy as { deadLetterTargetArn: unknown } | undefined;
         return redrive === undefined ? [] : [flatten(redrive.deadLetterTargetArn)];
       }),
-    );
+      ...resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').flatMap(([, mapping]) => {
+        const onFailure = (props(mapping).DestinationConfig as { OnFailure?: { Destination: unknown } })
+          ?.OnFailure;
+        return onFailure === undefined ? [] : [flatten(onFailure.Destination)];
+      }),
+    ]);
     for (const [logicalId, queue] of queues) {
       const hasDeadLetterQueue = props(queue).RedrivePolicy !== undefined;
       const isDeadLetterQueue = deadLetterTargets.has(`{${logicalId}.Arn}`);
@@ -420,6 +427,18 @@ describe('tables', () => {
     }
   });
 
+  it('gives the messages table a change stream with both images, as core defines it, and no other table one', () => {
+    for (const id of tableIds) {
+      const definition = tableDefinitions[id];
+      const logicalId = logicalIdOf('AWS::DynamoDB::Table', (p) => p.TableName === tableName(id));
+      const stream = 'stream' in definition ? definition.stream : undefined;
+      expect(props(template.Resources[logicalId]).StreamSpecification, id).toEqual(
+        stream === undefined ? undefined : { StreamViewType: stream },
+      );
+    }
+    expect(tableDefinitions.messages.stream).toBe('NEW_AND_OLD_IMAGES');
+  });
+
   it('retains and deletion-protects the data tables; the leases table has no TTL', () => {
     for (const id of ['messages', 'correlation', 'idempotency'] as const) {
       const logicalId = logicalIdOf('AWS::DynamoDB::Table', (p) => p.TableName === tableName(id));
@@ -454,6 +473,82 @@ describe('events', () => {
         }),
       ],
     });
+  });
+});
+
+describe('records stream', () => {
+  const messagesTableId = () =>
+    logicalIdOf('AWS::DynamoDB::Table', (p) => p.TableName === tableName('messages'));
+  const consumerId = () =>
+    logicalIdOf('AWS::Lambda::Function', (p) =>
+      String(p.Description).startsWith('smpp-fleet records stream'),
+    );
+  const deadLettersId = () => queueLogicalId(recordEventsDeadLetterQueueNameFor());
+
+  it('reads the messages table’s stream into the consumer: batches of 100 from the oldest record, bisecting, partial failures, bounded retries, failures to its own DLQ', () => {
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    expect(props(mappings[0]?.[1])).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [messagesTableId(), 'StreamArn'] },
+      FunctionName: { Ref: consumerId() },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: recordStreamSettings.retryAttempts,
+      MaximumRecordAgeInSeconds: 24 * 3_600,
+      ParallelizationFactor: recordStreamSettings.parallelizationFactor,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [deadLettersId(), 'Arn'] } } },
+    });
+    // Retries are bounded: a record that keeps failing ends in the DLQ instead of blocking its shard for a day.
+    expect(recordStreamSettings.retryAttempts).toBeGreaterThan(0);
+    expect(recordStreamSettings.retryAttempts).toBeLessThanOrEqual(100);
+  });
+
+  it('keeps failure records 14 days in a queue named by core, and outputs its URL', () => {
+    expect(props(template.Resources[deadLettersId()]).MessageRetentionPeriod).toBe(
+      queueSettings.deadLetterRetentionSeconds,
+    );
+    expect(template.Outputs?.RecordEventsDeadLetterQueueUrl?.Value).toEqual({ Ref: deadLettersId() });
+  });
+
+  it('runs the consumer on Node 24, arm64, with a 60 s timeout and only the bus name and log settings', () => {
+    const fn = props(template.Resources[consumerId()]);
+    expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 60 });
+    const busId = logicalIdOf('AWS::Events::EventBus', (p) => p.Name === eventBusNameFor());
+    expect((fn.Environment as { Variables: Record<string, unknown> }).Variables).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      [workerEnv.eventBusName]: { Ref: busId },
+      [workerEnv.logLevel]: 'INFO',
+      [workerEnv.maskPhoneNumbers]: 'true',
+    });
+  });
+
+  it('lets the consumer put events on the bus, read the messages stream and write its DLQ, and nothing on any table’s items', () => {
+    const roleId = (props(template.Resources[consumerId()]).Role as { 'Fn::GetAtt': string[] })[
+      'Fn::GetAtt'
+    ][0];
+    const grants = statementsOfRole(roleId as string).flatMap((statement) =>
+      actionsOf(statement).flatMap((action) =>
+        resourcesOf(statement).map((resource) => `${action} ${resource}`),
+      ),
+    );
+    const busId = logicalIdOf('AWS::Events::EventBus', (p) => p.Name === eventBusNameFor());
+    const logGroup = (props(template.Resources[consumerId()]).LoggingConfig as { LogGroup: { Ref: string } })
+      .LogGroup.Ref;
+    expect(grants.sort()).toEqual(
+      [
+        `events:PutEvents {${busId}.Arn}`,
+        `dynamodb:DescribeStream {${messagesTableId()}.StreamArn}`,
+        `dynamodb:GetRecords {${messagesTableId()}.StreamArn}`,
+        `dynamodb:GetShardIterator {${messagesTableId()}.StreamArn}`,
+        // No resource-level permissions for it (acknowledged for cdk-nag in RecordEvents.ts).
+        'dynamodb:ListStreams *',
+        `sqs:SendMessage {${deadLettersId()}.Arn}`,
+        `logs:CreateLogStream {${logGroup}.Arn}`,
+        `logs:PutLogEvents {${logGroup}.Arn}`,
+      ].sort(),
+    );
   });
 });
 
@@ -594,6 +689,7 @@ describe('alarms', () => {
       expect(watched).toContain(`{${queueLogicalId(deadLetterQueueNameFor(id))}.QueueName}`);
     }
     expect(watched).toContain(`{${queueLogicalId('smpp-fleet-example-failed-messages-dlq')}.QueueName}`);
+    expect(watched).toContain(`{${queueLogicalId(recordEventsDeadLetterQueueNameFor())}.QueueName}`);
     for (const alarm of alarms) {
       expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     }
@@ -634,6 +730,35 @@ describe('alarms', () => {
       Threshold: 600_000,
     });
     expect(alarmsOn(metricNames.workerErrors, metricNamespace)).toHaveLength(1);
+  });
+
+  it('alarms when the records stream’s consumer falls a minute behind for 5 minutes, or fails invocations', () => {
+    const consumer = logicalIdOf('AWS::Lambda::Function', (p) =>
+      String(p.Description).startsWith('smpp-fleet records stream'),
+    );
+    const onConsumer = (metricName: string) =>
+      alarmsOn(metricName, 'AWS/Lambda').filter(
+        (alarm) => flatten((alarm.Dimensions as { Value: unknown }[])[0]?.Value) === `{Ref:${consumer}}`,
+      );
+    expect(onConsumer('IteratorAge')).toEqual([
+      expect.objectContaining({
+        AlarmName: 'smpp-fleet-record-events-iterator-age',
+        Statistic: 'Maximum',
+        Period: 60,
+        Threshold: 60_000,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 5,
+        TreatMissingData: 'notBreaching',
+      }),
+    ]);
+    expect(onConsumer('Errors')).toEqual([
+      expect.objectContaining({
+        AlarmName: 'smpp-fleet-record-events-errors',
+        Statistic: 'Sum',
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    ]);
   });
 
   it('notifies the alarm topic from every alarm', () => {
