@@ -19,13 +19,13 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { SmsEvent } from '../core/events.js';
 import { eventsOfItemChange } from '../core/recordChangeEvents.js';
-import { EventBridgePublisher } from '../worker/records/EventBridgePublisher.js';
 import {
   type Env,
   readAwsClientSettings,
   readEventBusName,
   readObservabilityConfig,
 } from './shared/apiConfig.js';
+import { EventBridgePublisher } from './shared/EventBridgePublisher.js';
 import { createApiLogger } from './shared/observability.js';
 
 export type RecordEventsHandler = (

@@ -27,6 +27,7 @@ import type { LocalRoute } from './httpApi/startHttpApi.js';
 import { startHttpApi } from './httpApi/startHttpApi.js';
 import { planLocalSmsc } from './localSmsc.js';
 import { summariseLogText, summariseOwnJsonLines } from './logLines.js';
+import { startRecordStream } from './recordStream/startRecordStream.js';
 import { SmscSimulator } from './smsc-simulator/SmscSimulator.js';
 import { WorkerSupervisor } from './WorkerSupervisor.js';
 
@@ -151,6 +152,13 @@ async function main(): Promise<void> {
     extraRoutes: [statusPageRedirect],
   });
   say(`API and status page on ${api.url.replace('127.0.0.1', 'localhost')}`);
+  // The events: the records-stream consumer the stack deploys, over the emulator's stream.
+  const recordStream = await startRecordStream({
+    streamArn: resources.recordStream.streamArn,
+    env: sharedEnv as Record<string, string>,
+    onRetry: ({ error }) => say(`events: a stream batch failed and is retried (${String(error)})`),
+  });
+  say('events: the records-stream consumer publishes every state change to the event bus');
 
   let stop: (exitCode?: number) => Promise<void> = async () => {};
   const supervisor = new WorkerSupervisor({
@@ -194,6 +202,7 @@ Ctrl-C stops everything.
       ),
     );
     await api.stop();
+    await recordStream.stop();
     dynamodb.destroy();
     sqs.destroy();
     await simulator?.stop();

@@ -54,3 +54,34 @@ export class IdempotencyConflictError extends Error {
     this.idempotencyKey = idempotencyKey;
   }
 }
+
+/** EventBridge did not take an event after every retry. */
+export class EventPublishError extends Error {
+  override readonly name = 'EventPublishError';
+  readonly eventId: string;
+  /** EventBridge's ErrorCode for the entry, or the name of the error the call failed with. */
+  readonly errorCode: string;
+  readonly attempts: number;
+
+  constructor(
+    context: { eventId: string; errorCode: string; errorMessage?: string; attempts: number },
+    options?: ErrorOptions,
+  ) {
+    super(
+      `event ${context.eventId} was not published after ${context.attempts} attempts: ${context.errorCode}${context.errorMessage ? ` (${context.errorMessage})` : ''}`,
+      options,
+    );
+    this.eventId = context.eventId;
+    this.errorCode = context.errorCode;
+    this.attempts = context.attempts;
+  }
+}
+
+/** The publisher was stopped; nothing more is accepted. */
+export class PublisherStoppedError extends Error {
+  override readonly name = 'PublisherStoppedError';
+
+  constructor() {
+    super('the event publisher is stopped');
+  }
+}

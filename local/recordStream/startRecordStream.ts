@@ -23,6 +23,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { recordStreamSettings } from '../../core/tableKeys.js';
 import {
   publishRecordEventsHandlerFromEnv,
   type RecordEventsHandler,
@@ -38,7 +39,7 @@ export interface StartRecordStreamOptions {
   handler?: RecordEventsHandler;
   /** Pause after an empty read, ms (Lambda polls a shard four times a second). @default 250 */
   idlePollMs?: number;
-  /** @default 100, the stack's batch size */
+  /** @default the stack's (core/tableKeys.ts recordStreamSettings) */
   batchSize?: number;
   /** Called when a batch failed and will be retried. */
   onRetry?: (info: { shardId: string; records: number; error?: unknown }) => void;
@@ -59,7 +60,7 @@ export async function startRecordStream(options: StartRecordStreamOptions): Prom
   const streams = new DynamoDBStreamsClient(settings);
   const handler = options.handler ?? publishRecordEventsHandlerFromEnv(options.env);
   const idlePollMs = options.idlePollMs ?? 250;
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? recordStreamSettings.batchSize;
 
   const { streamArn } = options;
   const region = (await streams.config.region()) ?? 'us-east-1';
@@ -91,7 +92,7 @@ export async function startRecordStream(options: StartRecordStreamOptions): Prom
   };
 
   async function readShard(shardId: string): Promise<void> {
-    let iterator = await shardIterator(shardId, { ShardIteratorType: 'TRIM_HORIZON' });
+    let iterator = await shardIterator(shardId, { ShardIteratorType: recordStreamSettings.startingPosition });
     let retryPauseMs = 500;
     while (!abort.signal.aborted && iterator !== undefined) {
       let records: _Record[];

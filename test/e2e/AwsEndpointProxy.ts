@@ -1,7 +1,7 @@
 /**
  * One AWS endpoint in front of the fleet tests' two emulator processes, that can be made unreachable.
  *
- * - Routing: an HTTP request whose `X-Amz-Target` names DynamoDB (`DynamoDB_20120810.*`) goes to the
+ * - Routing: an HTTP request whose `X-Amz-Target` names DynamoDB or its Streams (`DynamoDB_…`, `DynamoDBStreams_…`) goes to the
  *   DynamoDB emulator, every other one (SQS and EventBridge speak JSON with their own targets, Secrets
  *   Manager too) to the other. So a client that takes one endpoint (the API's handlers: lambdas/shared
  *   ApiResources) reaches both, as it would reach AWS. The emulators do not check SigV4 signatures, so the
@@ -108,7 +108,9 @@ export class AwsEndpointProxy {
       return;
     }
     const target = String(req.headers['x-amz-target'] ?? '');
-    const upstream = target.startsWith('DynamoDB_') ? this.#dynamodb : this.#other;
+    // DynamoDB Streams (`DynamoDBStreams_20120810.*`) is served by the process that holds the tables.
+    const upstream =
+      target.startsWith('DynamoDB_') || target.startsWith('DynamoDBStreams_') ? this.#dynamodb : this.#other;
     this.forwarded += 1;
     const outgoing = request(
       {

@@ -282,43 +282,11 @@ export async function waitForEvents(
 }
 
 /**
- * The records, once none holds an event the subscriber has not received. Publishing and clearing run after
- * the final write; a dead worker's unpublished leftovers are published by whoever finds them stale. An event
- * that is out but still on its record (the worker died between publishing it and removing it, and nothing
- * touched the record since) is published as far as a subscriber can tell, so it does not count.
+ * The records as they stand. Nothing about events is kept on a record any more (the table's stream announces
+ * each write), so there is nothing to wait for: the event checks wait at the subscriber instead.
  */
-export async function settledRecords(
-  f: Fleet,
-  ids: readonly string[],
-  timeoutMs = 60_000,
-): Promise<Map<string, MessageRecord>> {
-  let records = new Map<string, MessageRecord>();
-  const unpublished = (id: string) =>
-    Object.values(records.get(id)?.pendingEvents ?? {}).filter(
-      (event) => !f.events.byEventId.has(event.eventId),
-    );
-  const pending = () => ids.filter((id) => unpublished(id).length > 0);
-  await pollUntil(
-    'no record holding an event the subscriber has not received',
-    async () => {
-      records = await f.records(ids);
-      return pending().length === 0;
-    },
-    {
-      timeoutMs,
-      intervalMs: 1_000,
-      describe: () => {
-        const [first] = pending();
-        return `${pending().length} still hold such events, e.g. ${first}: ${JSON.stringify(
-          unpublished(first ?? '').map(({ detailType, createdAt }) => ({ detailType, createdAt })),
-        )}`;
-      },
-    },
-  );
-  const leftOver = ids.filter((id) => Object.keys(records.get(id)?.pendingEvents ?? {}).length > 0);
-  if (leftOver.length > 0)
-    console.info(`${leftOver.length} records still list events that are out (e.g. ${leftOver[0]})`);
-  return records;
+export function settledRecords(f: Fleet, ids: readonly string[]): Promise<Map<string, MessageRecord>> {
+  return f.records(ids);
 }
 
 /** The `count` records that took longest from creation to their final state, summarised for a report. */

@@ -42,6 +42,7 @@ import { apiRoutes } from '../../lambdas/routes.js';
 import { emulatorCredentials, emulatorRegion } from '../../local/aws/AwsEmulator.js';
 import { createFleetResources, type FleetResources } from '../../local/aws/createFleetResources.js';
 import { type HttpApi, startHttpApi } from '../../local/httpApi/startHttpApi.js';
+import { type RecordStream, startRecordStream } from '../../local/recordStream/startRecordStream.js';
 import {
   type AccountStats,
   SmscSimulator,
@@ -359,6 +360,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const workers: WorkerProcess[] = [];
   let events: SubscriberDrain | undefined;
   let api: HttpApi | undefined;
+  let recordStream: RecordStream | undefined;
   const awsProxy = new AwsEndpointProxy({
     dynamodb: dynamo.emulator.endpoint,
     other: aws.emulator.endpoint,
@@ -414,6 +416,20 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       ),
     });
 
+    // The events: the records-stream consumer, as npm start runs it, signing as its function's role.
+    recordStream = await startRecordStream({
+      streamArn: resources.recordStream.streamArn,
+      env: {
+        ...resources.env,
+        [apiEnv.logLevel]: process.env.FLEET_LOG_LEVEL ?? 'ERROR',
+        [apiEnv.maskPhoneNumbers]: 'true',
+        [apiEnv.awsEndpointUrl]: awsProxy.url,
+        [apiEnv.awsRegion]: emulatorRegion,
+        [apiEnv.awsAccessKeyId]: principalKeys.recordEvents,
+        [apiEnv.awsSecretAccessKey]: emulatorCredentials.secretAccessKey,
+      },
+    });
+
     const endpoints: NodeJS.ProcessEnv = options.workersThroughProxy
       ? { [workerEnv.awsEndpointUrl]: awsProxy.url }
       : {
@@ -466,6 +482,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
 
     const drain = events;
     const httpApi = api;
+    const consumer = recordStream;
     const fleet: Fleet = {
       name: options.name,
       aws,
@@ -634,6 +651,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         );
         await drain.stop();
         await httpApi.stop();
+        await consumer.stop();
         await awsProxy.stop();
         await sim.stop();
         await Promise.all([aws.stop(), dynamo.stop()]);
@@ -646,6 +664,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     for (const worker of workers) console.error(`----- ${worker.id} -----\n${worker.tail()}`);
     await events?.stop();
     await api?.stop();
+    await recordStream?.stop();
     await awsProxy.stop();
     await sim.stop();
     await Promise.all([aws.stop(), dynamo.stop()]);

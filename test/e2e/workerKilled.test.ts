@@ -119,7 +119,7 @@ describe('a worker killed with SIGKILL mid-stream', () => {
 
   it('sends at most the dead worker’s in-flight window twice, and names every such message in doubt', async () => {
     const f = fleet();
-    records = await settledRecords(f, ids, 90_000);
+    records = await settledRecords(f, ids);
     const submitted = f.sim.submittedMessages();
     const { extraCopies, destinations } = duplicatesOf(submitted);
     const byDestination = new Map(

@@ -35,9 +35,9 @@ import {
   type UnreadableDetail,
   unmatchedReceiptEventId,
 } from '../../core/events.js';
+import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
 import type { MessageStore } from '../records/MessageStore.js';
 import { statOfReceiptState } from '../records/recordTransitions.js';
-import { errorAttributes, silentLog, type WorkerLog } from '../records/WorkerLog.js';
 import { CommandStatus } from '../smpp/commandStatus.js';
 import type { DeliverSm } from '../smpp/types.js';
 import { classifyDeliverSm, type InboundMessage } from './classifyDeliverSm.js';

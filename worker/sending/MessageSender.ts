@@ -19,7 +19,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
+import { exponentialBackoff } from '../../core/backoff.js';
 import { type InDoubtPolicy, inDoubtPolicies } from '../../core/fleetConfig.js';
+import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
 import type { MessageRecord } from '../../core/messageRecord.js';
 import { isFinalState } from '../../core/messageState.js';
 import { queueSettings } from '../../core/tableKeys.js';
@@ -29,8 +31,6 @@ import type { SmscIdFormat } from '../receipts/smscMessageId.js';
 import { normaliseSmscMessageId } from '../receipts/smscMessageId.js';
 import { ClaimLostError } from '../records/errors.js';
 import type { AcceptedPart, MessageStore } from '../records/MessageStore.js';
-import { errorAttributes, silentLog, type WorkerLog } from '../records/WorkerLog.js';
-import { exponentialBackoff } from '../smpp/backoff.js';
 import type { SubmitSmOutcome } from '../smpp/SmppBind.js';
 import type { SubmitSmRequest } from '../smpp/types.js';
 import { relativeValidityPeriod } from '../smpp/validityPeriod.js';

@@ -11,7 +11,7 @@ import {
   DeleteMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { errorAttributes, silentLog, type WorkerLog } from '../records/WorkerLog.js';
+import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
 
 export interface SqsMessageBatcherOptions {
   sqs: SQSClient;

@@ -15,11 +15,11 @@
 import { EventEmitter } from 'node:events';
 import { type Message, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { exponentialBackoff } from '../../core/backoff.js';
+import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
 import { sqsMessageAttributes } from '../../core/messageId.js';
 import { queueSettings } from '../../core/tableKeys.js';
-import { errorAttributes, silentLog, type WorkerLog } from '../records/WorkerLog.js';
 import { sleepUnlessAborted } from '../runtime/sleepUnlessAborted.js';
-import { exponentialBackoff } from '../smpp/backoff.js';
 import type { MessageDisposition } from './MessageSender.js';
 import type { SendQueueMessage } from './SendPlanner.js';
 import { SqsMessageBatcher } from './SqsMessageBatcher.js';

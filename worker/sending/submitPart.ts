@@ -10,9 +10,10 @@
  * - at-most-once: it is not sent again; the outcome is `unknown` with the reason.
  * A late resp that comes after that is handed to `onLateResponse`, so its id can still be recorded.
  */
+
+import type { BackoffStrategy } from '../../core/backoff.js';
 import type { InDoubtPolicy } from '../../core/fleetConfig.js';
 import { sleepUnlessAborted } from '../runtime/sleepUnlessAborted.js';
-import type { BackoffStrategy } from '../smpp/backoff.js';
 import type { SubmitSmOutcome } from '../smpp/SmppBind.js';
 import type { SubmitSmRequest } from '../smpp/types.js';
 import type { BindPool } from './BindPool.js';

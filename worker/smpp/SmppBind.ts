@@ -15,7 +15,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import { exponentialBackoff } from './backoff.js';
+import { exponentialBackoff } from '../../core/backoff.js';
 import { bindFailureKind, CommandStatus, describeCommandStatus } from './commandStatus.js';
 import { deliverSmFromPdu } from './deliverSmFromPdu.js';
 import {

@@ -8,9 +8,10 @@
  * waits, sending into the queue, reading records).
  */
 import { randomUUID } from 'node:crypto';
-import { type Message, DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { apiEnv } from '../../../core/apiEnv.js';
 import { type FleetConfig, parseFleetConfig } from '../../../core/fleetConfig.js';
+import type { WorkerLog } from '../../../core/log.js';
 import type { MessageRecord } from '../../../core/messageRecord.js';
 import { isFinalState, type MessageState } from '../../../core/messageState.js';
 import { emulatorCredentials } from '../../../local/aws/AwsEmulator.js';
@@ -19,7 +20,6 @@ import { type RecordStream, startRecordStream } from '../../../local/recordStrea
 import { SmscSimulator, type SmscSimulatorOptions } from '../../../local/smsc-simulator/SmscSimulator.js';
 import { ReceiptRecorder } from '../../../worker/receipts/ReceiptRecorder.js';
 import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
-import type { WorkerLog } from '../../../worker/records/WorkerLog.js';
 import { BindPool } from '../../../worker/sending/BindPool.js';
 import { MessageSender, type MessageSenderOptions } from '../../../worker/sending/MessageSender.js';
 import { SqsSendConsumer } from '../../../worker/sending/SqsSendConsumer.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { detailTypes, type EventEntry, messageEventId, type SmsEvent } from '../../../core/events.js';
-import { BatchingEventPublisher, type EntryResult } from '../../../worker/records/BatchingEventPublisher.js';
-import { EventPublishError, PublisherStoppedError } from '../../../worker/records/errors.js';
+import { BatchingEventPublisher, type EntryResult } from '../../../lambdas/shared/BatchingEventPublisher.js';
+import { EventPublishError, PublisherStoppedError } from '../../../lambdas/shared/errors.js';
 
 function event(n: number): SmsEvent {
   return {

@@ -1,5 +1,5 @@
 /**
- * The logging port of the sending, receipt and record code: structured (a message and plain attributes),
+ * The logging port of the worker and the records-stream consumer: structured (a message and plain attributes),
  * so Powertools' Logger fits it as it is and tests can pass a recording fake. Phone numbers and message
  * text are never given to it; messages are named by id.
  */

@@ -3,9 +3,9 @@ import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detailTypes, inboundEventId, type SmsEvent } from '../../../core/events.js';
 import { parseFleetConfig } from '../../../core/fleetConfig.js';
+import { EventBridgePublisher } from '../../../lambdas/shared/EventBridgePublisher.js';
+import { EventPublishError } from '../../../lambdas/shared/errors.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
-import { EventBridgePublisher } from '../../../worker/records/EventBridgePublisher.js';
-import { EventPublishError } from '../../../worker/records/errors.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
 
 const aws = useAwsEmulator();

@@ -1,6 +1,6 @@
 /**
- * The EventBridge adapter: BatchingEventPublisher with PutEvents as its transport. Build one per worker
- * from the one EventBridgeClient the wiring makes; call stop() on shutdown after the last producer stopped.
+ * The EventBridge adapter: BatchingEventPublisher with PutEvents as its transport. Build one per container
+ * (the records-stream consumer, lambdas/publishRecordEvents.ts) from one EventBridgeClient.
  */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { EventEntry } from '../../core/events.js';

@@ -1,4 +1,4 @@
-/** The port through which sending and receipts publish events (EventBridgePublisher in production). */
+/** The port through which the records-stream consumer publishes events (EventBridgePublisher in production). */
 import type { SmsEvent } from '../../core/events.js';
 
 /** What this process knows of an event id. */

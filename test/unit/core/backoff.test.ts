@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { exponentialBackoff } from '../../../worker/smpp/backoff.js';
+import { exponentialBackoff } from '../../../core/backoff.js';
 
 const almostOne = () => 1 - Number.EPSILON;
 

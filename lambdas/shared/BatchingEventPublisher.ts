@@ -3,7 +3,7 @@
  * whatever arrived within `lingerMs`, whichever comes first. Each caller's promise settles on ITS entry's
  * result: entries EventBridge refused are retried with backoff up to `maxAttempts`, then that caller (only)
  * gets an EventPublishError. One SDK call costs far more CPU than building ten entries, so under load a
- * worker makes one call per ten events.
+ * consumer makes one call per ten events.
  *
  * Deduplication: an event id that is in flight shares the first publish; an id published within the last
  * `rememberPublished` publishes resolves at once. Event ids are deterministic (core/events.ts), so this only
@@ -14,11 +14,11 @@
  */
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
+import { type BackoffStrategy, exponentialBackoff } from '../../core/backoff.js';
 import { type EventEntry, type SmsEvent, toEventEntry } from '../../core/events.js';
-import { type BackoffStrategy, exponentialBackoff } from '../smpp/backoff.js';
+import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
 import type { EventPublisher, KnownEventState } from './EventPublisher.js';
 import { EventPublishError, PublisherStoppedError } from './errors.js';
-import { errorAttributes, silentLog, type WorkerLog } from './WorkerLog.js';
 
 /** One entry's result, in request order. */
 export type EntryResult = { ok: true } | { ok: false; errorCode: string; errorMessage?: string };
