@@ -232,7 +232,7 @@ describe('worker task role', () => {
     }
   });
 
-  it('writes to its tables (never the API’s idempotency keys) and puts events on its bus', () => {
+  it('writes to its tables (never the API’s idempotency keys) and publishes no event itself', () => {
     const statements = statementsOfRole(taskRoleLogicalId());
     const dynamodb = statements.filter((statement) => actionsOf(statement).includes('dynamodb:UpdateItem'));
     const tableArns = tableIds
@@ -242,9 +242,8 @@ describe('worker task role', () => {
           `{${logicalIdOf('AWS::DynamoDB::Table', (properties) => properties.TableName === tableName(id))}.Arn}`,
       );
     expect(dynamodb.flatMap(resourcesOf).sort()).toEqual(tableArns.sort());
-    const busId = logicalIdOf('AWS::Events::EventBus', (properties) => properties.Name === eventBusNameFor());
-    const putEvents = statements.filter((statement) => actionsOf(statement).includes('events:PutEvents'));
-    expect(putEvents.flatMap(resourcesOf)).toEqual([`{${busId}.Arn}`]);
+    // The messages table's stream announces what the worker writes (the records-stream consumer's role).
+    expect(statements.flatMap(actionsOf).filter((action) => action.startsWith('events:'))).toEqual([]);
   });
 
   it('is the only role that may read a password secret', () => {
@@ -271,7 +270,6 @@ describe('worker service', () => {
         workerEnv.correlationTable,
         workerEnv.idempotencyTable,
         workerEnv.leasesTable,
-        workerEnv.eventBusName,
         workerEnv.sendQueueUrls,
         workerEnv.logLevel,
         workerEnv.healthPort,
