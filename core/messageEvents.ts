@@ -1,6 +1,7 @@
 /**
- * Message record + state change → the event to publish (core/events.ts shapes), as a PendingEvent that is
- * written with the state change and published after it. Pure: the same record and state give the same event.
+ * Message record + state change → the event to publish (core/events.ts shapes); the records-stream consumer
+ * builds each change's events with it (core/recordChangeEvents.ts). Pure: the same record and state give the
+ * same event.
  */
 import {
   defaultStatusDescriptions,
@@ -13,7 +14,7 @@ import {
   type SmsEvent,
 } from './events.js';
 import type { FieldError } from './fieldErrors.js';
-import { type MessageRecord, type PendingEvent, smscMessageIdsOf } from './messageRecord.js';
+import { type MessageRecord, smscMessageIdsOf } from './messageRecord.js';
 import type { MessageState } from './messageState.js';
 
 /** 8x8's receipt err codes that mean something to a reader (8x8-smpp-facts.md). */
@@ -148,18 +149,3 @@ function failureDescription(record: MessageRecord, reason: FailureReason, extras
 
 const copyFieldErrors = (errors: readonly FieldError[]): FieldError[] =>
   errors.map(({ field, message }) => ({ field, message }));
-
-/** An event as the outbox keeps it on the record until it is published. */
-export function toPendingEvent(event: SmsEvent, createdAt: number): PendingEvent {
-  return {
-    eventId: event.detail.eventId,
-    detailType: event.detailType,
-    detail: JSON.stringify(event.detail),
-    createdAt,
-  };
-}
-
-/** A pending event back as the event to publish. */
-export function fromPendingEvent(pending: PendingEvent): SmsEvent {
-  return { detailType: pending.detailType, detail: JSON.parse(pending.detail) } as SmsEvent;
-}

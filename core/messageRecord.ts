@@ -5,9 +5,9 @@
  * Writers: the API writes a record in `accepted` (at least `messageId`, `subAccount`, `status`; anything
  * else it knows is kept); the worker claims it, fills in the rest and moves it on. Readers (GET
  * /messages/{id}) should read `status`, `parts[].smscMessageId`, `parts[].status`, `errorCode`, the
- * timestamps and `inDoubt`; `claim*`, `version` and `pendingEvents` are bookkeeping.
+ * timestamps and `inDoubt`; `claim*` and `version` are bookkeeping.
  */
-import type { DetailType, FailureReason, MessageEncoding } from './events.js';
+import type { FailureReason, MessageEncoding } from './events.js';
 import type { FieldError } from './fieldErrors.js';
 import { type MessageState, messageStates } from './messageState.js';
 
@@ -36,16 +36,6 @@ export interface PartRecord {
   inDoubtReason?: string;
   /** Ids learnt after the part was resent (a late submit_sm_resp): they correlate to this part too. */
   extraSmscMessageIds?: string[];
-}
-
-/** An event recorded with the state change that causes it, published after the write (an outbox). */
-export interface PendingEvent {
-  eventId: string;
-  detailType: DetailType;
-  /** The detail as JSON, exactly as it will be published (so a republish is byte-identical). */
-  detail: string;
-  /** Epoch ms when the state change was recorded. */
-  createdAt: number;
 }
 
 export interface MessageRecord {
@@ -87,7 +77,6 @@ export interface MessageRecord {
   updatedAt: number;
   submittedAt?: number;
   finalAt?: number;
-  pendingEvents: Record<string, PendingEvent>;
   /** Grows on every write that changes the record (optimistic concurrency for receipts). */
   version: number;
   /** TTL, epoch seconds. */
@@ -129,15 +118,12 @@ const isState = (value: unknown): value is MessageState =>
 export function messageRecordFromItem(item: Record<string, unknown> | undefined): MessageRecord | undefined {
   if (item === undefined || typeof item.messageId !== 'string' || !isState(item.status)) return undefined;
   const parts = Array.isArray(item.parts) ? (item.parts as PartRecord[]) : [];
-  const { pk: _pk, sk: _sk, ...rest } = item;
+  // `pendingEvents`: the outbox records written before events came from the table's stream.
+  const { pk: _pk, sk: _sk, pendingEvents: _published, ...rest } = item;
   return {
     ...(rest as unknown as MessageRecord),
     subAccount: typeof item.subAccount === 'string' ? item.subAccount : '',
     parts,
-    pendingEvents:
-      typeof item.pendingEvents === 'object' && item.pendingEvents !== null
-        ? (item.pendingEvents as Record<string, PendingEvent>)
-        : {},
     version: typeof item.version === 'number' ? item.version : 0,
     createdAt: typeof item.createdAt === 'number' ? item.createdAt : 0,
     updatedAt: typeof item.updatedAt === 'number' ? item.updatedAt : 0,

@@ -98,6 +98,7 @@ const internalAttributes = new Set([
   'claimExpiresAtMs',
   'attempts',
   'version',
+  // Records written before events came from the table's stream kept their outbox here.
   'pendingEvents',
   'acceptedShard',
 ]);

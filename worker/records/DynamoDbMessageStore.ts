@@ -264,7 +264,7 @@ export class DynamoDbMessageStore implements MessageStore {
   async recordValidationFailure(record: MessageRecord): Promise<ValidationFailureResult> {
     const existing = await this.getMessage(record.messageId);
     if (existing !== undefined && existing.status !== 'accepted') return { kind: 'exists', record: existing };
-    const { pendingEvents: _announcedByTheStream, ...stored } = record;
+    const stored = record;
     try {
       await this.#call('recordValidationFailure', (abortSignal) =>
         this.#client.send(
@@ -320,9 +320,8 @@ export class DynamoDbMessageStore implements MessageStore {
         }
         return { ...p, status, extraSmscMessageIds: [...(p.extraSmscMessageIds ?? []), part.smscMessageId] };
       });
-      if (!changed) return { record: current, created: [] };
-      const rolled = rollUp({ ...current, parts, updatedAt: now }, now);
-      return { record: rolled.record, created: rolled.events };
+      if (!changed) return { record: current };
+      return { record: rollUp({ ...current, parts, updatedAt: now }, now).record };
     };
     return this.#writeCorrelated({
       messageId: input.messageId,
@@ -476,7 +475,7 @@ export class DynamoDbMessageStore implements MessageStore {
       const record = await this.getMessage(correlation.messageId);
       if (record === undefined) return { kind: 'orphaned', correlation };
       const change = applyReceiptToRecord(record, correlation.partNumber, facts, now);
-      if (!change.changed) return { kind: 'applied', correlation, record, changed: false, created: [] };
+      if (!change.changed) return { kind: 'applied', correlation, record, changed: false };
       const update = recordUpdate(change.record);
       try {
         await this.#call('applyReceipt', (abortSignal) =>
@@ -497,7 +496,6 @@ export class DynamoDbMessageStore implements MessageStore {
           correlation,
           record: { ...change.record, version: record.version + 1 },
           changed: true,
-          created: change.events,
         };
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
@@ -557,11 +555,9 @@ export class DynamoDbMessageStore implements MessageStore {
     const { now } = write;
     let base = write.base;
     for (let round = 0; round < this.#options.maxConflictRetries; round += 1) {
-      let { record, created } = write.settle(base);
+      let { record } = write.settle(base);
       for (const { partNumber, receipt } of early) {
-        const change = applyReceiptToRecord(record, partNumber, storedFacts(receipt), now);
-        record = change.record;
-        created = [...created, ...change.events];
+        record = applyReceiptToRecord(record, partNumber, storedFacts(receipt), now).record;
       }
       const update = recordUpdate(record);
       const claimed = write.claimToken !== undefined;
@@ -586,7 +582,7 @@ export class DynamoDbMessageStore implements MessageStore {
             { abortSignal },
           ),
         );
-        return { record: { ...record, version: base.version + 1 }, created };
+        return { record: { ...record, version: base.version + 1 } };
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
         const current = messageRecordFromItem(fromAttributeMap(conditionFailureItem(error)));
@@ -679,7 +675,6 @@ function claimedRecord(
     claimExpiresAtMs,
     attempts: (old?.attempts ?? 0) + 1,
     version: (old?.version ?? 0) + 1,
-    pendingEvents: old?.pendingEvents ?? {},
     parts: keepParts && old ? old.parts : initial.parts,
     encoding: keepParts ? (old?.encoding ?? initial.encoding) : initial.encoding,
     totalParts: keepParts ? (old?.totalParts ?? initial.totalParts) : initial.totalParts,

@@ -7,7 +7,6 @@
 import type { InboundDetail, ReceiptUnmatchedDetail, UnreadableDetail } from '../../core/events.js';
 import type {
   MessageRecord,
-  PendingEvent,
   StoredReceipt,
   SubmitCorrelation,
 } from '../../core/messageRecord.js';
@@ -53,8 +52,6 @@ export interface AcceptedPart {
 
 export interface RecordedChange {
   record: MessageRecord;
-  /** Events created by this write (they are in `record.pendingEvents` too). */
-  created: PendingEvent[];
 }
 
 export interface RecordSubmissionInput {
@@ -62,8 +59,8 @@ export interface RecordSubmissionInput {
   base: MessageRecord;
   claimToken: string;
   /**
-   * This attempt's outcome applied to a record: parts, status, error fields, the claim released or not,
-   * and the events that publishes. Pure; called again on a fresh record if a receipt moved it meanwhile.
+   * This attempt's outcome applied to a record: parts, status, error fields, the claim released or not.
+   * Pure; called again on a fresh record if a receipt moved it meanwhile.
    */
   settle: (base: MessageRecord) => RecordedChange;
   /** Parts newly accepted by 8x8 in this attempt: a SUBMIT correlation item is written for each. */
@@ -83,7 +80,6 @@ export type ApplyReceiptResult =
       correlation: SubmitCorrelation;
       record: MessageRecord;
       changed: boolean;
-      created: PendingEvent[];
     }
   /** No SUBMIT yet: the receipt is kept and will be applied when the submit is recorded. */
   | { kind: 'stored-early' }

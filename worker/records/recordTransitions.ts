@@ -1,12 +1,12 @@
 /**
- * Pure changes to a message record: a receipt applied to one part, the message's state rolled up from its
- * parts (core/messageState.ts mergePartStates), and the events those changes publish. Both the receipt path
- * and the sending path (for a receipt that came before its submit_sm_resp was recorded) use these, so a
- * receipt has the same effect whichever path applies it.
+ * Pure changes to a message record: a receipt applied to one part, and the message's state rolled up from
+ * its parts (core/messageState.ts mergePartStates). Both the receipt path and the sending path (for a
+ * receipt that came before its submit_sm_resp was recorded) use these, so a receipt has the same effect
+ * whichever path applies it. The events of a change are the table's stream's (core/recordChangeEvents.ts).
  */
 import { defaultStatusDescriptions } from '../../core/events.js';
-import { describeReceiptError, stateChangeEvent, toPendingEvent } from '../../core/messageEvents.js';
-import type { MessageRecord, PartRecord, PendingEvent } from '../../core/messageRecord.js';
+import { describeReceiptError } from '../../core/messageEvents.js';
+import type { MessageRecord, PartRecord } from '../../core/messageRecord.js';
 import { isFinalState, type MessageState, mergePartStates, nextState } from '../../core/messageState.js';
 import type { ReceiptState } from '../receipts/deliveryReceipt.js';
 
@@ -51,8 +51,6 @@ export interface RecordChange {
   changed: boolean;
   /** The message's own state changed. */
   messageChanged: boolean;
-  /** Events the change publishes, already added to `record.pendingEvents`. */
-  events: PendingEvent[];
 }
 
 /**
@@ -68,7 +66,7 @@ export function applyReceiptToRecord(
 ): RecordChange {
   const index = partNumber - 1;
   const part = record.parts[index];
-  if (part === undefined) return { record, changed: false, messageChanged: false, events: [] };
+  if (part === undefined) return { record, changed: false, messageChanged: false };
 
   const incoming = messageStateOfReceipt(receipt.state);
   const stat = statOfReceiptState[receipt.state];
@@ -78,7 +76,7 @@ export function applyReceiptToRecord(
   const infoIsNews =
     !isFinalState(part.status) &&
     (part.receiptStatus !== stat || part.receiptErrorCode !== receipt.errorCode);
-  if (!partMove.changed && !infoIsNews) return { record, changed: false, messageChanged: false, events: [] };
+  if (!partMove.changed && !infoIsNews) return { record, changed: false, messageChanged: false };
 
   const nextPart: PartRecord = {
     ...part,
@@ -95,8 +93,8 @@ export function applyReceiptToRecord(
 }
 
 /**
- * Sets the message state from its parts when `nextState` allows it, with the event that change publishes.
- * `receipt` names the receipt that caused it (copied into the event and, for a failure, the error fields).
+ * Sets the message state from its parts when `nextState` allows it. `receipt` names the receipt that caused
+ * it (for a failure, copied into the error fields).
  * Called after the parts changed, so the result is always `changed`.
  */
 export function rollUp(
@@ -106,7 +104,7 @@ export function rollUp(
 ): RecordChange {
   const merged = mergePartStates(record.parts.map((part) => part.status));
   const move = nextState(record.status, merged);
-  if (!move.changed) return { record, changed: true, messageChanged: false, events: [] };
+  if (!move.changed) return { record, changed: true, messageChanged: false };
   let next: MessageRecord = { ...record, status: move.state, updatedAt: now };
   if (move.state === 'submitted' && next.submittedAt === undefined) next.submittedAt = now;
   if (isFinalState(move.state)) {
@@ -123,21 +121,5 @@ export function rollUp(
       }
     }
   }
-  const event = stateChangeEvent(next, move.state, now, receipt);
-  if (event === undefined) return { record: next, changed: true, messageChanged: true, events: [] };
-  const pending = toPendingEvent(event, now);
-  return {
-    record: { ...next, pendingEvents: { ...next.pendingEvents, [pending.eventId]: pending } },
-    changed: true,
-    messageChanged: true,
-    events: [pending],
-  };
-}
-
-/** Adds events to a record's pending events. */
-export function withPendingEvents(record: MessageRecord, events: readonly PendingEvent[]): MessageRecord {
-  if (events.length === 0) return record;
-  const pendingEvents = { ...record.pendingEvents };
-  for (const event of events) pendingEvents[event.eventId] = event;
-  return { ...record, pendingEvents };
+  return { record: next, changed: true, messageChanged: true };
 }

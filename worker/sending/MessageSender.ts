@@ -368,7 +368,7 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
               lastReceive,
               ...(messageDoubt === undefined ? {} : { messageDoubt }),
             });
-            return { record: withLateIds(settled.record, lateExtras), created: settled.created };
+            return { record: withLateIds(settled.record, lateExtras) };
           },
         });
       });

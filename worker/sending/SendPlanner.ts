@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import type { MessageEncoding } from '../../core/events.js';
 import { type FieldError, rootField } from '../../core/fieldErrors.js';
-import { stateChangeEvent, toPendingEvent } from '../../core/messageEvents.js';
 import {
   messageIdForIdempotencyKey,
   messageIdForSqsMessage,
@@ -191,13 +190,12 @@ export function initialRecord(
     parts,
     createdAt: now,
     updatedAt: now,
-    pendingEvents: {},
     version: 0,
     expiresAt: expiresAtSeconds(now, retentionSeconds.messages),
   };
 }
 
-/** The `failed` record (reason `validation`) of an invalid request, with its SMS Failed event pending. */
+/** The `failed` record (reason `validation`) of an invalid request (the stream announces its SMS Failed). */
 export function validationFailureRecord(
   plan: Extract<SendPlan, { kind: 'invalid' }>,
   subAccount: string,
@@ -249,7 +247,7 @@ export function idempotencyConflictRecord(
   );
 }
 
-/** A request that never became a message to send: failed at once, with its event pending on the record. */
+/** A request that never became a message to send: failed at once. */
 function unsentFailureRecord(
   fields: Pick<
     MessageRecord,
@@ -258,19 +256,14 @@ function unsentFailureRecord(
     Partial<MessageRecord>,
   now: number,
 ): MessageRecord {
-  const record: MessageRecord = {
+  return {
     ...fields,
     status: 'failed',
     parts: [],
     createdAt: now,
     updatedAt: now,
     finalAt: now,
-    pendingEvents: {},
     version: 1,
     expiresAt: expiresAtSeconds(now, retentionSeconds.messages),
   };
-  const event = stateChangeEvent(record, 'failed', now);
-  if (event === undefined) return record;
-  const pending = toPendingEvent(event, now);
-  return { ...record, pendingEvents: { [pending.eventId]: pending } };
 }

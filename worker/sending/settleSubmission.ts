@@ -1,10 +1,8 @@
 /**
  * Pure: an attempt's part outcomes applied to the message record — part states and SMSC ids, the
- * message state rolled up from the parts, error and in-doubt fields, the claim released, and the event the
- * new state publishes. The store calls it again on a fresh record if a receipt moved the record meanwhile.
+ * message state rolled up from the parts, error and in-doubt fields, and the claim released. The store calls it again on a fresh record if a receipt moved the record meanwhile.
  */
 
-import { stateChangeEvent, toPendingEvent } from '../../core/messageEvents.js';
 import type { MessageRecord, PartRecord } from '../../core/messageRecord.js';
 import { isFinalState, nextState } from '../../core/messageState.js';
 import type { RecordedChange } from '../records/MessageStore.js';
@@ -130,23 +128,14 @@ export function settleSubmission(
     };
   }
 
-  const rolled = rollUp(record, now);
-  let created = rolled.events;
-  let settled = rolled.record;
+  let settled = rollUp(record, now).record;
   // A receipt can be recorded before the submission is (it applies to the part as soon as the SUBMIT item
   // exists). The message then went straight to its outcome; it was still submitted first, and says so.
   if (settled.submittedAt === undefined && settled.parts.every((part) => part.smscMessageId !== undefined)) {
     // It was submitted before its outcome was recorded.
+    // (`submittedAt` appearing is what the stream announces as SMS Submitted: core/recordChangeEvents.ts.)
     settled = { ...settled, submittedAt: Math.min(now, settled.finalAt ?? now) };
-    if (settled.status !== 'submitted') {
-      const event = stateChangeEvent(settled, 'submitted', settled.submittedAt ?? now);
-      if (event !== undefined) {
-        const pending = toPendingEvent(event, now);
-        settled = { ...settled, pendingEvents: { ...settled.pendingEvents, [pending.eventId]: pending } };
-        created = [pending, ...created];
-      }
-    }
   }
   const done = !waiting || isFinalState(settled.status) || settled.status === 'submitted';
-  return { record: settled, created, done };
+  return { record: settled, done };
 }

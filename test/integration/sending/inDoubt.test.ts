@@ -117,7 +117,7 @@ describe('a part whose submit_sm_resp never comes', () => {
         parts: [{ partNumber: 1, status: 'submitting' }],
         createdAt: now - 120_000,
         updatedAt: now - 120_000,
-        pendingEvents: {},
+
         version: 0,
       },
       claimToken: 'dead-token',

@@ -20,7 +20,6 @@ function record(overrides: Partial<MessageRecord> = {}, parts: Partial<PartRecor
     parts: parts.map((part, index) => ({ partNumber: index + 1, status: 'submitting', ...part })),
     createdAt: 1_000,
     updatedAt: 1_000,
-    pendingEvents: {},
     version: 1,
     ...overrides,
   };

@@ -59,7 +59,7 @@ function submittedRecord(messageId: string, ids: string[]): MessageRecord {
     })),
     createdAt: 0,
     updatedAt: 0,
-    pendingEvents: {},
+
     version: 2,
   };
 }

@@ -104,7 +104,6 @@ export class InMemoryMessageStore implements MessageStore {
       attempts: (old?.attempts ?? 0) + 1,
       version: (old?.version ?? 0) + 1,
       parts: keepParts && old ? old.parts : input.initial.parts,
-      pendingEvents: old?.pendingEvents ?? {},
       concatReference: old?.concatReference ?? input.initial.concatReference,
       updatedAt: input.now,
     };
@@ -126,7 +125,7 @@ export class InMemoryMessageStore implements MessageStore {
     if (current === undefined || current.claimToken !== input.claimToken) {
       throw new ClaimLostError(input.base.messageId, current ? { status: current.status } : undefined);
     }
-    let { record, created } = input.settle(clone(current));
+    let { record } = input.settle(clone(current));
     for (const part of input.accepted) {
       const key = this.#key(record.subAccount, part.normalisedSmscMessageId);
       const early = this.receipts.get(key);
@@ -138,7 +137,6 @@ export class InMemoryMessageStore implements MessageStore {
           input.now,
         );
         record = change.record;
-        created = [...created, ...change.events];
         this.receipts.delete(key);
       }
       this.submits.set(key, {
@@ -149,9 +147,9 @@ export class InMemoryMessageStore implements MessageStore {
         expiresAt: correlationExpiresAt(input.now),
       });
     }
-    record = { ...record, version: current.version + 1, pendingEvents: {} };
+    record = { ...record, version: current.version + 1 };
     this.#write(record.messageId, record);
-    return { record: clone(record), created };
+    return { record: clone(record) };
   }
 
   async recordValidationFailure(record: MessageRecord): Promise<ValidationFailureResult> {
@@ -159,7 +157,7 @@ export class InMemoryMessageStore implements MessageStore {
     const existing = this.messages.get(record.messageId);
     if (existing !== undefined && existing.status !== 'accepted')
       return { kind: 'exists', record: clone(existing) };
-    const stored = { ...record, pendingEvents: {} };
+    const stored = { ...record };
     this.#write(record.messageId, stored);
     return { kind: 'recorded', record: clone(stored) };
   }
@@ -183,7 +181,7 @@ export class InMemoryMessageStore implements MessageStore {
           : { ...p, extraSmscMessageIds: [...(p.extraSmscMessageIds ?? []), input.part.smscMessageId] },
     );
     const rolled = rollUp({ ...current, parts }, input.now);
-    const record = { ...rolled.record, version: current.version + 1, pendingEvents: {} };
+    const record = { ...rolled.record, version: current.version + 1 };
     this.#write(record.messageId, record);
     this.submits.set(this.#key(input.subAccount, input.part.normalisedSmscMessageId), {
       messageId: input.messageId,
@@ -192,7 +190,7 @@ export class InMemoryMessageStore implements MessageStore {
       smscMessageId: input.part.smscMessageId,
       expiresAt: 0,
     });
-    return { record: clone(record), created: rolled.events };
+    return { record: clone(record) };
   }
 
   async applyReceipt(input: ApplyReceiptInput): Promise<ApplyReceiptResult> {
@@ -225,11 +223,10 @@ export class InMemoryMessageStore implements MessageStore {
       },
       input.now,
     );
-    if (!change.changed)
-      return { kind: 'applied', correlation, record: clone(record), changed: false, created: [] };
+    if (!change.changed) return { kind: 'applied', correlation, record: clone(record), changed: false };
     const next = { ...change.record, version: record.version + 1 };
     this.#write(next.messageId, next);
-    return { kind: 'applied', correlation, record: clone(next), changed: true, created: change.events };
+    return { kind: 'applied', correlation, record: clone(next), changed: true };
   }
 
   async checkEarlyReceipt(subAccount: string, id: string): Promise<EarlyReceiptCheck> {

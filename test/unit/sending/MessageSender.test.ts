@@ -224,7 +224,7 @@ describe('MessageSender', () => {
         parts: [],
         createdAt: 0,
         updatedAt: 0,
-        pendingEvents: {},
+
         version: 0,
       },
       claimToken: 'other',
@@ -250,7 +250,7 @@ describe('MessageSender', () => {
         parts: [{ partNumber: 1, status: 'submitting' }],
         createdAt: 0,
         updatedAt: 0,
-        pendingEvents: {},
+
         version: 0,
       },
       claimToken: 'dead',
@@ -281,7 +281,7 @@ describe('MessageSender', () => {
         parts: [{ partNumber: 1, status: 'submitting' }],
         createdAt: 0,
         updatedAt: 0,
-        pendingEvents: {},
+
         version: 0,
       },
       claimToken: 'dead',

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { detailTypes, eventDetailSchemas } from '../../../core/events.js';
-import { fromPendingEvent } from '../../../core/messageEvents.js';
 import {
   messageIdForIdempotencyKey,
   messageIdForSqsMessage,
   sqsMessageAttributes,
 } from '../../../core/messageId.js';
+import { eventsOfItemChange } from '../../../core/recordChangeEvents.js';
 import {
   initialRecord,
   planSend,
@@ -102,8 +102,10 @@ describe('records of a plan', () => {
       errorCode: 'VALIDATION',
       to: '12345',
     });
-    const [pending] = Object.values(record.pendingEvents);
-    const event = fromPendingEvent(pending!);
+    // What the table's stream announces when the record is written.
+    const [event, ...more] = eventsOfItemChange({ newItem: record as unknown as Record<string, unknown> });
+    expect(more).toEqual([]);
+    if (event === undefined) throw new Error('expected an event');
     expect(event.detailType).toBe(detailTypes.failed);
     const detail = eventDetailSchemas[detailTypes.failed].parse(event.detail);
     expect(detail).toMatchObject({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detailTypes, eventDetailSchemas } from '../../../core/events.js';
-import { fromPendingEvent } from '../../../core/messageEvents.js';
 import type { MessageRecord } from '../../../core/messageRecord.js';
+import { eventsOfItemChange } from '../../../core/recordChangeEvents.js';
 import type { PartOutcome } from '../../../worker/sending/PartOutcome.js';
 import { settleSubmission } from '../../../worker/sending/settleSubmission.js';
 
@@ -22,7 +22,6 @@ function claimed(parts = 2): MessageRecord {
     attempts: 1,
     createdAt: 1,
     updatedAt: 1,
-    pendingEvents: {},
     version: 1,
   };
 }
@@ -34,6 +33,13 @@ const ok = (id: string, attempts = 1): PartOutcome => ({
   attempts,
 });
 const context = { now: 500, lastReceive: false };
+
+/** What the table's stream announces when a settled record is written over the claimed one. */
+const announced = (record: MessageRecord) =>
+  eventsOfItemChange({
+    oldItem: claimed(record.parts.length) as unknown as Record<string, unknown>,
+    newItem: record as unknown as Record<string, unknown>,
+  });
 
 describe('settleSubmission', () => {
   it('makes a message whose parts were all accepted submitted, with the ids and SMS Submitted', () => {
@@ -51,7 +57,7 @@ describe('settleSubmission', () => {
       ['submitted', 'a', 1],
       ['submitted', 'b', 1],
     ]);
-    expect(settled.created.map((e) => e.detailType)).toEqual([detailTypes.submitted]);
+    expect(announced(settled.record).map((e) => e.detailType)).toEqual([detailTypes.submitted]);
   });
 
   it('records a final refusal as rejected with the SMPP status name and code, and SMS Failed', () => {
@@ -72,7 +78,7 @@ describe('settleSubmission', () => {
       smppCommandStatus: 0x0b,
       smppCommandStatusName: 'ESME_RINVDSTADR',
     });
-    const event = fromPendingEvent(settled.created[0]!);
+    const event = announced(settled.record)[0]!;
     expect(eventDetailSchemas[detailTypes.failed].parse(event.detail)).toMatchObject({
       reason: 'rejected',
       smppCommandStatus: 0x0b,
@@ -98,7 +104,7 @@ describe('settleSubmission', () => {
       context,
     );
     expect(settled.done).toBe(false);
-    expect(settled.created).toEqual([]);
+    expect(announced(settled.record)).toEqual([]);
     expect(settled.record).toMatchObject({ status: 'submitting', claimExpiresAtMs: 0 });
     expect(settled.record.parts[1]).toMatchObject({
       status: 'submitting',
@@ -125,7 +131,7 @@ describe('settleSubmission', () => {
     );
     expect(settled.done).toBe(true);
     expect(settled.record).toMatchObject({ status: 'failed', reason: 'failed', errorCode: 'ESME_RMSGQFUL' });
-    expect(fromPendingEvent(settled.created[0]!).detail).toMatchObject({
+    expect(announced(settled.record)[0]!.detail).toMatchObject({
       reason: 'failed',
       smppCommandStatusName: 'ESME_RMSGQFUL',
     });
@@ -181,7 +187,7 @@ describe('settleSubmission', () => {
       errorCode: 'IN_DOUBT',
       inDoubt: true,
     });
-    expect(fromPendingEvent(settled.created[0]!).detail).toMatchObject({
+    expect(announced(settled.record)[0]!.detail).toMatchObject({
       reason: 'unknown',
       eventType: 'TEXT_UNKNOWN',
     });
