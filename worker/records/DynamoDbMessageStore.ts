@@ -471,6 +471,8 @@ export class DynamoDbMessageStore implements MessageStore {
       state: receipt.state,
       ...(receipt.errorCode === undefined ? {} : { errorCode: receipt.errorCode }),
     };
+    const direct = await this.#applyToSubmittedOnePart(correlation, facts, now);
+    if (direct !== undefined) return direct;
     for (let attempt = 0; attempt < this.#options.maxConflictRetries; attempt += 1) {
       const record = await this.getMessage(correlation.messageId);
       if (record === undefined) return { kind: 'orphaned', correlation };
@@ -502,6 +504,57 @@ export class DynamoDbMessageStore implements MessageStore {
       }
     }
     throw new MessageStoreError('applyReceipt (the record kept changing)');
+  }
+
+  /**
+   * The common receipt without reading its record: a one-part message already `submitted` (most receipts
+   * come seconds after the submission was recorded). The change is what the same pure transition makes of
+   * a record in that state, written conditional on the record still being in it, so it is the change a read
+   * would have found. Anything else (a long message, a receipt before its submission was recorded, a copy of
+   * a receipt already applied) fails the condition or is not tried, and takes the read-modify-write path.
+   * Undefined when the write was not made.
+   */
+  async #applyToSubmittedOnePart(
+    correlation: SubmitCorrelation,
+    facts: ReceiptFacts,
+    now: number,
+  ): Promise<ApplyReceiptResult | undefined> {
+    if (correlation.totalParts !== 1 || correlation.partNumber !== 1) return undefined;
+    const assumed: MessageRecord = {
+      messageId: correlation.messageId,
+      subAccount: '',
+      status: 'submitted',
+      parts: [{ partNumber: 1, status: 'submitted' }],
+      createdAt: 0,
+      updatedAt: 0,
+      version: 0,
+    };
+    const change = applyReceiptToRecord(assumed, 1, facts, now);
+    if (!change.changed) return undefined;
+    const update = changedFieldsUpdate(assumed, change.record);
+    try {
+      const result = await this.#call('applyReceipt', (abortSignal) =>
+        this.#client.send(
+          new UpdateCommand({
+            TableName: this.#options.tables.messages,
+            Key: messageKey(correlation.messageId),
+            UpdateExpression: update.expression,
+            ConditionExpression:
+              '#status = :assumedStatus AND parts[0].#status = :assumedStatus AND size(parts) = :one',
+            ExpressionAttributeNames: update.names,
+            ExpressionAttributeValues: { ...update.values, ':assumedStatus': 'submitted' },
+            ReturnValues: 'ALL_NEW',
+          }),
+          { abortSignal },
+        ),
+      );
+      const record = messageRecordFromItem(result.Attributes);
+      if (record === undefined) return undefined;
+      return { kind: 'applied', correlation, record, changed: true };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return undefined;
+    }
   }
 
   /**
@@ -701,6 +754,34 @@ function recordUpdate(record: MessageRecord): {
     names[`#${field}`] = field;
     values[`:${field}`] = value;
     sets.push(`#${field} = :${field}`);
+  }
+  sets.push('#version = #version + :one');
+  return { expression: `SET ${sets.join(', ')}`, names, values };
+}
+
+/**
+ * `SET` of what `after` changed from `before` (message fields, and the fields of its first part), and
+ * version + 1: the receipt's write when the record's state is known without reading it.
+ */
+function changedFieldsUpdate(
+  before: MessageRecord,
+  after: MessageRecord,
+): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
+  const names: Record<string, string> = { '#version': 'version', '#status': 'status' };
+  const values: Record<string, unknown> = { ':one': 1 };
+  const sets: string[] = [];
+  for (const field of changeableFields) {
+    if (field === 'parts' || after[field] === undefined || after[field] === before[field]) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = after[field];
+    sets.push(`#${field} = :${field}`);
+  }
+  const [beforePart, afterPart] = [before.parts[0] ?? {}, after.parts[0] ?? {}] as Record<string, unknown>[];
+  for (const [field, value] of Object.entries(afterPart ?? {})) {
+    if (value === undefined || value === beforePart?.[field]) continue;
+    names[`#${field}`] = field;
+    values[`:part_${field}`] = value;
+    sets.push(`parts[0].#${field} = :part_${field}`);
   }
   sets.push('#version = #version + :one');
   return { expression: `SET ${sets.join(', ')}`, names, values };

@@ -5,11 +5,7 @@
  * (core/recordChangeEvents.ts).
  */
 import type { InboundDetail, ReceiptUnmatchedDetail, UnreadableDetail } from '../../core/events.js';
-import type {
-  MessageRecord,
-  StoredReceipt,
-  SubmitCorrelation,
-} from '../../core/messageRecord.js';
+import type { MessageRecord, StoredReceipt, SubmitCorrelation } from '../../core/messageRecord.js';
 import type { DeliveryReceipt } from '../receipts/deliveryReceipt.js';
 
 export interface ClaimInput {

@@ -2,13 +2,15 @@
  * The message store against the AWS emulator: claims, submissions with SUBMIT correlation, receipts in
  * either order (and at once), validation failures, the outbox bookkeeping.
  */
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detailTypes, eventTypes, messageEventId } from '../../../core/events.js';
@@ -23,6 +25,7 @@ import {
   messageKey,
   submitCorrelationKey,
 } from '../../../core/tableKeys.js';
+import { clientConfig } from '../../../local/aws/AwsEmulator.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
 import type { DeliveryReceipt } from '../../../worker/receipts/deliveryReceipt.js';
 import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
@@ -417,6 +420,56 @@ describe('recordSubmission and receipts', () => {
     expect(kept.Items).toHaveLength(1);
     expect(JSON.parse(kept.Items?.[0]?.[eventItemAttribute].detail)).toEqual(detail);
     expect(kept.Items?.[0]?.expiresAt).toBeGreaterThan(Date.now() / 1000);
+  });
+
+  it('records the receipt of a one-part submitted message in one write, without reading the record', async () => {
+    const { record, token } = await claimNew();
+    const id = `one-${counter}`;
+    await submitAll(record, token, [id]);
+    // A store whose calls are counted: what one receipt costs in DynamoDB calls.
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(aws().emulator.endpoint)), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const calls: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        calls.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const counted = new DynamoDbMessageStore({
+      client,
+      tables: { messages: resources.tables.messages, correlation: resources.tables.correlation },
+    });
+    const applied = await counted.applyReceipt({
+      subAccount,
+      receipt: { ...receipt(id, 'undeliverable'), errorCode: '1' },
+      now: Date.now(),
+    });
+    expect(applied).toMatchObject({ kind: 'applied', changed: true, record: { status: 'undeliverable' } });
+    expect(calls).toEqual(['QueryCommand', 'UpdateItemCommand']);
+    // The same record a read-modify-write would have made.
+    expect(await store.getMessage(record.messageId)).toMatchObject({
+      status: 'undeliverable',
+      reason: 'undeliverable',
+      errorCode: '1',
+      errorDescription: expect.stringContaining('Absent subscriber'),
+      parts: [
+        { status: 'undeliverable', receiptStatus: 'UNDELIV', receiptErrorCode: '1', smscMessageId: id },
+      ],
+      version: record.version + 2,
+    });
+    // A copy finds the record no longer submitted, reads it, and changes nothing.
+    calls.length = 0;
+    const copy = await counted.applyReceipt({
+      subAccount,
+      receipt: receipt(id, 'undeliverable'),
+      now: Date.now(),
+    });
+    expect(copy).toMatchObject({ kind: 'applied', changed: false });
+    expect(calls).toEqual(['QueryCommand', 'UpdateItemCommand', 'GetItemCommand']);
+    client.destroy();
   });
 
   it('keeps a receipt that beats its submit, and the submission applies it', async () => {
