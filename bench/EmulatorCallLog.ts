@@ -28,10 +28,13 @@ export interface RecordedCall {
   transactional: boolean;
   /** Request size: method line + headers + body. */
   requestBytes: number;
+  /** The access key id it was signed with: who called (test/support/iamContract.ts principalKeys). */
+  principal: string;
 }
 
 const servicePrefixes: Array<[string, string]> = [
   ['DynamoDB_20120810.', 'DynamoDB.'],
+  ['DynamoDBStreams_20120810.', 'DynamoDBStreams.'],
   ['AmazonSQS.', 'SQS.'],
   ['AWSEvents.', 'EventBridge.'],
   ['secretsmanager.', 'SecretsManager.'],
@@ -104,6 +107,7 @@ function classify(entry: RecordedRequest): RecordedCall {
     itemsRead: 0,
     transactional: false,
     requestBytes: entry.method.length + entry.url.length + 12 + headerBytes + Buffer.byteLength(bodyText),
+    principal: /Credential=([^/]+)\//.exec(requestHeader(entry, 'Authorization'))?.[1] ?? '',
   };
   const op = operation.slice(operation.indexOf('.') + 1);
   const count = (value: unknown) => (Array.isArray(value) ? value.length : 0);

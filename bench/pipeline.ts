@@ -21,6 +21,7 @@ import { stageLatencies } from '../test/e2e/fleetChecks.js';
 import { type Fleet, pollUntil, sleep, startFleet } from '../test/e2e/fleetHarness.js';
 import type { PlannedMessage } from '../test/e2e/messageMix.js';
 import { subAccount } from '../test/e2e/messageMix.js';
+import { principalKeys } from '../test/support/iamContract.js';
 import { EmulatorCallLog, type RecordedCall } from './EmulatorCallLog.js';
 import { processCpuMs, processRssMiB } from './processCpu.js';
 
@@ -31,7 +32,12 @@ export interface Percentiles {
   count: number;
 }
 
-export type CallRole = 'worker per message' | 'worker leases' | 'bench enqueue' | 'bench subscriber';
+export type CallRole =
+  | 'worker per message'
+  | 'worker leases'
+  | 'stream consumer per message'
+  | 'bench enqueue'
+  | 'bench subscriber';
 
 export interface CallCount {
   role: CallRole;
@@ -160,7 +166,8 @@ function countCalls(calls: readonly RecordedCall[], fleet: Fleet): CallCount[] {
   const counts = new Map<string, CallCount>();
   for (const call of calls) {
     let role: CallRole = 'worker per message';
-    if (call.target === subscriberQueue) role = 'bench subscriber';
+    if (call.principal === principalKeys.recordEvents) role = 'stream consumer per message';
+    else if (call.target === subscriberQueue) role = 'bench subscriber';
     else if (call.operation === 'SQS.SendMessageBatch' && call.target === fleet.queueUrl)
       role = 'bench enqueue';
     else if (call.target === fleet.resources.tables.leases) role = 'worker leases';

@@ -169,9 +169,9 @@ async function pipelineSection(): Promise<{ result: PipelineResult; calibration:
     `  AWS calls during the window, per message (${result.messages}), as the emulators received them:`,
   );
   for (const c of result.calls) {
-    const per = c.role.startsWith('worker per') || c.role === 'bench enqueue';
+    const per = c.role.endsWith('per message') || c.role === 'bench enqueue';
     console.log(
-      `    ${c.role.padEnd(18)} ${c.operation.padEnd(28)} ${c.target.padEnd(34)} ${String(c.calls).padStart(5)} calls` +
+      `    ${c.role.padEnd(28)} ${c.operation.padEnd(28)} ${c.target.padEnd(34)} ${String(c.calls).padStart(5)} calls` +
         (per ? ` = ${fmt(c.calls / result.messages, 2)}/message` : '') +
         (c.entries > 0 || c.itemsRead > 0
           ? `, ${c.entries > 0 ? `${c.entries} entries` : `${c.itemsRead} items read`}${c.transactional ? ' (transactional)' : ''}`
@@ -185,6 +185,12 @@ async function pipelineSection(): Promise<{ result: PipelineResult; calibration:
   const workerCalls = result.calls
     .filter((c) => c.role === 'worker per message')
     .reduce((sum, c) => sum + c.calls, 0);
+  const consumerCalls = result.calls
+    .filter((c) => c.role === 'stream consumer per message')
+    .reduce((sum, c) => sum + c.calls, 0);
+  console.log(
+    `  the records-stream consumer's calls (beside the worker, in Lambda): ${fmt(consumerCalls / result.messages, 2)} per message`,
+  );
   console.log(
     `  the worker's per-message calls: ${fmt(workerCalls / result.messages, 2)} per message; × ${fmt(calibration.connectionCloseCpuMsPerCall, 3)} ms (calibration) = ` +
       `${fmt((workerCalls / result.messages) * calibration.connectionCloseCpuMsPerCall, 2)} of the ${fmt(result.worker.cpuMsPerMessageNet, 2)} CPU ms per message`,

@@ -40,6 +40,12 @@ const httpsOverheadPerCall = 120;
 /** Lambda duration assumed per POST /messages: two in-region AWS calls (PutItem, SendMessage) + handler. */
 const lambdaMsPerRequest = 30;
 const lambdaMemoryGb = 0.5;
+/**
+ * The records-stream consumer: its invocations are counted as its PutEvents calls (an invocation with events
+ * makes at least one), each assumed to take this long at lambdaMemoryGb (a batch's PutEvents round trips in
+ * region). Lambda reads its DynamoDB stream for free.
+ */
+const streamConsumerMsPerInvocation = 40;
 
 export interface PerMessage {
   sqsRequestsWorker: number;
@@ -107,11 +113,18 @@ export function scaleOnPaper(pipeline: PipelineResult, api: readonly HandlerTimi
     sum(dynamo, (c) => writeUnits(c, c.target.endsWith('messages') ? recordKb : 1)) / Math.max(1, n);
   const rru = sum(dynamo, (c) => c.itemsRead) / Math.max(1, n);
   const sqsWorker = worker.filter((c) => c.operation.startsWith('SQS.'));
-  const eventCalls = worker.filter((c) => c.operation === 'EventBridge.PutEvents');
+  const consumer = pipeline.calls.filter((c) => c.role === 'stream consumer per message');
+  const eventCalls = [...worker, ...consumer].filter((c) => c.operation === 'EventBridge.PutEvents');
+  const consumerInvocations =
+    sum(
+      consumer.filter((c) => c.operation === 'EventBridge.PutEvents'),
+      (c) => c.calls,
+    ) / n;
   const sqsRequestsWorker = sum(sqsWorker, (c) => c.calls) / n;
   const sqsRequestsEnqueue = sum(enqueue, (c) => c.calls) / n;
   const events = sum(eventCalls, (c) => c.entries) / n;
-  const viaNat = [...sqsWorker, ...eventCalls];
+  // The consumer is a Lambda function outside the VPC: its calls do not pass the NAT.
+  const viaNat = [...sqsWorker, ...worker.filter((c) => c.operation === 'EventBridge.PutEvents')];
   const awsBytes =
     (sum(viaNat, (c) => c.requestBytes + c.calls * (responseBytesPerCall + httpsOverheadPerCall)) +
       n * receivedMessageBytes) /
@@ -158,6 +171,11 @@ export function scaleOnPaper(pipeline: PipelineResult, api: readonly HandlerTimi
       'DynamoDB writes': wru * million * p.dynamoWriteUnit.usd,
       'DynamoDB reads': rru * million * p.dynamoReadUnit.usd,
       'EventBridge events': events * million * p.eventBridgeEvent.usd,
+      'Lambda (records-stream consumer)':
+        consumerInvocations *
+        million *
+        (p.lambdaRequest.usd +
+          (streamConsumerMsPerInvocation / 1000) * lambdaMemoryGb * p.lambdaArmGbSecond.usd),
       'Fargate vCPU (busy time)': vcpuHours * p.fargateVcpuHour.usd,
       'Fargate memory (2 GB per vCPU)': vcpuHours * 2 * p.fargateGbHour.usd,
       'NAT processing': ((natBytes * million) / 1e9) * p.natGatewayGb.usd,
@@ -185,6 +203,9 @@ export function scaleOnPaper(pipeline: PipelineResult, api: readonly HandlerTimi
     );
     out.push(
       `    EventBridge ${f(events)} × 1M × ${p.eventBridgeEvent.what} = ${f(lines['EventBridge events'] ?? 0)}`,
+    );
+    out.push(
+      `    Lambda (records-stream consumer) ${f(consumerInvocations)} invocations × 1M × (${p.lambdaRequest.what} + ${streamConsumerMsPerInvocation} ms × ${lambdaMemoryGb} GB × ${p.lambdaArmGbSecond.what}) = ${f(lines['Lambda (records-stream consumer)'] ?? 0)} (invocations counted as its PutEvents calls; duration assumed; stream reads free)`,
     );
     out.push(
       `    Fargate ${f(cpuMs)} ms × 1M = ${f(vcpuHours, 3)} vCPU-h × ${p.fargateVcpuHour.what} = ${f(lines['Fargate vCPU (busy time)'] ?? 0)}; ` +
