@@ -565,8 +565,15 @@ export class DynamoDbMessageStore implements MessageStore {
    *      submission), with those receipts applied. A moved version is re-read and `settle` runs again.
    * SUBMIT items go first: a crash after them leaves ids that still correlate to the message (whose next
    * attempt treats its parts as in doubt); a crash before them leaves nothing pointing anywhere.
+   * The three steps hold the message's lock (#locked): a receipt this process gets meanwhile finds the
+   * SUBMIT, waits, and then finds the record submitted (one conditional write) instead of racing it into
+   * a conflict on each side. A receipt on another worker can still race it; the conditions settle that.
    */
-  async #writeCorrelated(write: CorrelatedWrite): Promise<RecordedChange> {
+  #writeCorrelated(write: CorrelatedWrite): Promise<RecordedChange> {
+    return this.#locked(write.messageId, () => this.#writeCorrelatedUnlocked(write));
+  }
+
+  async #writeCorrelatedUnlocked(write: CorrelatedWrite): Promise<RecordedChange> {
     const { now } = write;
     const expiresAt = correlationExpiresAt(now, write.validityPeriod);
     const totalParts = Math.max(write.base.totalParts ?? 0, write.base.parts.length);
@@ -598,7 +605,7 @@ export class DynamoDbMessageStore implements MessageStore {
       )
     ).filter((found) => found !== undefined);
 
-    return this.#locked(write.messageId, () => this.#updateSettled(write, early));
+    return this.#updateSettled(write, early);
   }
 
   async #updateSettled(
