@@ -28,8 +28,8 @@
  * - MO messages (`sendMobileOriginated`): deliver_sm esm_class 0, GSM 03.38 unpacked with data_coding 0
  *   when every character fits, else UCS-2 data_coding 8; redelivered like receipts.
  * - Outcome rules by destination prefix or regex (first match wins, default delivered), and faults:
- *   latency, dropped connections, refused binds, missing resps, error statuses, duplicate and early
- *   receipts, silence on enquire_link.
+ *   latency, dropped connections, refused binds, held (slow) binds, missing resps, error statuses,
+ *   duplicate and early receipts, silence on enquire_link.
  *
  * ## What it does not
  * - No IP whitelisting, no 48-hour receipt wait, no query_sm / data_sm / submit_multi / cancel_sm /
@@ -45,6 +45,9 @@
  *   answered (or `receiptRedeliveryMs` passes), so the receipt is processed first even on another bind.
  * - Order of checks for a submit_sm: bind state → submitErrorStatus fault → rate → outcome rule.
  * - latencyMs delays responses only, not deliver_sm the simulator originates.
+ * - holdBinds holds a bind before it is decided: while held it is in no count and takes no slot, so a client
+ *   that gives up on it (closes the socket) leaves no trace but the `bind-held` and `connection-closed`
+ *   events. Clearing the fault decides the held binds then, as if they had just arrived.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -169,6 +172,13 @@ interface Connection {
   readonly closed: Promise<void>;
 }
 
+/** A bind request the holdBinds fault keeps waiting. */
+interface HeldBind {
+  readonly connection: Connection;
+  readonly pdu: SmppPdu;
+  readonly mode: BindMode;
+}
+
 interface AccountState {
   /** Replaced whole by setPassword (8x8 rotating a sub-account's password). */
   account: SmscAccount;
@@ -201,6 +211,8 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
   private readonly timers = new TimerSet();
   private readonly outbox: DeliverSmOutbox;
   private readonly submitted: SubmittedMessage[] = [];
+  /** Bind requests waiting under the holdBinds fault, in arrival order. */
+  private heldBinds: HeldBind[] = [];
   private currentFaults: SmscFaults;
   private status: SimulatorStatus = 'idle';
   private startPromise: Promise<SmscListeningPorts> | undefined;
@@ -288,9 +300,14 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
     return { ...this.currentFaults };
   }
 
-  /** Changes some faults now; the others keep their values. */
+  /** Changes some faults now; the others keep their values. Clearing holdBinds answers the held binds. */
   setFaults(patch: SmscFaultsPatch): void {
     this.currentFaults = { ...this.currentFaults, ...parseFaultsPatch(patch) };
+    if (!this.currentFaults.holdBinds && this.heldBinds.length > 0) {
+      const held = this.heldBinds;
+      this.heldBinds = [];
+      for (const { connection, pdu, mode } of held) this.onBind(connection, pdu, mode);
+    }
   }
 
   /**
@@ -553,6 +570,8 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
       this.releaseBind(connection, 'connection-closed');
       this.setPhase(connection, 'closed');
       this.connections.delete(connection.id);
+      this.heldBinds = this.heldBinds.filter((held) => held.connection !== connection);
+      this.emit('connection-closed', { connectionId: connection.id, bindId: connection.bind?.bindId });
       markClosed();
     });
     session.on('pdu', (pdu: SmppPdu) => {
@@ -637,6 +656,16 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
   // ---------------------------------------------------------------- binds
 
   private onBind(connection: Connection, pdu: SmppPdu, mode: BindMode): void {
+    if (this.currentFaults.holdBinds) {
+      this.heldBinds.push({ connection, pdu, mode });
+      this.emit('bind-held', {
+        connectionId: connection.id,
+        systemId: stringField(pdu.system_id),
+        mode,
+        transport: connection.transport,
+      });
+      return;
+    }
     if (connection.phase !== 'open') {
       const status =
         connection.phase === 'released' ? CommandStatus.ESME_RINVBNDSTS : CommandStatus.ESME_RALYBND;

@@ -26,6 +26,20 @@ export interface BindRejectedEvent {
   readonly status: number;
 }
 
+/** A bind request the `holdBinds` fault keeps unanswered (and undecided) until it is cleared. */
+export interface BindHeldEvent {
+  readonly connectionId: string;
+  readonly systemId: string;
+  readonly mode: BindMode;
+  readonly transport: Transport;
+}
+
+/** A client connection closed, by either side; `bindId` when it was bound at some point. */
+export interface ConnectionClosedEvent {
+  readonly connectionId: string;
+  readonly bindId: string | undefined;
+}
+
 export interface UnbindEvent {
   readonly bindId: string;
   readonly systemId: string;
@@ -88,11 +102,13 @@ export interface SmscSimulatorEvents {
   status: [StatusEvent];
   bind: [BindEvent];
   'bind-rejected': [BindRejectedEvent];
+  'bind-held': [BindHeldEvent];
   unbind: [UnbindEvent];
   submit: [SubmitEvent];
   deliver: [DeliverEvent];
   'deliver-resp': [DeliverRespEvent];
   'enquire-link': [EnquireLinkEvent];
   'connection-error': [ConnectionErrorEvent];
+  'connection-closed': [ConnectionClosedEvent];
   'server-error': [ServerErrorEvent];
 }

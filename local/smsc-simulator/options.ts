@@ -97,6 +97,12 @@ export const faultsSchema = z.strictObject({
   earlyReceipts: z.boolean(),
   /** Stop answering enquire_link. */
   ignoreEnquireLink: z.boolean(),
+  /**
+   * Hold every bind request unanswered and undecided (nothing counted, no slot taken), as an SMSC slow to
+   * authenticate would; clearing it decides and answers the held ones in arrival order. A held bind whose
+   * client hangs up meanwhile is dropped, never bound.
+   */
+  holdBinds: z.boolean(),
 });
 export type SmscFaults = z.output<typeof faultsSchema>;
 
@@ -111,6 +117,7 @@ export const noFaults: SmscFaults = {
   duplicateReceipts: false,
   earlyReceipts: false,
   ignoreEnquireLink: false,
+  holdBinds: false,
 };
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';

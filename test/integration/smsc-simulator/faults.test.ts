@@ -137,6 +137,50 @@ describe('SmscSimulator faults', () => {
     expect(a!.pdu.sequence_number).not.toBe(b!.pdu.sequence_number);
   });
 
+  it('holdBinds: keeps a bind unanswered and uncounted until cleared, then answers it', async () => {
+    const acceptedBefore = simulator.stats().accounts.acme!.binds.accepted;
+    simulator.setFaults({ holdBinds: true });
+    const client = await RawSmppClient.connect({ port });
+    clients.push(client);
+    const held = nextEvent(simulator, 'bind-held');
+    const resp = client.bind('transceiver', 'acme', 'pw');
+    expect(await held).toMatchObject({ systemId: 'acme', mode: 'transceiver', transport: 'plain' });
+    // An enquire_link sent after the bind is answered: the connection is alive, only the bind waits.
+    expect((await client.request('enquire_link')).command_status).toBe(0);
+    expect(client.received.some((entry) => entry.pdu.command === 'bind_transceiver_resp')).toBe(false);
+    expect(simulator.stats().accounts.acme!.binds).toMatchObject({ current: 0, accepted: acceptedBefore });
+    simulator.setFaults({ holdBinds: false });
+    expect((await resp).command_status).toBe(0);
+    expect(simulator.stats().accounts.acme!.binds).toMatchObject({
+      current: 1,
+      accepted: acceptedBefore + 1,
+    });
+  });
+
+  it('holdBinds: a held bind whose client hangs up is never bound, not even once the fault is cleared', async () => {
+    const acceptedBefore = simulator.stats().accounts.acme!.binds.accepted;
+    simulator.setFaults({ holdBinds: true });
+    const client = await RawSmppClient.connect({ port });
+    clients.push(client);
+    const held = nextEvent<{ connectionId: string }>(simulator, 'bind-held');
+    void client.bind('transceiver', 'acme', 'pw').catch(() => undefined);
+    const { connectionId } = await held;
+    const closed = nextEvent<{ connectionId: string; bindId: string | undefined }>(
+      simulator,
+      'connection-closed',
+      (event) => event.connectionId === connectionId,
+    );
+    client.destroy();
+    expect((await closed).bindId).toBeUndefined();
+    let binds = 0;
+    const countBind = () => binds++;
+    simulator.on('bind', countBind);
+    simulator.setFaults({ holdBinds: false });
+    simulator.off('bind', countBind);
+    expect(binds).toBe(0);
+    expect(simulator.stats().accounts.acme!.binds).toMatchObject({ current: 0, accepted: acceptedBefore });
+  });
+
   it('ignoreEnquireLink: stops answering enquire_link until cleared', async () => {
     const client = await bound('transceiver');
     simulator.setFaults({ ignoreEnquireLink: true });

@@ -63,6 +63,7 @@ describe('SmscSimulator options', () => {
       duplicateReceipts: false,
       earlyReceipts: false,
       ignoreEnquireLink: false,
+      holdBinds: false,
     });
     expect(simulator.simulatorStatus).toBe('idle');
   });
