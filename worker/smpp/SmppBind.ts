@@ -140,6 +140,8 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
   #started = false;
   #stopping: Promise<void> | undefined;
   #attempt = 0;
+  /** The connect-and-bind in progress, if any: abort() and stop() end it rather than wait for it. */
+  #connecting: AbortController | undefined;
   #boundAt = 0;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #pumpTimer: NodeJS.Timeout | undefined;
@@ -194,16 +196,18 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
     return { timerGrants, meanMs: timerGrants > 0 ? totalMs / timerGrants : 0, maxMs };
   }
 
-  /** Starts connecting; reconnects on its own until stop(). Safe to call twice. */
+  /** Starts connecting; reconnects on its own until stop(). Safe to call twice; does nothing after stop(). */
   start(): void {
-    if (this.#started) return;
+    if (this.#started || this.#stopping) return;
     this.#started = true;
     this.#connect();
   }
 
   /**
    * Stops taking submits, waits (bounded) for outstanding resps, unbinds and stays closed.
-   * Queued parts that were never written fail with SmppNotBoundError (not in doubt). Safe to call twice.
+   * Queued parts that were never written fail with SmppNotBoundError (not in doubt). A connect or bind still
+   * in progress is ended at once, not waited for: nothing was sent on it, and the caller may give the slot
+   * up as soon as this resolves. Safe to call twice.
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#shutdown();
@@ -213,11 +217,14 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
   /**
    * Drops the bind at once, without unbinding or waiting (its lease is lost: another worker may bind the
    * slot any moment). Queued parts fail not in doubt; parts awaiting their resp fail in doubt. No reconnect.
+   * A connect or bind still in progress is ended too: its socket is destroyed before this returns, so a
+   * bind_resp that was on its way is never read and the bind is never reported bound.
    */
   abort(reason: string): void {
     this.#stopping ??= Promise.resolve();
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
+    this.#abortConnecting(reason);
     this.#failQueued(reason);
     const connection = this.#connection;
     if (connection) connection.destroy(reason);
@@ -245,6 +252,8 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
   #connect(): void {
     this.#reconnectTimer = undefined;
     const { endpoint, credentials } = this.#options;
+    const connecting = new AbortController();
+    this.#connecting = connecting;
     this.#setStatus('connecting', `connecting to ${endpoint.host}:${endpoint.port}`);
     (typeof credentials === 'function'
       ? credentials().catch((error: unknown) => {
@@ -252,15 +261,22 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
         })
       : Promise.resolve(credentials)
     )
-      .then((resolved) => this.#open(resolved))
+      .then((resolved) => this.#open(resolved, connecting.signal))
       .then(
-        (connection) => this.#onBound(connection),
-        (error: unknown) => this.#onConnectFailed(error),
+        (connection) => this.#onBound(connection, connecting),
+        (error: unknown) => this.#onConnectFailed(error, connecting),
       );
   }
 
-  #open(credentials: SmppCredentials): Promise<SmppConnection> {
+  /** Ends the connect-and-bind in progress; its promise then fails, and #onConnectFailed ignores that. */
+  #abortConnecting(reason: string): void {
+    this.#connecting?.abort(reason);
+    this.#connecting = undefined;
+  }
+
+  #open(credentials: SmppCredentials, signal: AbortSignal): Promise<SmppConnection> {
     return Connection.open({
+      signal,
       endpoint: this.#options.endpoint,
       credentials,
       bindMode: this.#options.bindMode,
@@ -272,9 +288,11 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
     });
   }
 
-  #onBound(connection: SmppConnection): void {
-    if (this.#stopping) {
-      void connection.unbind();
+  #onBound(connection: SmppConnection, connecting: AbortController): void {
+    if (this.#connecting === connecting) this.#connecting = undefined;
+    if (connecting.signal.aborted || this.#stopping) {
+      // Ended while the bind_resp was on its way: drop it as abort() drops a bound one, never use it.
+      connection.destroy('aborted: the bind was ended before it came up');
       return;
     }
     this.#connection = connection;
@@ -293,7 +311,10 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
     this.#pump();
   }
 
-  #onConnectFailed(error: unknown): void {
+  #onConnectFailed(error: unknown, connecting: AbortController): void {
+    if (this.#connecting === connecting) this.#connecting = undefined;
+    // Ended by abort() or stop(): they set the status, and nothing is retried.
+    if (connecting.signal.aborted) return;
     this.#counters.bindFailures += 1;
     const attempt = this.#attempt++;
     let delay = this.#reconnectDelay(attempt);
@@ -461,6 +482,7 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
     this.#failQueued('stopping');
     const connection = this.#connection;
     if (!connection) {
+      this.#abortConnecting('stopping');
       this.#setStatus('closed', 'stopped');
       return;
     }

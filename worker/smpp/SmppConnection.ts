@@ -55,6 +55,11 @@ export interface SmppConnectionOptions {
   onDeliverSm: (pdu: SmppPdu) => Promise<number>;
   /** Called when TCP (and TLS) is up and the bind request is about to go out. */
   onTransportConnected?: () => void;
+  /**
+   * Ends the connect or bind still in progress: the socket is destroyed at once and `open` rejects with
+   * SmppConnectionClosedError. Once `open` has resolved, the connection is the caller's to close.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SmppConnectionEvents {
@@ -86,6 +91,12 @@ function failLater(callback: SmppResponseCallback, error: SmppError): void {
 }
 /** How many timed-out sequence numbers to remember so a late response is recognised, not ignored. */
 const rememberedTimeouts = 1024;
+
+/** The close reason of a connection ended through `signal`: what its owner gave as the reason. */
+function abortReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return `aborted: ${reason instanceof Error ? reason.message : String(reason)}`;
+}
 
 export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
   readonly #options: SmppConnectionOptions;
@@ -119,13 +130,26 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
   /** Connects and binds; resolves with a bound connection or rejects with a typed error. */
   static open(options: SmppConnectionOptions): Promise<SmppConnection> {
     return new Promise((resolve, reject) => {
-      const { endpoint } = options;
+      const { endpoint, signal } = options;
+      if (signal?.aborted) {
+        reject(
+          new SmppConnectionClosedError({ command: 'connect', reason: abortReason(signal), written: false }),
+        );
+        return;
+      }
       let connection: SmppConnection | undefined;
       const connectTimer = setTimeout(() => {
         connection?.destroy(`connect timed out after ${options.connectTimeoutMs} ms`);
       }, options.connectTimeoutMs);
-      const failBeforeBind = (reason: string, error: SmppError | undefined) => {
+      // Destroying fails the pending bind request (or closes before it), which rejects below.
+      const onAbort = () => connection?.destroy(abortReason(signal));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settled = () => {
         clearTimeout(connectTimer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const failBeforeBind = (reason: string, error: SmppError | undefined) => {
+        settled();
         reject(error ?? new SmppConnectionClosedError({ command: 'connect', reason, written: false }));
       };
       const session = connectSmpp(
@@ -145,12 +169,14 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
         () => {
           clearTimeout(connectTimer);
           const bound = connection;
-          if (!bound) return;
+          if (!bound || bound.isClosed) return;
           bound.off('closed', failBeforeBind);
           options.onTransportConnected?.();
           bound.#bind().then(
             () => {
-              // A frame that broke the link may have arrived right behind the bind_resp.
+              settled();
+              // A frame that broke the link may have arrived right behind the bind_resp, or an abort
+              // between the bind_resp and here.
               if (bound.isClosed) {
                 reject(
                   new SmppConnectionClosedError({
@@ -164,6 +190,7 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
               }
             },
             (error: unknown) => {
+              settled();
               bound.destroy('bind failed');
               reject(error);
             },

@@ -395,6 +395,168 @@ describe('SmppBind.abort', () => {
 });
 
 /**
+ * Resolves with `label` once `ms` have passed: the moment a bind's own timeout would fire when started just
+ * before the bind, so racing an outcome against it says "before the timeout" without a wall-clock number.
+ */
+function timeoutOf(ms: number, label: string): Promise<string> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(label), ms);
+    cleanups.push(async () => clearTimeout(timer));
+  });
+}
+
+/** Every status change of `bind` from now on, in order. */
+function statusesOf(bind: SmppBind): string[] {
+  const seen: string[] = [];
+  bind.on('status', (change) => seen.push(change.to));
+  return seen;
+}
+
+/**
+ * A TCP listener that accepts and never says a word: a TLS client's handshake, and so its connect, never
+ * completes. Emits `connection` and `close` (the client hung up) per socket.
+ */
+async function silentListener(): Promise<{ port: number; sockets: EventEmitter; accepted: () => number }> {
+  const sockets = new EventEmitter();
+  const open = new Set<Socket>();
+  let accepted = 0;
+  const server: Server = createServer((socket) => {
+    accepted += 1;
+    open.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      open.delete(socket);
+      sockets.emit('close');
+    });
+    sockets.emit('connection');
+  });
+  return { port: await listenUntilCleanup(server, open), sockets, accepted: () => accepted };
+}
+
+/** Listens on a free local port; the cleanup destroys `sockets` (the ones still open) and closes it. */
+async function listenUntilCleanup(server: Server, sockets: Set<Socket>): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+describe('SmppBind.abort before the bind is up', () => {
+  // Long enough that a loaded machine cannot confuse "at once" with "at the timeout"; the reconnect delay
+  // is 0 (random 0, full jitter), so a reconnect would show within the rest of that time.
+  const bindTimeoutMs = 1000;
+
+  it('stops a TLS connect the SMSC never answers: the socket closes before the connect timeout, and it never connects again', async () => {
+    const listener = await silentListener();
+    const bind = track(
+      bindTo(listener.port, {
+        endpoint: { host: '127.0.0.1', port: listener.port, tls: true, servername: 'localhost' },
+        connectTimeoutMs: bindTimeoutMs,
+        random: () => 0,
+      }),
+    );
+    const statuses = statusesOf(bind);
+    const connected = nextEvent(listener.sockets, 'connection');
+    const connectTimeout = timeoutOf(bindTimeoutMs, 'connect timeout');
+    bind.start();
+    await connected;
+    expect(bind.status).toBe('connecting');
+    const hungUp = nextEvent(listener.sockets, 'close').then(() => 'socket closed');
+    bind.abort('lease lost');
+    expect(bind.status).toBe('closed');
+    expect(await Promise.race([hungUp, connectTimeout])).toBe('socket closed');
+    await expect(bind.submit(textPart('6591000012', 'aborted'))).rejects.toBeInstanceOf(SmppNotBoundError);
+    // Past the moment the aborted connect would have timed out, and any reconnect would have come.
+    await connectTimeout;
+    await timeoutOf(50, 'a reconnect at delay 0');
+    expect(listener.accepted()).toBe(1);
+    expect(statuses).toEqual(['connecting', 'closed']);
+  });
+
+  it('stops a bind whose bind_resp the SMSC holds: the SMSC sees the link close before the bind timeout and never counts the bind', async () => {
+    const { sim, ports } = await simulator({ faults: { holdBinds: true } });
+    const bind = track(bindTo(ports.port, { requestTimeoutMs: bindTimeoutMs, random: () => 0 }));
+    const statuses = statusesOf(bind);
+    let bindRequests = 0;
+    sim.on('bind-held', () => bindRequests++);
+    const held = nextEvent<{ connectionId: string }>(sim, 'bind-held');
+    const bindTimeout = timeoutOf(bindTimeoutMs, 'bind timeout');
+    bind.start();
+    const { connectionId } = await held;
+    expect(bind.status).toBe('binding');
+    const linkClosed = nextEvent<{ connectionId: string }>(
+      sim,
+      'connection-closed',
+      (event) => event.connectionId === connectionId,
+    ).then(() => 'link closed');
+    bind.abort('lease lost');
+    expect(await Promise.race([linkClosed, bindTimeout])).toBe('link closed');
+    // The SMSC answering now finds nobody to bind.
+    sim.setFaults({ holdBinds: false });
+    await expect(bind.submit(textPart('6591000013', 'aborted'))).rejects.toBeInstanceOf(SmppNotBoundError);
+    await bindTimeout;
+    await timeoutOf(50, 'a reconnect at delay 0');
+    expect(bindRequests).toBe(1);
+    expect(sim.stats().accounts[systemId]?.binds).toMatchObject({ current: 0, accepted: 0 });
+    expect(statuses).toEqual(['connecting', 'binding', 'closed']);
+  });
+
+  it('drops a bind whose bind_resp crosses the abort: the SMSC sees the link close, not an unbind, and the bind never reports bound', async () => {
+    const { sim, ports } = await simulator({ faults: { holdBinds: true } });
+    const bind = track(bindTo(ports.port, { requestTimeoutMs: bindTimeoutMs, random: () => 0 }));
+    const statuses = statusesOf(bind);
+    let binds = 0;
+    sim.on('bind', () => binds++);
+    const held = nextEvent(sim, 'bind-held');
+    const bindTimeout = timeoutOf(bindTimeoutMs, 'bind timeout');
+    bind.start();
+    await held;
+    const unbound = nextEvent<{ reason: string }>(sim, 'unbind').then(({ reason }) => reason);
+    // The SMSC binds and writes its bind_resp; the abort comes before the bind has read it.
+    sim.setFaults({ holdBinds: false });
+    bind.abort('lease lost');
+    expect(binds).toBe(1);
+    expect(await Promise.race([unbound, bindTimeout])).toBe('connection-closed');
+    await expect(bind.submit(textPart('6591000014', 'aborted'))).rejects.toBeInstanceOf(SmppNotBoundError);
+    await bindTimeout;
+    await timeoutOf(50, 'a reconnect at delay 0');
+    expect(binds).toBe(1);
+    expect(sim.stats().accounts[systemId]?.binds).toMatchObject({ current: 0, accepted: 1 });
+    expect(sim.stats().accounts[systemId]?.submits.received).toBe(0);
+    expect(statuses).toEqual(['connecting', 'binding', 'closed']);
+  });
+
+  it('stop() during a held bind ends the attempt at once, so the slot can be given up with no bind behind it', async () => {
+    const { sim, ports } = await simulator({ faults: { holdBinds: true } });
+    const bind = bindTo(ports.port, { requestTimeoutMs: bindTimeoutMs, random: () => 0 });
+    const statuses = statusesOf(bind);
+    const held = nextEvent<{ connectionId: string }>(sim, 'bind-held');
+    const bindTimeout = timeoutOf(bindTimeoutMs, 'bind timeout');
+    bind.start();
+    const { connectionId } = await held;
+    const linkClosed = nextEvent<{ connectionId: string }>(
+      sim,
+      'connection-closed',
+      (event) => event.connectionId === connectionId,
+    ).then(() => 'link closed');
+    const stopped = bind.stop().then(() => 'stopped');
+    expect(await Promise.race([stopped, bindTimeout])).toBe('stopped');
+    expect(await Promise.race([linkClosed, bindTimeout])).toBe('link closed');
+    sim.setFaults({ holdBinds: false });
+    await bindTimeout;
+    await timeoutOf(50, 'a reconnect at delay 0');
+    expect(sim.stats().accounts[systemId]?.binds).toMatchObject({ current: 0, accepted: 0 });
+    expect(statuses).toEqual(['connecting', 'binding', 'closed']);
+  });
+});
+
+/**
  * A bare TCP "SMSC" for behaviour the simulator does not do: it accepts the bind, then `afterBind` says
  * what the connection does next; `onPdu` sees every later PDU from the client. Closed after each test.
  */
@@ -421,16 +583,7 @@ async function bareSmsc(options: {
       options.afterBind(socket);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  const address = server.address();
-  return { port: typeof address === 'object' && address ? address.port : 0, connections };
+  return { port: await listenUntilCleanup(server, sockets), connections };
 }
 
 describe('SmppBind answering the SMSC', () => {
