@@ -1,0 +1,217 @@
+/**
+ * The reconciler: a scheduled function (infra/constructs/Reconciler.ts; locally `npm start` runs it every few
+ * minutes, local/reconciler) that settles the records no SQS message can move any more
+ * (docs/delivery-guarantees.md, "A message whose SQS message is gone"). Each run:
+ *
+ * 1. queries the `byAcceptedAt` index (core/tableKeys.ts) for the records accepted in a window that ends the
+ *    send queue's reach ago (core/reconcileRecord.ts `queueReachMs`) and starts `lookbackMs` before that —
+ *    one Query per shard of each UTC day the window touches, no Scan;
+ * 2. reads those records (BatchGetItem of 100);
+ * 3. decides each (core/reconcileRecord.ts, pure) and writes the decision with a conditional UpdateItem:
+ *    the status and version it read must still be there, so a record a worker or a receipt moved meanwhile
+ *    is left as it is now.
+ *
+ * It publishes nothing: the messages table's stream announces the change (`SMS Failed`, or `SMS
+ * Submitted`), as for every other write. A second run finds the records already final: idempotent.
+ *
+ * The window: a record is looked at by every run during `lookbackMs` after it passed the queue's reach, so a
+ * run that failed or did not happen is made up by the next ones; a reconciler stopped for longer than that
+ * leaves the records it missed as they are (nothing breaks, they stay `accepted`/`submitting`).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type MessageRecord, messageRecordFromItem } from '../core/messageRecord.js';
+import {
+  queueReachMs,
+  type ReconcileChange,
+  reconcileRecord,
+  utcDaysBetween,
+} from '../core/reconcileRecord.js';
+import { acceptedIndex, acceptedIndexPartitions, type ItemKey } from '../core/tableKeys.js';
+import {
+  type Env,
+  readAwsClientSettings,
+  readMessagesTable,
+  readObservabilityConfig,
+} from './shared/apiConfig.js';
+import { createApiLogger } from './shared/observability.js';
+
+/** What one run did, logged and returned (the local runner and the tests read it). */
+export interface ReconcileSummary {
+  /** Records read in the window. */
+  examined: number;
+  failed: number;
+  submitted: number;
+  /** Moved by someone else between the read and the write: left as they are now. */
+  changedMeanwhile: number;
+}
+
+export type ReconcileHandler = () => Promise<ReconcileSummary>;
+
+export interface ReconcileRecordsDeps {
+  /** Built once in the wiring; never destroyed here. */
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly messagesTable: string;
+  readonly logger: Pick<Logger, 'info' | 'warn'>;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** @default core's queueReachMs (the send queue's retention + 1 h) */
+  readonly reachMs?: number;
+  /** @default defaultLookbackMs */
+  readonly lookbackMs?: number;
+}
+
+/** Eight 15-minute runs look at each record: seven missed runs in a row lose nothing. */
+export const defaultLookbackMs = 2 * 3_600_000;
+
+const maxBatchGetKeys = 100;
+const batchGetTries = 5;
+
+type Item = Record<string, unknown>;
+
+export function createReconcileRecordsHandler(deps: ReconcileRecordsDeps): ReconcileHandler {
+  const now = deps.now ?? Date.now;
+  const reachMs = deps.reachMs ?? queueReachMs;
+  const lookbackMs = deps.lookbackMs ?? defaultLookbackMs;
+  const table = deps.messagesTable;
+
+  const queryPartition = async (partition: string, fromMs: number, toMs: number): Promise<ItemKey[]> => {
+    const keys: ItemKey[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await deps.dynamo.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: acceptedIndex.indexName,
+          KeyConditionExpression: '#shard = :shard AND #at BETWEEN :from AND :to',
+          ExpressionAttributeNames: {
+            '#shard': acceptedIndex.partitionKey.name,
+            '#at': acceptedIndex.sortKey.name,
+          },
+          ExpressionAttributeValues: { ':shard': partition, ':from': fromMs, ':to': toMs },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? [])
+        if (typeof item.pk === 'string' && typeof item.sk === 'string')
+          keys.push({ pk: item.pk, sk: item.sk });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return keys;
+  };
+
+  const getRecords = async (keys: readonly ItemKey[]): Promise<Item[]> => {
+    const items: Item[] = [];
+    for (let start = 0; start < keys.length; start += maxBatchGetKeys) {
+      let pending: Item[] = keys.slice(start, start + maxBatchGetKeys).map((key) => ({ ...key }));
+      for (let tries = 0; pending.length > 0; tries++) {
+        if (tries === batchGetTries)
+          throw new Error(`${pending.length} records stayed unprocessed by BatchGetItem (throttled)`);
+        if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** tries));
+        const answer = await deps.dynamo.send(
+          new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        items.push(...(answer.Responses?.[table] ?? []));
+        pending = answer.UnprocessedKeys?.[table]?.Keys ?? [];
+      }
+    }
+    return items;
+  };
+
+  /** true when written; false when the record moved since it was read. */
+  const write = async (item: Item, record: MessageRecord, change: ReconcileChange): Promise<boolean> => {
+    const names: Record<string, string> = { '#status': 'status', '#version': 'version' };
+    const values: Record<string, unknown> = {
+      ':readStatus': record.status,
+      ':nextVersion': record.version + 1,
+    };
+    const sets = ['#version = :nextVersion'];
+    for (const [index, [name, value]] of Object.entries(change).entries()) {
+      if (value === undefined) continue;
+      names[`#c${index}`] = name;
+      values[`:c${index}`] = value;
+      sets.push(`#c${index} = :c${index}`);
+    }
+    const versionHeld =
+      typeof item.version === 'number' ? '#version = :readVersion' : 'attribute_not_exists(#version)';
+    if (typeof item.version === 'number') values[':readVersion'] = item.version;
+    try {
+      await deps.dynamo.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `#status = :readStatus AND ${versionHeld}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  };
+
+  return async () => {
+    const nowMs = now();
+    const toMs = nowMs - reachMs;
+    const fromMs = toMs - lookbackMs;
+    const partitions = utcDaysBetween(fromMs, toMs).flatMap((dayMs) => acceptedIndexPartitions(dayMs));
+    const keys = (await Promise.all(partitions.map((p) => queryPartition(p, fromMs, toMs)))).flat();
+    const items = await getRecords(keys);
+    const summary: ReconcileSummary = {
+      examined: items.length,
+      failed: 0,
+      submitted: 0,
+      changedMeanwhile: 0,
+    };
+    for (const item of items) {
+      const record = messageRecordFromItem(item);
+      if (record === undefined) continue;
+      const decision = reconcileRecord(record, { nowMs, reachMs });
+      if (decision.action === 'leave') continue;
+      if (!(await write(item, record, decision.change))) {
+        summary.changedMeanwhile += 1;
+        continue;
+      }
+      summary[decision.action === 'fail' ? 'failed' : 'submitted'] += 1;
+      deps.logger.warn('reconciled a record no SQS message could move any more', {
+        messageId: record.messageId,
+        subAccount: record.subAccount,
+        from: record.status,
+        to: decision.change.status,
+        errorCode: decision.change.errorCode,
+      });
+    }
+    deps.logger.info('reconcile run', { ...summary, fromMs, toMs });
+    return summary;
+  };
+}
+
+/** The handler of one container (AWS) or the local runner, from its environment. */
+export function reconcileRecordsHandlerFromEnv(
+  env: Env,
+  overrides: Pick<ReconcileRecordsDeps, 'now' | 'reachMs' | 'lookbackMs'> = {},
+): ReconcileHandler {
+  const logger = createApiLogger(readObservabilityConfig(env));
+  const client = new DynamoDBClient({
+    ...readAwsClientSettings(env),
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+  });
+  return createReconcileRecordsHandler({
+    dynamo: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    messagesTable: readMessagesTable(env),
+    logger,
+    ...overrides,
+  });
+}
+
+let built: ReconcileHandler | undefined;
+
+/** Invoked by the schedule (its event carries nothing the run needs). */
+export const handler = (): Promise<ReconcileSummary> => {
+  built ??= reconcileRecordsHandlerFromEnv(process.env);
+  return built();
+};
