@@ -1,0 +1,241 @@
+/**
+ * The reconciler against the emulator: records found through the `byAcceptedAt` index by age, read by
+ * BatchGetItem, settled by conditional UpdateItem; the change's event comes from the records stream (the
+ * deployed consumer through the local runner), as a subscriber would see it.
+ */
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiEnv } from '../../../core/apiEnv.js';
+import { detailTypes, messageEventId } from '../../../core/events.js';
+import { parseFleetConfig } from '../../../core/fleetConfig.js';
+import { queueReachMs } from '../../../core/reconcileRecord.js';
+import { acceptedIndexAttributes, messageKey } from '../../../core/tableKeys.js';
+import {
+  createReconcileRecordsHandler,
+  type ReconcileRecordsDeps,
+  type ReconcileSummary,
+  reconcileRecordsHandlerFromEnv,
+} from '../../../lambdas/reconcileRecords.js';
+import { readAwsClientSettings } from '../../../lambdas/shared/apiConfig.js';
+import { emulatorCredentials, emulatorRegion } from '../../../local/aws/AwsEmulator.js';
+import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
+import { type RecordStream, startRecordStream } from '../../../local/recordStream/startRecordStream.js';
+import { pollUntil } from '../../support/poll.js';
+import { useAwsEmulator } from '../aws/emulatorFixture.js';
+
+const aws = useAwsEmulator();
+let resources: FleetResources;
+let stream: RecordStream;
+
+const env = () => ({
+  ...resources.env,
+  [apiEnv.awsEndpointUrl]: aws().emulator.endpoint,
+  [apiEnv.awsRegion]: emulatorRegion,
+  [apiEnv.awsAccessKeyId]: emulatorCredentials.accessKeyId,
+  [apiEnv.awsSecretAccessKey]: emulatorCredentials.secretAccessKey,
+  [apiEnv.logLevel]: 'SILENT',
+});
+
+beforeAll(async () => {
+  resources = await createFleetResources(
+    aws(),
+    parseFleetConfig({ subAccounts: [{ id: 'acme', password: { env: 'X' } }] }),
+    { prefix: 'reconcile' },
+  );
+  stream = await startRecordStream({
+    streamArn: resources.recordStream.streamArn,
+    env: env(),
+    idlePollMs: 50,
+  });
+});
+
+afterAll(async () => {
+  await stream?.stop();
+});
+
+const nowMs = Date.now();
+const oldMs = nowMs - queueReachMs - 10 * 60_000;
+
+/** A record as the API or a worker writes it, with its index attributes. */
+function messageItem(messageId: string, createdAt: number, extra: Record<string, unknown> = {}) {
+  return {
+    ...messageKey(messageId),
+    ...acceptedIndexAttributes(messageId, createdAt),
+    messageId,
+    subAccount: 'acme',
+    to: '+6591234567',
+    from: 'ACME',
+    status: 'accepted',
+    parts: [],
+    createdAt,
+    updatedAt: createdAt,
+    version: 1,
+    ...extra,
+  };
+}
+
+const put = (item: Record<string, unknown>) =>
+  aws().documentClient.send(new PutCommand({ TableName: resources.tables.messages, Item: item }));
+
+const read = async (messageId: string) =>
+  (
+    await aws().documentClient.send(
+      new GetCommand({
+        TableName: resources.tables.messages,
+        Key: messageKey(messageId),
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+
+const reconcile = (overrides: Pick<ReconcileRecordsDeps, 'now'> = {}): Promise<ReconcileSummary> =>
+  reconcileRecordsHandlerFromEnv(env(), { now: () => nowMs, ...overrides })();
+
+/** Receives (and deletes) what the subscriber queue holds until `count` events came. */
+async function receiveEvents(count: number) {
+  const queueUrl = resources.subscriber?.queueUrl ?? '';
+  const events: { detailType: string; detail: Record<string, unknown> }[] = [];
+  await pollUntil(
+    `${count} events at the subscriber`,
+    async () => {
+      const { Messages = [] } = await aws().sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      for (const message of Messages) {
+        const envelope = JSON.parse(message.Body ?? '{}');
+        events.push({ detailType: envelope['detail-type'], detail: envelope.detail });
+      }
+      if (Messages.length > 0)
+        await aws().sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
+      return events.length >= count;
+    },
+    { timeoutMs: 30_000, intervalMs: 0, describe: () => JSON.stringify(events.map((e) => e.detailType)) },
+  );
+  return events;
+}
+
+describe('the reconciler over the emulator', () => {
+  it('fails the records past their queue’s reach, leaves the rest, and runs twice to the same end', async () => {
+    await put(messageItem('lost', oldMs)); // the API recorded it; its SQS message expired
+    await put(
+      messageItem('dead-worker', oldMs + 1_000, {
+        status: 'submitting',
+        attempts: 2,
+        claimExpiresAtMs: oldMs + 61_000,
+        totalParts: 2,
+        parts: [
+          { partNumber: 1, status: 'submitted', smscMessageId: 'aa01', submittedAt: oldMs + 2_000 },
+          { partNumber: 2, status: 'submitting' },
+        ],
+      }),
+    );
+    await put(messageItem('fresh', nowMs - 60_000)); // its SQS message can still send it
+    await put(
+      messageItem('claimed', oldMs + 2_000, { status: 'submitting', claimExpiresAtMs: nowMs + 60_000 }),
+    );
+    await put(
+      messageItem('delivered', oldMs + 3_000, { status: 'delivered', finalAt: oldMs + 9_000, version: 4 }),
+    );
+
+    const first = await reconcile();
+    expect(first).toMatchObject({ failed: 2, submitted: 0, changedMeanwhile: 0 });
+
+    expect(await read('lost')).toMatchObject({
+      status: 'failed',
+      reason: 'failed',
+      errorCode: 'NEVER_SENT',
+      errorDescription: expect.stringMatching(/retention/),
+      finalAt: nowMs,
+      version: 2,
+    });
+    expect(await read('dead-worker')).toMatchObject({
+      status: 'failed',
+      errorCode: 'QUEUE_EXPIRED',
+      parts: [
+        { partNumber: 1, status: 'submitted', smscMessageId: 'aa01' },
+        { partNumber: 2, status: 'failed' },
+      ],
+    });
+    expect(await read('fresh')).toMatchObject({ status: 'accepted', version: 1 });
+    expect(await read('claimed')).toMatchObject({ status: 'submitting', version: 1 });
+    expect(await read('delivered')).toMatchObject({ status: 'delivered', version: 4 });
+
+    const events = await receiveEvents(2);
+    const failedIds = events
+      .filter((event) => event.detailType === detailTypes.failed)
+      .map((event) => event.detail.eventId)
+      .sort();
+    expect(failedIds).toEqual(
+      [messageEventId('lost', 'failed'), messageEventId('dead-worker', 'failed')].sort(),
+    );
+    expect(events.find((event) => event.detail.messageId === 'lost')?.detail).toMatchObject({
+      reason: 'failed',
+      isFinal: true,
+      messageStatusDescription: expect.stringMatching(/Never sent/),
+    });
+
+    // A second run finds them final: nothing written, nothing announced.
+    expect(await reconcile()).toMatchObject({ failed: 0, submitted: 0, changedMeanwhile: 0 });
+    expect(await read('lost')).toMatchObject({ status: 'failed', version: 2 });
+    await stream.caughtUp();
+  });
+
+  it('records as submitted a message 8x8 has every part of, with its SMS Submitted event', async () => {
+    await put(
+      messageItem('all-parts', oldMs + 4_000, {
+        status: 'submitting',
+        attempts: 1,
+        claimExpiresAtMs: oldMs + 64_000,
+        totalParts: 1,
+        parts: [{ partNumber: 1, status: 'submitted', smscMessageId: 'bb02', submittedAt: oldMs + 5_000 }],
+      }),
+    );
+    expect(await reconcile()).toMatchObject({ failed: 0, submitted: 1 });
+    expect(await read('all-parts')).toMatchObject({ status: 'submitted', submittedAt: oldMs + 5_000 });
+    const events = await receiveEvents(1);
+    expect(events.map((event) => [event.detailType, event.detail.messageId])).toEqual([
+      [detailTypes.submitted, 'all-parts'],
+    ]);
+  });
+
+  it('leaves a record that reached its outcome between the read and the write', async () => {
+    await put(messageItem('raced', oldMs + 6_000));
+    // A worker's write lands between the reconciler's read and its UpdateItem (a middleware of the real
+    // client runs it just before the update is sent).
+    const client = new DynamoDBClient(readAwsClientSettings(env()));
+    let raced = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UpdateItemCommand' && raced++ === 0)
+          await put(
+            messageItem('raced', oldMs + 6_000, { status: 'submitted', submittedAt: nowMs, version: 2 }),
+          );
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const handler = createReconcileRecordsHandler({
+      dynamo: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+      messagesTable: resources.tables.messages,
+      logger: { info: () => {}, warn: () => {} },
+      now: () => nowMs,
+    });
+    try {
+      expect(await handler()).toMatchObject({ failed: 0, changedMeanwhile: 1 });
+    } finally {
+      client.destroy();
+    }
+    expect(raced).toBe(1);
+    expect(await read('raced')).toMatchObject({ status: 'submitted', version: 2 });
+    const events = await receiveEvents(1); // the worker's own write announced its submission
+    expect(events.map((event) => event.detailType)).toEqual([detailTypes.submitted]);
+  });
+});
