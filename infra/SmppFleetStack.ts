@@ -11,6 +11,7 @@ import { Api } from './constructs/Api.js';
 import { EventsBus } from './constructs/EventsBus.js';
 import { Monitoring } from './constructs/Monitoring.js';
 import { Network } from './constructs/Network.js';
+import { Reconciler } from './constructs/Reconciler.js';
 import { RecordEvents } from './constructs/RecordEvents.js';
 import { SendQueues } from './constructs/SendQueues.js';
 import { SmppPasswords } from './constructs/SmppPasswords.js';
@@ -34,6 +35,7 @@ export class SmppFleetStack extends Stack {
   public readonly workers: WorkerService;
   public readonly api: Api;
   public readonly recordEvents: RecordEvents;
+  public readonly reconciler: Reconciler;
   public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: SmppFleetStackProps) {
@@ -101,6 +103,12 @@ export class SmppFleetStack extends Stack {
       resourcePrefix: prefix,
       tables: this.tables,
       eventsBus: this.eventsBus,
+      logLevel: options.logLevel,
+      maskPhoneNumbers: options.maskPhoneNumbers,
+      logRetention,
+    });
+    this.reconciler = new Reconciler(this, 'Reconciler', {
+      tables: this.tables,
       logLevel: options.logLevel,
       maskPhoneNumbers: options.maskPhoneNumbers,
       logRetention,

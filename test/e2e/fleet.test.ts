@@ -313,6 +313,11 @@ describe('IAM', () => {
     const status = (await (await fetch(`${f.api.url}/status.json`)).json()) as FleetStatusView;
     expect(status.problems).toEqual([]);
     expect(status.messages.length).toBeGreaterThan(0);
+    // The reconciler's run, as its schedule makes it: every record of the run is final, so it reads them
+    // all and writes none.
+    const reconciled = await f.reconcile();
+    expect(reconciled).toMatchObject({ failed: 0, submitted: 0, changedMeanwhile: 0 });
+    expect(reconciled.examined).toBeGreaterThan(0);
 
     const contract = await fleetIamContract(f);
     console.info(describeIamContract(contract));
@@ -322,6 +327,7 @@ describe('IAM', () => {
     expect(contract.evaluated['api postMessage'] ?? 0).toBeGreaterThan(0);
     expect(contract.evaluated['api postMessageBatch'] ?? 0).toBeGreaterThan(0);
     expect(contract.evaluated['api getMessage'] ?? 0).toBeGreaterThan(0);
+    expect(contract.evaluated.reconciler ?? 0).toBeGreaterThan(0);
     expect(contract.denied).toEqual([]);
     // The queues' TLS-only policy is part of what was evaluated: the same call over plain HTTP is refused.
     expect(contract.plainHttpAnswer).toMatchObject({ allowed: false });

@@ -37,7 +37,9 @@ import { apiEnv } from '../../core/apiEnv.js';
 import { type FleetConfigInput, parseFleetConfig } from '../../core/fleetConfig.js';
 import type { MessageRecord } from '../../core/messageRecord.js';
 import { isFinalState, type MessageState } from '../../core/messageState.js';
+import { queueReachMs } from '../../core/reconcileRecord.js';
 import { leasePartitionKey, workerEnv } from '../../core/tableKeys.js';
+import { type ReconcileSummary, reconcileRecordsHandlerFromEnv } from '../../lambdas/reconcileRecords.js';
 import { apiRoutes } from '../../lambdas/routes.js';
 import { emulatorCredentials, emulatorRegion } from '../../local/aws/AwsEmulator.js';
 import { createFleetResources, type FleetResources } from '../../local/aws/createFleetResources.js';
@@ -306,6 +308,12 @@ export interface Fleet {
   readonly recordedRequestFiles: readonly string[];
   /** Spawns one more worker (`<name>-w<n>`). */
   spawnWorker(): WorkerProcess;
+  /**
+   * Runs the reconciler once, as its schedule does, signing as its function's role, with its clock moved
+   * past the send queue's reach: it reads every record this run wrote (the last two hours) and settles
+   * those no SQS message could move any more.
+   */
+  reconcile(): Promise<ReconcileSummary>;
   /** Puts bodies straight into the send queue (SendMessageBatch); returns each one's message id. */
   send(bodies: ReadonlyArray<Record<string, unknown> | string>): Promise<string[]>;
   /**
@@ -499,6 +507,19 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       awsProxy,
       recordedRequestFiles,
       spawnWorker,
+      reconcile: () =>
+        reconcileRecordsHandlerFromEnv(
+          {
+            ...resources.env,
+            [apiEnv.logLevel]: process.env.FLEET_LOG_LEVEL ?? 'ERROR',
+            [apiEnv.maskPhoneNumbers]: 'true',
+            [apiEnv.awsEndpointUrl]: awsProxy.url,
+            [apiEnv.awsRegion]: emulatorRegion,
+            [apiEnv.awsAccessKeyId]: principalKeys.reconciler,
+            [apiEnv.awsSecretAccessKey]: emulatorCredentials.secretAccessKey,
+          },
+          { now: () => Date.now() + queueReachMs },
+        )(),
       // Every body with a key here is valid, so each keyed one takes its key's id.
       send: (bodies) => sendToQueue(aws.sqs, queueUrl, bodies, { subAccount, concurrency: 4 }),
       async waitForFinal(ids, timeoutMs = 180_000) {

@@ -38,6 +38,10 @@ import { subAccount } from './messageMix.js';
  * for any resource. A grant that no call used and that is not listed here fails the least-privilege check.
  */
 export const grantsWithoutACallHere: Readonly<Record<string, string>> = {
+  'reconciler: dynamodb:UpdateItem on table/{prefix}-messages':
+    'The reconciler writes only records no SQS message can move any more (older than the send queue’s ' +
+    'retention): a whole-fleet run ends with every record final, so its run reads and writes nothing. Called ' +
+    'against the emulator in test/integration/lambdas/reconcileRecords.test.ts.',
   'worker: sqs:ChangeMessageVisibility on {prefix}-send-acme':
     'A message waiting for a bind, or refused for a while, has its visibility extended or shortened ' +
     '(worker/sending/SqsSendConsumer.ts): called in the SMSC outage run (smscOutage.test.ts).',
@@ -115,6 +119,13 @@ function fleetRoles(stack: SmppFleetStack): Map<string, { name: string; roleLogi
     roleLogicalId: logicalIdOf(stack, consumer.role),
   });
   mapped.add(consumer);
+  const reconciler = stack.reconciler.function;
+  if (reconciler.role === undefined) throw new Error('the reconciler has no role');
+  roles.set(principalKeys.reconciler, {
+    name: 'reconciler',
+    roleLogicalId: logicalIdOf(stack, reconciler.role),
+  });
+  mapped.add(reconciler);
   for (const [routeId, fn] of stack.api.functions) {
     if (fn.role === undefined) throw new Error(`the ${routeId} function has no role`);
     roles.set(principalKeys.apiRoute(routeId), {

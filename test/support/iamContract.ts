@@ -79,6 +79,11 @@ export const principalKeys = {
    * runs its PutEvents, as the function's execution role does both in AWS.
    */
   recordEvents: 'fleet-record-events-role',
+  /**
+   * The reconciler (infra/constructs/Reconciler.ts): the whole-fleet harness runs its handler once, signed
+   * with this key, as its schedule does in AWS with the function's execution role.
+   */
+  reconciler: 'fleet-reconciler-role',
 } as const;
 
 /** The context every call is evaluated in: the SDK calls AWS over HTTPS only. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../../core/messageRecord.js';
-import { eventsOfItemChange } from '../../../core/recordChangeEvents.js';
 import { queueReachMs, reconcileRecord, utcDaysBetween } from '../../../core/reconcileRecord.js';
+import { eventsOfItemChange } from '../../../core/recordChangeEvents.js';
 import { queueSettings } from '../../../core/tableKeys.js';
 
 const nowMs = Date.UTC(2026, 11, 10, 12);
