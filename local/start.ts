@@ -27,6 +27,7 @@ import type { LocalRoute } from './httpApi/startHttpApi.js';
 import { startHttpApi } from './httpApi/startHttpApi.js';
 import { planLocalSmsc } from './localSmsc.js';
 import { summariseLogText, summariseOwnJsonLines } from './logLines.js';
+import { startReconciler } from './reconciler/startReconciler.js';
 import { startRecordStream } from './recordStream/startRecordStream.js';
 import { SmscSimulator } from './smsc-simulator/SmscSimulator.js';
 import { WorkerSupervisor } from './WorkerSupervisor.js';
@@ -159,6 +160,15 @@ async function main(): Promise<void> {
     onRetry: ({ error }) => say(`events: a stream batch failed and is retried (${String(error)})`),
   });
   say('events: the records-stream consumer publishes every state change to the event bus');
+  // The reconciler the stack schedules: settles records no SQS message can move any more (4 days on).
+  const reconciler = startReconciler({
+    env: sharedEnv as Record<string, string>,
+    onRun: ({ failed, submitted }) => {
+      if (failed + submitted > 0)
+        say(`reconciler: ${failed} stuck records failed, ${submitted} recorded submitted`);
+    },
+    onError: (error) => say(`reconciler: a run failed (${String(error)}); the next runs in 15 minutes`),
+  });
 
   let stop: (exitCode?: number) => Promise<void> = async () => {};
   const supervisor = new WorkerSupervisor({
@@ -203,6 +213,7 @@ Ctrl-C stops everything.
     );
     await api.stop();
     await recordStream.stop();
+    await reconciler.stop();
     dynamodb.destroy();
     sqs.destroy();
     await simulator?.stop();

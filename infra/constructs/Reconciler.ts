@@ -45,7 +45,7 @@ export class Reconciler extends Construct {
     this.function = new FleetFunction(this, 'Function', {
       entry: reconcilerEntry,
       description:
-        'smpp-fleet reconciler: fails (or marks submitted) message records left accepted/submitting past their send queue’s reach',
+        'smpp-fleet reconciler: fails (or marks submitted) message records left accepted/submitting past their send queue reach',
       environment: {
         [workerEnv.messagesTable]: messages.tableName,
         [workerEnv.logLevel]: props.logLevel ?? 'INFO',
