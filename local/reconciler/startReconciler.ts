@@ -43,7 +43,9 @@ export function startReconciler(options: StartReconcilerOptions): LocalReconcile
 
   const run = async (): Promise<void> => {
     try {
-      options.onRun?.(await handler());
+      // Not `onRun?.(await handler())`: with no onRun that would skip the run itself.
+      const summary = await handler();
+      options.onRun?.(summary);
     } catch (error) {
       options.onError?.(error);
     } finally {
