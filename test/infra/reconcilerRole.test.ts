@@ -4,6 +4,7 @@
  * lambdas/reconcileRecords.ts makes, each allowed, and nothing else.
  */
 import type { CfnElement } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedIndex, queueNameFor, tableName } from '../../core/tableKeys.js';
 import { reconcilerEntry } from '../../infra/constructs/Reconciler.js';
@@ -77,7 +78,9 @@ describe('the reconciler', () => {
       ],
     });
     template?.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { MESSAGES_TABLE: { Ref: expect.any(String) } } },
+      Description: Match.stringLikeRegexp('^smpp-fleet reconciler'),
+      Environment: { Variables: Match.objectLike({ MESSAGES_TABLE: Match.anyValue() }) },
+      Timeout: 300,
     });
     expect(reconcilerEntry).toBe('lambdas/reconcileRecords.ts');
   });
