@@ -85,6 +85,8 @@ export const grantsWithoutACallHere: Readonly<Record<string, string>> = {
     'by createFleetResources and need not.',
   'record events: logs:CreateLogStream': 'Lambda’s runtime writes the function’s log stream with its role.',
   'record events: logs:PutLogEvents': 'Lambda’s runtime writes the function’s log events with its role.',
+  'reconciler: logs:CreateLogStream': 'Lambda’s runtime writes the function’s log stream with its role.',
+  'reconciler: logs:PutLogEvents': 'Lambda’s runtime writes the function’s log events with its role.',
 };
 
 export interface FleetIamContract extends Evaluation {
