@@ -108,9 +108,12 @@ function scanReceiptText(text: string): PartialFields {
 function assignField(fields: PartialFields, key: string, value: string): void {
   // The first occurrence of a key wins; a repeated key is noise, not an update.
   switch (key) {
-    case 'id':
-      if (value !== '') fields.id ??= value;
+    case 'id': {
+      // An id is one token (SMPP 3.4 appendix B): what follows it before the next key is noise.
+      const id = value.split(/\s/, 1)[0] ?? '';
+      if (id !== '') fields.id ??= id;
       return;
+    }
     case 'stat': {
       const state = receiptStateOfStat(value);
       if (fields.stat === undefined && value !== '') {
