@@ -79,6 +79,11 @@ export interface PipelineResult {
   /** Average size of a final message record (JSON of its attributes), bytes: for write units on paper. */
   messageRecordBytes: number;
   leasePeriodMs: number;
+  /**
+   * The idle and measured windows on the monotonic clock, microseconds (process.hrtime, the clock a V8
+   * CPU profile's timestamps use): to cut a worker's `--cpu-prof` profile (FLEET_WORKER_NODE_FLAGS) to them.
+   */
+  monotonicUs: { idle: [number, number]; window: [number, number] };
 }
 
 export interface PipelineOptions {
@@ -212,11 +217,14 @@ export async function pipelineCost(options: PipelineOptions): Promise<PipelineRe
     });
     await sleep(2_000);
 
+    const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+    const idleStartUs = monotonicUs();
     const idleStartCpu = processCpuMs(worker.pid);
     const idleStarted = performance.now();
     await sleep(options.idleSeconds * 1000);
     const idleCpuMsPerSecond =
       (processCpuMs(worker.pid) - idleStartCpu) / ((performance.now() - idleStarted) / 1000);
+    const idleEndUs = monotonicUs();
 
     const receiptSentAt = new Map<string, number>();
     const receiptAnsweredAt = new Map<string, number>();
@@ -232,6 +240,7 @@ export async function pipelineCost(options: PipelineOptions): Promise<PipelineRe
     const submittedBefore = fleet.sim.submittedMessages().length;
     const copiesBefore = fleet.events.copies.length;
     await callLog.start();
+    const windowStartUs = monotonicUs();
     const cpuStart = processCpuMs(worker.pid);
     const windowStarted = performance.now();
     const sentAt = Date.now();
@@ -246,6 +255,7 @@ export async function pipelineCost(options: PipelineOptions): Promise<PipelineRe
     });
     await sleep(2_000);
     const cpuMsTotal = processCpuMs(worker.pid) - cpuStart;
+    const windowEndUs = monotonicUs();
     const measuredSeconds = (performance.now() - windowStarted) / 1000;
     const rssMiB = processRssMiB(worker.pid);
     const calls = countCalls(await callLog.stop(), fleet);
@@ -309,6 +319,7 @@ export async function pipelineCost(options: PipelineOptions): Promise<PipelineRe
       unreadableCalls: callLog.unreadable,
       messageRecordBytes,
       leasePeriodMs: fleet.leasePeriodMs,
+      monotonicUs: { idle: [idleStartUs, idleEndUs], window: [windowStartUs, windowEndUs] },
     };
   } catch (error) {
     console.error(fleet.logTails(20));

@@ -6,23 +6,14 @@
  *
  * Starts the fleet with one worker (test/e2e/fleetHarness.ts), opens the worker's inspector from outside
  * with SIGUSR1 (so the worker runs unchanged), records a V8 CPU profile over the messages through the
- * DevTools protocol, writes it to .tmp/worker-<date>.cpuprofile (open it in Chrome DevTools) and prints the
- * self time by package / source folder and the top functions.
+ * DevTools protocol, writes it to .tmp/worker-<date>.cpuprofile (open it in Chrome DevTools) and prints its
+ * summary (bench/cpuProfileSummary.ts). To profile section 3 itself instead, run the bench with
+ * FLEET_WORKER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=<dir>" and summarize with bench/cpuProfileSummary.ts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { pollUntil, sleep, startFleet } from '../test/e2e/fleetHarness.js';
 import { subAccount } from '../test/e2e/messageMix.js';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import { type CpuProfile, formatSummary, summarizeProfile } from './cpuProfileSummary.js';
 
 const messages = Number(process.argv[2] ?? 300);
 const rate = Number(process.argv[3] ?? 20);
@@ -67,15 +58,6 @@ class Inspector {
   }
 }
 
-function bucketOf(url: string): string {
-  if (url === '') return '(native / GC / idle)';
-  const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (modules) return modules[1] ?? url;
-  if (url.startsWith('node:')) return url;
-  const own = /\/work\/[^/]+\/([^/]+\/[^/]+)\//.exec(url) ?? /smpp-fleet\/([^/]+\/[^/]+)\//.exec(url);
-  return own?.[1] ?? url;
-}
-
 async function main(): Promise<void> {
   const fleet = await startFleet({ name: 'bench-profile', workers: 1 });
   try {
@@ -108,41 +90,15 @@ async function main(): Promise<void> {
       { timeoutMs: 300_000, intervalMs: 200 },
     );
     await sleep(2_000);
-    const { profile } = await inspector.call<{ profile: Profile }>('Profiler.stop');
+    const { profile } = await inspector.call<{ profile: CpuProfile }>('Profiler.stop');
     inspector.close();
 
     mkdirSync('.tmp', { recursive: true });
     const file = `.tmp/worker-${new Date().toISOString().replace(/[:.]/g, '')}.cpuprofile`;
     writeFileSync(file, JSON.stringify(profile));
 
-    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-    const selfMs = new Map<number, number>();
-    profile.samples.forEach((id, index) => {
-      selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0) / 1000);
-    });
-    const buckets = new Map<string, number>();
-    const functions = new Map<string, number>();
-    let total = 0;
-    for (const [id, time] of selfMs) {
-      const node = byId.get(id);
-      if (!node || node.callFrame.functionName === '(idle)') continue;
-      total += time;
-      const bucket = bucketOf(node.callFrame.url);
-      buckets.set(bucket, (buckets.get(bucket) ?? 0) + time);
-      const fn = `${node.callFrame.functionName || '(anonymous)'} ${bucket}:${node.callFrame.lineNumber + 1}`;
-      functions.set(fn, (functions.get(fn) ?? 0) + time);
-    }
-    console.log(
-      `profile: ${file}; ${messages} messages at ${rate}/s; ${total.toFixed(0)} ms busy on the main thread = ${(total / messages).toFixed(2)} ms per message`,
-    );
-    console.log('self time by package / folder:');
-    for (const [bucket, time] of [...buckets].sort((a, b) => b[1] - a[1]).slice(0, 20))
-      console.log(
-        `  ${((time / total) * 100).toFixed(1).padStart(5)} %  ${time.toFixed(0).padStart(6)} ms  ${bucket}`,
-      );
-    console.log('top functions by self time:');
-    for (const [fn, time] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, 25))
-      console.log(`  ${((time / total) * 100).toFixed(1).padStart(5)} %  ${fn}`);
+    console.log(`profile: ${file}; ${messages} messages at ${rate}/s`);
+    console.log(formatSummary(summarizeProfile(profile), { per: { count: messages, unit: 'message' } }));
   } finally {
     await fleet.stop();
   }

@@ -3,7 +3,9 @@
  * simulator in the test process, and worker processes spawned as `node --import tsx worker/main.ts`, each
  * with its own environment (core/tableKeys.ts `workerEnv`), its health endpoint on a free port, and its
  * stdout/stderr in `.tmp/fleet-logs/<run>/<worker>.log` (tails printed when a test fails; FLEET_LOG_LEVEL=DEBUG
- * in the test's environment makes the workers log more).
+ * in the test's environment makes the workers log more). FLEET_WORKER_NODE_FLAGS adds node flags to each
+ * worker's command line, e.g. `--cpu-prof --cpu-prof-dir=.tmp/cpu`: a profile is written when the process
+ * exits, so with `--cpu-prof` in them stop() asks each worker to stop (SIGTERM) before it kills it.
  *
  * No process is left behind: stop() SIGKILLs every worker still running and waits for it; a process `exit`
  * hook does the same if stop() was never reached; and each worker exits by itself when the test process
@@ -466,13 +468,25 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
 
     // What the image runs (test/support/workerBundle.ts); tsx only for the harness's exit hook.
     const bundlePath = await workerBundle();
+    const extraNodeFlags = (process.env.FLEET_WORKER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+    const profiling = extraNodeFlags.some(
+      (flag) => flag.startsWith('--cpu-prof') || flag.startsWith('--heap-prof'),
+    );
     const spawnWorker = (): WorkerProcess => {
       const workerId = `${options.name}-w${workers.length + 1}`;
       const logPath = join(logDir, `${workerId}.log`);
       const log = createWriteStream(logPath);
       const child = spawn(
         process.execPath,
-        ['--enable-source-maps', '--import', 'tsx', '--import', './test/e2e/exitWithParent.ts', bundlePath],
+        [
+          ...extraNodeFlags,
+          '--enable-source-maps',
+          '--import',
+          'tsx',
+          '--import',
+          './test/e2e/exitWithParent.ts',
+          bundlePath,
+        ],
         { cwd: repoRoot, env: workerEnvironment(workerId), stdio: ['pipe', 'pipe', 'pipe'] },
       );
       child.stdout?.pipe(log, { end: false });
@@ -666,6 +680,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       async stop() {
         await Promise.all(
           workers.map(async (worker) => {
+            // A profile is written at exit, which SIGKILL never reaches.
+            if (profiling && worker.running) {
+              worker.signal('SIGTERM');
+              await withDeadline(worker.exited, `worker ${worker.id} to stop`, 60_000).catch(() => {});
+            }
             worker.signal('SIGKILL');
             await withDeadline(worker.exited, `worker ${worker.id} to exit`, 10_000).catch(() => {});
           }),
