@@ -11,7 +11,11 @@
  * in use; WorkerErrors for the fleet. Counters are counted per bind lifetime: each bind object's counts are
  * followed from its creation until the sample after it finished (a re-acquired slot is a new bind starting
  * at 0, and a bind dropped between two publishes still has its last increase counted), so no increase is
- * lost or netted against another bind's. Receipts and their lag are published as they are recorded.
+ * lost or netted against another bind's. Receipts are counted by outcome and their lags collected between
+ * publishes, then go out with the interval's: one line per outcome whose value is the count, and one line of
+ * lags (of up to 99: a fuller one goes out at once). A line per
+ * receipt, as before, cost two stdout lines per message: CPU in the worker and CloudWatch Logs bytes, for
+ * the same Sum and the same percentiles.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
@@ -46,10 +50,23 @@ export interface SubAccountSample {
 
 export type MetricsSample = ReadonlyMap<string, SubAccountSample>;
 
+/**
+ * Lags per line. EMF takes up to 100 values of a metric in one line, and Powertools publishes by itself when
+ * a metric reaches 100 (our own publish would then find the store empty and warn): 99 stays clear of both.
+ */
+const lagsPerLine = 99;
+
+/** One sub-account's receipts since the last publish. */
+interface PendingReceipts {
+  readonly byOutcome: Map<string, number>;
+  lagsMs: number[];
+}
+
 export class FleetMetrics {
   readonly #metrics: MetricsSink;
   /** Each bind's totals at the last publish. */
   readonly #published = new WeakMap<object, BindCounters>();
+  readonly #receipts = new Map<string, PendingReceipts>();
   #workerErrors = 0;
   #timer: NodeJS.Timeout | undefined;
 
@@ -65,10 +82,12 @@ export class FleetMetrics {
     this.#timer.unref();
   }
 
+  /** Publishes once more (with `sample`, or only the receipts counted since the last publish). */
   stop(sample?: () => MetricsSample): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
     if (sample) this.publish(sample());
+    else this.#publishReceipts();
   }
 
   publish(bySubAccount: MetricsSample): void {
@@ -90,6 +109,7 @@ export class FleetMetrics {
         this.#metrics.addMetric(metricNames.windowInUse, MetricUnit.Count, bind.inFlight);
       this.#metrics.publishStoredMetrics();
     }
+    this.#publishReceipts();
     // Emitted every interval, 0 included, so the fleet's error graph and alarm have data to read.
     this.#metrics.addMetric(metricNames.workerErrors, MetricUnit.Count, this.#workerErrors);
     this.#workerErrors = 0;
@@ -98,19 +118,18 @@ export class FleetMetrics {
 
   /**
    * A part's final receipt: counted by outcome, and how long after its submit_sm_resp it came (when the
-   * record says when the part was submitted). Two publishes: each metric has its own dimension set.
+   * record says when the part was submitted); both go out with the next publish.
    */
   receipt(subAccount: string, outcome: string, lagMs?: number): void {
-    this.#metrics.addDimensions({
-      [metricDimensions.subAccount]: subAccount,
-      [metricDimensions.outcome]: outcome,
-    });
-    this.#metrics.addMetric(metricNames.receipts, MetricUnit.Count, 1);
-    this.#metrics.publishStoredMetrics();
+    let pending = this.#receipts.get(subAccount);
+    if (pending === undefined) {
+      pending = { byOutcome: new Map(), lagsMs: [] };
+      this.#receipts.set(subAccount, pending);
+    }
+    pending.byOutcome.set(outcome, (pending.byOutcome.get(outcome) ?? 0) + 1);
     if (lagMs === undefined) return;
-    this.#metrics.addDimension(metricDimensions.subAccount, subAccount);
-    this.#metrics.addMetric(metricNames.receiptLag, MetricUnit.Milliseconds, Math.max(0, lagMs));
-    this.#metrics.publishStoredMetrics();
+    pending.lagsMs.push(Math.max(0, lagMs));
+    if (pending.lagsMs.length >= lagsPerLine) this.#publishLags(subAccount, pending);
   }
 
   /** A deliver_sm the worker could not read (kept and published as `SMS Deliver Unreadable`). */
@@ -118,6 +137,31 @@ export class FleetMetrics {
     this.#metrics.addDimension(metricDimensions.subAccount, subAccount);
     this.#metrics.addMetric(metricNames.unreadableDeliverSm, MetricUnit.Count, 1);
     this.#metrics.publishStoredMetrics();
+  }
+
+  /** The receipts counted since the last publish: a line per outcome, then the lags (each set its own line). */
+  #publishReceipts(): void {
+    for (const [subAccount, pending] of this.#receipts) {
+      for (const [outcome, count] of pending.byOutcome) {
+        this.#metrics.addDimensions({
+          [metricDimensions.subAccount]: subAccount,
+          [metricDimensions.outcome]: outcome,
+        });
+        this.#metrics.addMetric(metricNames.receipts, MetricUnit.Count, count);
+        this.#metrics.publishStoredMetrics();
+      }
+      this.#publishLags(subAccount, pending);
+    }
+    this.#receipts.clear();
+  }
+
+  #publishLags(subAccount: string, pending: PendingReceipts): void {
+    if (pending.lagsMs.length === 0) return;
+    this.#metrics.addDimension(metricDimensions.subAccount, subAccount);
+    for (const lagMs of pending.lagsMs)
+      this.#metrics.addMetric(metricNames.receiptLag, MetricUnit.Milliseconds, lagMs);
+    this.#metrics.publishStoredMetrics();
+    pending.lagsMs = [];
   }
 
   /** Something an operator should look at was logged: counted into the next publish. */

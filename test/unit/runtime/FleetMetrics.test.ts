@@ -108,15 +108,47 @@ describe('FleetMetrics', () => {
     expect(sink.valuesOf('BindsHeld', acme)).toEqual([1, 0, 0]);
   });
 
-  it('publishes a final receipt by outcome, and its lag under the sub-account alone', () => {
+  it('publishes the receipts since the last publish by outcome, and their lags under the sub-account alone', () => {
     const sink = new RecordingSink();
     const metrics = new FleetMetrics(sink);
     metrics.receipt('acme', 'delivered', 1_500);
+    metrics.receipt('acme', 'delivered', 900);
     metrics.receipt('acme', 'undeliverable');
-    expect(sink.valuesOf('Receipts', { SubAccount: 'acme', Outcome: 'delivered' })).toEqual([1]);
+    expect(sink.flushed).toEqual([]);
+
+    metrics.publish(sample(['acme', { bound: [], counted: [] }]));
+    expect(sink.valuesOf('Receipts', { SubAccount: 'acme', Outcome: 'delivered' })).toEqual([2]);
     expect(sink.valuesOf('Receipts', { SubAccount: 'acme', Outcome: 'undeliverable' })).toEqual([1]);
-    expect(sink.valuesOf('ReceiptLag', acme)).toEqual([1_500]);
+    expect(sink.valuesOf('ReceiptLag', acme)).toEqual([1_500, 900]);
     expect(sink.flushed.some((f) => f.values.ReceiptLag && 'Outcome' in f.dimensions)).toBe(false);
+
+    // Counted once: the next publish has none.
+    metrics.publish(sample(['acme', { bound: [], counted: [] }]));
+    expect(sink.valuesOf('Receipts', { SubAccount: 'acme', Outcome: 'delivered' })).toEqual([2]);
+    expect(sink.valuesOf('ReceiptLag', acme)).toEqual([1_500, 900]);
+  });
+
+  it('publishes lags in lines of at most 99 values, a full line at once', () => {
+    const sink = new RecordingSink();
+    const metrics = new FleetMetrics(sink);
+    for (let i = 0; i < 250; i += 1) metrics.receipt('acme', 'delivered', i);
+    const lagLines = () =>
+      sink.flushed.flatMap((f) => (f.values.ReceiptLag ? [f.values.ReceiptLag.length] : []));
+    expect(lagLines()).toEqual([99, 99]);
+
+    metrics.publish(sample(['acme', { bound: [], counted: [] }]));
+    expect(lagLines()).toEqual([99, 99, 52]);
+    expect(sink.valuesOf('ReceiptLag', acme)).toEqual(Array.from({ length: 250 }, (_, i) => i));
+    expect(sink.valuesOf('Receipts', { SubAccount: 'acme', Outcome: 'delivered' })).toEqual([250]);
+  });
+
+  it('publishes the receipts counted since the last publish at a stop without a sample', () => {
+    const sink = new RecordingSink();
+    const metrics = new FleetMetrics(sink);
+    metrics.receipt('acme', 'expired', 60_000);
+    metrics.stop();
+    expect(sink.valuesOf('Receipts', { SubAccount: 'acme', Outcome: 'expired' })).toEqual([1]);
+    expect(sink.valuesOf('ReceiptLag', acme)).toEqual([60_000]);
   });
 
   it('publishes at start, then every interval, and once more at stop', () => {
