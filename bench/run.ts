@@ -144,6 +144,10 @@ async function pipelineSection(): Promise<{ result: PipelineResult; calibration:
     `  calibration, one SDK call (DynamoDB UpdateItem, document client) against a trivial endpoint in another process: ` +
       `${fmt(calibration.keepAliveCpuMsPerCall, 3)} CPU ms with keep-alive, ${fmt(calibration.connectionCloseCpuMsPerCall, 3)} ms when the server closes each connection (as moto does)`,
   );
+  console.log(
+    `  the same call against the DynamoDB emulator itself (a fresh moto, ${calibration.emulatorCalls} calls answered in ${fmt(calibration.emulatorLatencyMs, 1)} ms on average): ` +
+      `${fmt(calibration.emulatorCpuMsPerCall, 3)} CPU ms, ${fmt(calibration.emulatorCpuMsPerCall / calibration.connectionCloseCpuMsPerCall, 2)}× the trivial endpoint's`,
+  );
   const result = await pipelineCost(scale.pipeline);
   const { worker, latency } = result;
   const p = (x: { p50Ms: number; p99Ms: number; count: number }) =>
@@ -193,7 +197,8 @@ async function pipelineSection(): Promise<{ result: PipelineResult; calibration:
   );
   console.log(
     `  the worker's per-message calls: ${fmt(workerCalls / result.messages, 2)} per message; × ${fmt(calibration.connectionCloseCpuMsPerCall, 3)} ms (calibration) = ` +
-      `${fmt((workerCalls / result.messages) * calibration.connectionCloseCpuMsPerCall, 2)} of the ${fmt(result.worker.cpuMsPerMessageNet, 2)} CPU ms per message`,
+      `${fmt((workerCalls / result.messages) * calibration.connectionCloseCpuMsPerCall, 2)} of the ${fmt(result.worker.cpuMsPerMessageNet, 2)} CPU ms per message ` +
+      `(× ${fmt(calibration.emulatorCpuMsPerCall, 3)} ms against the emulator = ${fmt((workerCalls / result.messages) * calibration.emulatorCpuMsPerCall, 2)})`,
   );
   return { result, calibration };
 }
