@@ -7,6 +7,7 @@
  * Puts here are unconditional (BatchWriteItem has no conditions): only for items whose last write wins.
  */
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { withTimeout } from '../runtime/withTimeout.js';
 import { MessageStoreError } from './errors.js';
 
 export interface DynamoDbItemBatcherOptions {
@@ -117,9 +118,9 @@ export class DynamoDbItemBatcher {
         requestItems[last.table]?.push({ PutRequest: { Item: last.item } });
       }
       try {
-        const result = await this.#client.send(new BatchWriteCommand({ RequestItems: requestItems }), {
-          abortSignal: AbortSignal.timeout(this.#requestTimeoutMs),
-        });
+        const result = await withTimeout(this.#requestTimeoutMs, (abortSignal) =>
+          this.#client.send(new BatchWriteCommand({ RequestItems: requestItems }), { abortSignal }),
+        );
         const unprocessed = new Set<string>();
         for (const [table, requests] of Object.entries(result.UnprocessedItems ?? {})) {
           for (const request of requests) {
@@ -163,9 +164,9 @@ export class DynamoDbItemBatcher {
         requestItems[first.table]?.Keys.push({ pk: first.key.pk, sk: first.key.sk });
       }
       try {
-        const result = await this.#client.send(new BatchGetCommand({ RequestItems: requestItems }), {
-          abortSignal: AbortSignal.timeout(this.#requestTimeoutMs),
-        });
+        const result = await withTimeout(this.#requestTimeoutMs, (abortSignal) =>
+          this.#client.send(new BatchGetCommand({ RequestItems: requestItems }), { abortSignal }),
+        );
         const found = new Map<string, Record<string, unknown>>();
         for (const [table, items] of Object.entries(result.Responses ?? {})) {
           for (const item of items)

@@ -4,6 +4,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { PasswordSource } from '../../core/fleetConfig.js';
+import { withTimeout } from './withTimeout.js';
 
 export class PasswordUnavailableError extends Error {
   constructor(
@@ -44,11 +45,8 @@ export function passwordProvider(
   }
   return async () => {
     try {
-      const result = await deps.secretsManager.send(
-        new GetSecretValueCommand({ SecretId: source.secretId }),
-        {
-          abortSignal: AbortSignal.timeout(5_000),
-        },
+      const result = await withTimeout(5_000, (abortSignal) =>
+        deps.secretsManager.send(new GetSecretValueCommand({ SecretId: source.secretId }), { abortSignal }),
       );
       const password = passwordFromSecretString(result.SecretString ?? '');
       if (!password) {

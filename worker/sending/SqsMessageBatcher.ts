@@ -12,6 +12,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
+import { withTimeout } from '../runtime/withTimeout.js';
 
 export interface SqsMessageBatcherOptions {
   sqs: SQSClient;
@@ -93,29 +94,30 @@ export class SqsMessageBatcher {
   async #call(batch: Pending[], isDelete: boolean): Promise<void> {
     const operation = isDelete ? 'DeleteMessageBatch' : 'ChangeMessageVisibilityBatch';
     try {
-      const abortSignal = AbortSignal.timeout(this.#requestTimeoutMs);
-      const response = isDelete
-        ? await this.#sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: this.#queueUrl,
-              Entries: batch.map((entry, index) => ({
-                Id: String(index),
-                ReceiptHandle: entry.receiptHandle,
-              })),
-            }),
-            { abortSignal },
-          )
-        : await this.#sqs.send(
-            new ChangeMessageVisibilityBatchCommand({
-              QueueUrl: this.#queueUrl,
-              Entries: batch.map((entry, index) => ({
-                Id: String(index),
-                ReceiptHandle: entry.receiptHandle,
-                VisibilityTimeout: entry.visibilityTimeout ?? 0,
-              })),
-            }),
-            { abortSignal },
-          );
+      const response = await withTimeout(this.#requestTimeoutMs, (abortSignal) =>
+        isDelete
+          ? this.#sqs.send(
+              new DeleteMessageBatchCommand({
+                QueueUrl: this.#queueUrl,
+                Entries: batch.map((entry, index) => ({
+                  Id: String(index),
+                  ReceiptHandle: entry.receiptHandle,
+                })),
+              }),
+              { abortSignal },
+            )
+          : this.#sqs.send(
+              new ChangeMessageVisibilityBatchCommand({
+                QueueUrl: this.#queueUrl,
+                Entries: batch.map((entry, index) => ({
+                  Id: String(index),
+                  ReceiptHandle: entry.receiptHandle,
+                  VisibilityTimeout: entry.visibilityTimeout ?? 0,
+                })),
+              }),
+              { abortSignal },
+            ),
+      );
       const failed = new Map((response.Failed ?? []).map((failure) => [failure.Id, failure]));
       batch.forEach((entry, index) => {
         const failure = failed.get(String(index));

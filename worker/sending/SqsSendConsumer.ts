@@ -20,6 +20,7 @@ import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
 import { sqsMessageAttributes } from '../../core/messageId.js';
 import { queueSettings } from '../../core/tableKeys.js';
 import { sleepUnlessAborted } from '../runtime/sleepUnlessAborted.js';
+import { withTimeout } from '../runtime/withTimeout.js';
 import type { MessageDisposition } from './MessageSender.js';
 import type { SendQueueMessage } from './SendPlanner.js';
 import { SqsMessageBatcher } from './SqsMessageBatcher.js';
@@ -203,38 +204,25 @@ export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
     }
   }
 
-  /**
-   * One long poll, given up when the consumer stops (`signal`) or SQS has not answered 10 s after the wait.
-   * Its own controller and timer, not AbortSignal.any([signal, AbortSignal.timeout(…)]): on Node 20 each
-   * AbortSignal.any() leaves an entry in its source signal's set of dependants that is never removed, and
-   * `signal` lives as long as the consumer runs, so every poll of a worker's lifetime was kept there.
-   */
+  /** One long poll, given up when the consumer stops (`signal`) or SQS has not answered 10 s after the wait. */
   async #receive(room: number, signal: AbortSignal): Promise<Message[]> {
-    const controller = new AbortController();
-    const stop = () => controller.abort(signal.reason);
-    signal.addEventListener('abort', stop, { once: true });
-    const timer = setTimeout(
-      () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+    const response = await withTimeout(
       (this.#options.waitTimeSeconds + 10) * 1_000,
+      (abortSignal) =>
+        this.#sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.#options.queueUrl,
+            MaxNumberOfMessages: room,
+            WaitTimeSeconds: this.#options.waitTimeSeconds,
+            VisibilityTimeout: this.#options.visibilityTimeoutSeconds,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal },
+        ),
+      { signal },
     );
-    if (signal.aborted) stop();
-    try {
-      const response = await this.#sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.#options.queueUrl,
-          MaxNumberOfMessages: room,
-          WaitTimeSeconds: this.#options.waitTimeSeconds,
-          VisibilityTimeout: this.#options.visibilityTimeoutSeconds,
-          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-          MessageAttributeNames: ['All'],
-        }),
-        { abortSignal: controller.signal },
-      );
-      return response.Messages ?? [];
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', stop);
-    }
+    return response.Messages ?? [];
   }
 
   #dispatch(message: Message, signal: AbortSignal): void {
@@ -284,17 +272,19 @@ export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
     if (receiveCount < this.#options.maxReceiveCount - 1) return false;
     try {
-      await this.#sqs.send(
-        new SendMessageCommand({
-          QueueUrl: this.#options.queueUrl,
-          MessageBody: message.Body ?? '',
-          DelaySeconds: Math.min(delaySeconds, 900),
-          MessageAttributes: {
-            ...message.MessageAttributes,
-            [sqsMessageAttributes.messageId]: { DataType: 'String', StringValue: messageId },
-          },
-        }),
-        { abortSignal: AbortSignal.timeout(this.#options.requestTimeoutMs) },
+      await withTimeout(this.#options.requestTimeoutMs, (abortSignal) =>
+        this.#sqs.send(
+          new SendMessageCommand({
+            QueueUrl: this.#options.queueUrl,
+            MessageBody: message.Body ?? '',
+            DelaySeconds: Math.min(delaySeconds, 900),
+            MessageAttributes: {
+              ...message.MessageAttributes,
+              [sqsMessageAttributes.messageId]: { DataType: 'String', StringValue: messageId },
+            },
+          }),
+          { abortSignal },
+        ),
       );
       this.emit('requeued', { sqsMessageId: message.MessageId ?? '', messageId, receiveCount });
       return true;
