@@ -43,6 +43,7 @@ import {
   submitCorrelationKey,
 } from '../../core/tableKeys.js';
 import type { DeliveryReceipt } from '../receipts/deliveryReceipt.js';
+import { withTimeout } from '../runtime/withTimeout.js';
 import { fromAttributeMap } from './attributeValues.js';
 import { DynamoDbItemBatcher } from './DynamoDbItemBatcher.js';
 import { ClaimLostError, MessageStoreError } from './errors.js';
@@ -704,7 +705,7 @@ export class DynamoDbMessageStore implements MessageStore {
   /** Runs one SDK call with a timeout; conditional failures pass through for the caller, anything else is wrapped. */
   async #call<T>(operation: string, run: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     try {
-      return await run(AbortSignal.timeout(this.#options.requestTimeoutMs));
+      return await withTimeout(this.#options.requestTimeoutMs, run);
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw error;
       throw new MessageStoreError(operation, { cause: error });
