@@ -6,30 +6,22 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiEnv } from '../../../core/apiEnv.js';
 import { detailTypes, messageEventId, type SmsEvent } from '../../../core/events.js';
 import { parseFleetConfig } from '../../../core/fleetConfig.js';
 import { messageKey } from '../../../core/tableKeys.js';
 import { createPublishRecordEventsHandler } from '../../../lambdas/publishRecordEvents.js';
-import { emulatorCredentials, emulatorRegion } from '../../../local/aws/AwsEmulator.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
 import { type RecordStream, startRecordStream } from '../../../local/recordStream/startRecordStream.js';
 import { pollUntil } from '../../support/poll.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
+import { handlerEnvFor } from './sendApiFixture.js';
 
 const aws = useAwsEmulator();
 let resources: FleetResources;
 let stream: RecordStream;
 let counter = 0;
 
-const env = () => ({
-  ...resources.env,
-  [apiEnv.awsEndpointUrl]: aws().emulator.endpoint,
-  [apiEnv.awsRegion]: emulatorRegion,
-  [apiEnv.awsAccessKeyId]: emulatorCredentials.accessKeyId,
-  [apiEnv.awsSecretAccessKey]: emulatorCredentials.secretAccessKey,
-  [apiEnv.logLevel]: 'SILENT',
-});
+const env = () => handlerEnvFor(resources, aws().emulator.endpoint);
 
 beforeAll(async () => {
   resources = await createFleetResources(

@@ -8,7 +8,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiEnv } from '../../../core/apiEnv.js';
 import { detailTypes, messageEventId } from '../../../core/events.js';
 import { parseFleetConfig } from '../../../core/fleetConfig.js';
 import { queueReachMs } from '../../../core/reconcileRecord.js';
@@ -20,24 +19,17 @@ import {
   reconcileRecordsHandlerFromEnv,
 } from '../../../lambdas/reconcileRecords.js';
 import { readAwsClientSettings } from '../../../lambdas/shared/apiConfig.js';
-import { emulatorCredentials, emulatorRegion } from '../../../local/aws/AwsEmulator.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
 import { type RecordStream, startRecordStream } from '../../../local/recordStream/startRecordStream.js';
 import { pollUntil } from '../../support/poll.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
+import { handlerEnvFor } from './sendApiFixture.js';
 
 const aws = useAwsEmulator();
 let resources: FleetResources;
 let stream: RecordStream;
 
-const env = () => ({
-  ...resources.env,
-  [apiEnv.awsEndpointUrl]: aws().emulator.endpoint,
-  [apiEnv.awsRegion]: emulatorRegion,
-  [apiEnv.awsAccessKeyId]: emulatorCredentials.accessKeyId,
-  [apiEnv.awsSecretAccessKey]: emulatorCredentials.secretAccessKey,
-  [apiEnv.logLevel]: 'SILENT',
-});
+const env = () => handlerEnvFor(resources, aws().emulator.endpoint);
 
 beforeAll(async () => {
   resources = await createFleetResources(

@@ -52,20 +52,27 @@ export interface UseSendApiOptions {
   server?: Omit<StartHttpApiOptions, 'env'>;
 }
 
-/** The environment the handlers need for these resources (what the stack sets in AWS). */
+/** What every handler needs to reach these resources on the emulator, quietly (the stack sets the rest in AWS). */
+export function handlerEnvFor(resources: FleetResources, endpoint: string): Record<string, string> {
+  return {
+    ...resources.env,
+    [apiEnv.awsEndpointUrl]: endpoint,
+    [apiEnv.awsRegion]: 'us-east-1',
+    [apiEnv.awsAccessKeyId]: emulatorCredentials.accessKeyId,
+    [apiEnv.awsSecretAccessKey]: emulatorCredentials.secretAccessKey,
+    [apiEnv.logLevel]: 'SILENT',
+  };
+}
+
+/** The environment the API handlers need for these resources (what the stack sets in AWS). */
 export function apiEnvFor(
   resources: FleetResources,
   fleet: FleetConfigInput,
   endpoint: string,
 ): Record<string, string> {
   return {
-    ...resources.env,
+    ...handlerEnvFor(resources, endpoint),
     [apiEnv.fleetConfig]: JSON.stringify(fleet),
-    [apiEnv.awsEndpointUrl]: endpoint,
-    [apiEnv.awsRegion]: 'us-east-1',
-    [apiEnv.awsAccessKeyId]: emulatorCredentials.accessKeyId,
-    [apiEnv.awsSecretAccessKey]: emulatorCredentials.secretAccessKey,
-    [apiEnv.logLevel]: 'SILENT',
     [apiEnv.metricsDisabled]: 'true',
   };
 }
