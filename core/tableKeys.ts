@@ -8,9 +8,9 @@
  * | table       | pk                                   | sk            | item                                                   |
  * | ----------- | ------------------------------------ | ------------- | ------------------------------------------------------ |
  * | messages    | `MSG#<messageId>`                    | `MSG`         | the message record, its parts (SMSC id, state) inside  |
- * | correlation | `SMSC#<systemId>#<normalised id>`    | `SUBMIT`      | which message and part 8x8 gave this id to             |
- * |             |                                      | `RECEIPT`     | a receipt that came before its submit_sm_resp was kept |
- * |             | `UNREADABLE#<systemId>`              | content hash  | a deliver_sm the worker could not read, its raw bytes  |
+ * |             | `UNREADABLE#` / `INBOUND#` / `UNMATCHED#<systemId>` | see eventItemKeys | event items (below)  |
+ * | correlation | `SMSC#<systemId>#<normalised id>`    | `SUBMIT`      | which message and part 8x8 gave this id to, and/or a   |
+ * |             |                                      |               | receipt that came before that was recorded             |
  * | idempotency | `IDEM#<subAccount>#<idempotencyKey>` | `IDEM`        | the message id the key was first used for              |
  * | leases      | `LEASE#<subAccount>`                 | `SLOT#<n>`    | bind slot n (0..bindCap-1): holder, fence, expiry      |
  * |             | `WORKERS`                            | `WORKER#<id>` | a worker's presence: `aliveUntilMs`, `binds` (status)  |
@@ -194,8 +194,14 @@ export function acceptedIndexPartitions(atMs: number): string[] {
   return Array.from({ length: acceptedIndexShards }, (_, shard) => `MSG#${day}#${shard}`);
 }
 
-/** `normalisedSmscId` comes from worker/receipts/smscMessageId.ts `normaliseSmscMessageId`. */
-export function submitCorrelationKey(systemId: string, normalisedSmscId: string): ItemKey {
+/**
+ * The correlation table's one item per SMSC id (`normalisedSmscId` from worker/receipts/smscMessageId.ts):
+ * the submission it belongs to (messageId, partNumber) once recorded, and a receipt that came before that
+ * (`earlyReceipt`). One item, so the second of the two writes reads the first in its own answer (ALL_OLD)
+ * and neither side needs a read of its own to close the race. The sort key keeps the name it had when early
+ * receipts were items of their own, so submissions recorded by earlier versions still match.
+ */
+export function correlationKey(systemId: string, normalisedSmscId: string): ItemKey {
   return { pk: `SMSC#${systemId}#${normalisedSmscId}`, sk: 'SUBMIT' };
 }
 
@@ -221,11 +227,6 @@ export const eventItemKeys = {
     sk: `${normalisedSmscId}#${stat}`,
   }),
 } as const;
-
-/** A receipt kept because it arrived before the submit it belongs to was recorded. */
-export function earlyReceiptKey(systemId: string, normalisedSmscId: string): ItemKey {
-  return { pk: `SMSC#${systemId}#${normalisedSmscId}`, sk: 'RECEIPT' };
-}
 
 export function idempotencyKey(subAccount: string, key: string): ItemKey {
   return { pk: `IDEM#${subAccount}#${key}`, sk: 'IDEM' };

@@ -3,10 +3,11 @@
  * `onDeliverSm`, and answers the SMSC with what it returns. Nothing here publishes: the messages table's
  * stream announces what is written (core/recordChangeEvents.ts), so 0 is answered once the write is durable.
  *
- * - receipt, matched to a SUBMIT: applied to its part and the message rolled up (the stream announces the
+ * - receipt, matched to a submission: applied to its part and the message rolled up (the stream announces the
  *   change when the MESSAGE's state changes) → 0.
- * - receipt with no SUBMIT yet (it beat the submit_sm_resp, or it is not ours): kept as an early `RECEIPT`
- *   item → 0 (it is durable; the sending path applies it when it records the SUBMIT). If it is still
+ * - receipt with no submission yet (it beat the submit_sm_resp, or it is not ours): kept on its SMSC id's
+ *   correlation item → 0 (it is durable; the sending path gets it back when it records the submission on the
+ *   same item, and applies it). If it is still
  *   unmatched `unmatchedGraceMs` later, an event item announces `SMS Delivery Receipt Unmatched` (below).
  * - inbound (MO) message: an event item announcing `SMS Inbound Message` → 0.
  * - unparseable: kept with its raw bytes (an event item keyed by a hash of them) announcing
@@ -22,7 +23,7 @@
  *
  * Unmatched receipts: the early-receipt check runs once, `unmatchedGraceMs` after the receipt was kept, in
  * the process that kept it (a timer). A worker that stops or dies before then does not publish it; the
- * `RECEIPT` item stays in the correlation table (and still matches a SUBMIT that comes later).
+ * receipt stays on its correlation item (and still matches a submission recorded later).
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';

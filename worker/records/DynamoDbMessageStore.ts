@@ -1,27 +1,20 @@
 /**
  * MessageStore on DynamoDB: the messages table (one item per message, its parts inside) and the
- * correlation table (`SUBMIT` and early `RECEIPT` items under one partition per SMSC id; core/tableKeys.ts).
+ * correlation table (one item per SMSC id: its submission and/or a receipt that came first; core/tableKeys.ts).
  *
  * Concurrency, in short:
  * - Claims are conditional UpdateItems (absent, accepted, released or expired → this attempt's token).
- * - Receipt before resp, resp before receipt, or both at once: each side WRITES its item, THEN reads the
- *   other's, with strongly consistent reads. The sending side puts a `SUBMIT` per accepted part and then
- *   reads the parts' `RECEIPT` items; a receipt that found no `SUBMIT` puts its `RECEIPT` and then reads the
- *   `SUBMIT` again. Whichever write lands second, its side's read sees the first one, so at least one side
- *   applies the receipt; if both do, the second application changes nothing (the record already has it)
- *   and publishes nothing. No transactions: puts and reads are batched across messages, which costs less
- *   than a transaction per message (and moto copies whole tables per transaction, which tests cannot afford).
+ * - Receipt before resp, resp before receipt, or both at once: an SMSC id has ONE correlation item, and each
+ *   side writes its half with ReturnValues ALL_OLD. The sending side sets the submission (messageId, part)
+ *   and gets back a receipt kept before it; a receipt that found no submission sets `earlyReceipt` only
+ *   while there is still none, and a failed condition hands it the submission that beat it. DynamoDB orders
+ *   writes to one item, so whichever lands second sees the first in its own answer: no read to close the race,
+ *   and no transaction (which moto runs by copying whole tables, more than the tests can afford).
  * - Receipts change a record by read-modify-write conditional on `version`, retried on conflict, so two
  *   parts' receipts landing at once on two workers both count.
  * Every SDK call carries an AbortSignal timeout. Unexpected SDK errors become MessageStoreError.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { detailTypes, type SmsEvent } from '../../core/events.js';
 import {
@@ -35,17 +28,15 @@ import { eventItemAttributes } from '../../core/recordChangeEvents.js';
 import {
   acceptedIndexAttributes,
   correlationExpiresAt,
-  earlyReceiptKey,
+  correlationKey,
   eventItemKeys,
   expiresAtSeconds,
   messageKey,
   retentionSeconds,
-  submitCorrelationKey,
 } from '../../core/tableKeys.js';
 import type { DeliveryReceipt } from '../receipts/deliveryReceipt.js';
 import { withTimeout } from '../runtime/withTimeout.js';
 import { fromAttributeMap } from './attributeValues.js';
-import { DynamoDbItemBatcher } from './DynamoDbItemBatcher.js';
 import { ClaimLostError, MessageStoreError } from './errors.js';
 import type {
   AcceptedPart,
@@ -66,8 +57,6 @@ export const dynamoDbMessageStoreOptionsSchema = z.object({
   tables: z.object({ messages: z.string().min(3), correlation: z.string().min(3) }),
   /** Abort one DynamoDB call after this. */
   requestTimeoutMs: z.int().min(100).default(5_000),
-  /** How long SUBMIT puts and RECEIPT reads wait to share a batch call with others. */
-  batchLingerMs: z.int().min(0).max(100).default(5),
   /** Tries of a read-modify-write that keeps meeting concurrent changes. */
   maxConflictRetries: z.int().min(1).max(50).default(8),
   /**
@@ -137,7 +126,6 @@ const announcedDetailTypes = {
 export class DynamoDbMessageStore implements MessageStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #options: z.output<typeof dynamoDbMessageStoreOptionsSchema>;
-  readonly #batcher: DynamoDbItemBatcher;
   readonly #messageLocks = new Map<string, Promise<unknown>>();
 
   constructor(options: DynamoDbMessageStoreOptions) {
@@ -146,11 +134,6 @@ export class DynamoDbMessageStore implements MessageStore {
       throw new TypeError(`invalid message store options: ${z.prettifyError(parsed.error)}`);
     this.#client = options.client;
     this.#options = parsed.data;
-    this.#batcher = new DynamoDbItemBatcher({
-      client: options.client,
-      lingerMs: parsed.data.batchLingerMs,
-      requestTimeoutMs: parsed.data.requestTimeoutMs,
-    });
   }
 
   claim(input: ClaimInput): Promise<ClaimResult> {
@@ -342,15 +325,15 @@ export class DynamoDbMessageStore implements MessageStore {
 
   async applyReceipt(input: ApplyReceiptInput): Promise<ApplyReceiptResult> {
     const { subAccount, receipt, now } = input;
-    const id = receipt.smscMessageId;
-    const items = await this.#queryCorrelation(subAccount, id, 'applyReceipt');
-    const submit = correlationOf(items.find((item) => item.sk === 'SUBMIT'));
+    const key = correlationKey(this.#systemId(subAccount), receipt.smscMessageId);
+    const submit = correlationOf(await this.#getCorrelation(key, 'applyReceipt'));
     if (submit !== undefined) return this.#applyToMessage(submit, receipt, now);
 
-    // No SUBMIT yet: keep the receipt, THEN look for the SUBMIT again. The sending side writes its SUBMIT
-    // and then looks for a RECEIPT; with both reads strongly consistent, at least one side sees the other.
+    // No submission yet: keep the receipt on the item while there is still none. A submission recorded
+    // since the read fails the condition and comes back in the answer; one recorded after this write gets
+    // the receipt in ITS answer and applies it.
     const stored: StoredReceipt = {
-      smscMessageId: id,
+      smscMessageId: receipt.smscMessageId,
       rawMessageId: receipt.rawMessageId,
       state: receipt.state,
       final: receipt.final,
@@ -363,44 +346,44 @@ export class DynamoDbMessageStore implements MessageStore {
     try {
       await this.#call('storeEarlyReceipt', (abortSignal) =>
         this.#client.send(
-          new PutCommand({
+          new UpdateCommand({
             TableName: this.#options.tables.correlation,
-            Item: {
-              ...earlyReceiptKey(this.#systemId(subAccount), id),
-              ...stored,
-              subAccount,
-              expiresAt: correlationExpiresAt(now),
-            },
+            Key: key,
+            UpdateExpression:
+              'SET earlyReceipt = :receipt, subAccount = :subAccount, expiresAt = if_not_exists(expiresAt, :expiresAt)',
             // A final receipt is never replaced; a non-final one is, by anything newer.
-            ConditionExpression: 'attribute_not_exists(pk) OR #final = :false',
+            ConditionExpression:
+              'attribute_not_exists(messageId) AND (attribute_not_exists(earlyReceipt) OR earlyReceipt.#final = :false)',
             ExpressionAttributeNames: { '#final': 'final' },
-            ExpressionAttributeValues: { ':false': false },
+            ExpressionAttributeValues: {
+              ':receipt': stored,
+              ':subAccount': subAccount,
+              ':expiresAt': correlationExpiresAt(now),
+              ':false': false,
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
           { abortSignal },
         ),
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      // Kept already (by an earlier copy, which did its own look for the SUBMIT afterwards).
+      const beaten = correlationOf(fromAttributeMap(conditionFailureItem(error)));
+      if (beaten !== undefined) return this.#applyToMessage(beaten, receipt, now);
+      // Kept already, by an earlier copy.
       return { kind: 'already-stored' };
     }
-    const submitNow = correlationOf(
-      await this.#batcher.get(
-        this.#options.tables.correlation,
-        submitCorrelationKey(this.#systemId(subAccount), id),
-      ),
-    );
-    if (submitNow !== undefined) return this.#applyToMessage(submitNow, receipt, now);
     return { kind: 'stored-early' };
   }
 
   async checkEarlyReceipt(subAccount: string, normalisedSmscMessageId: string): Promise<EarlyReceiptCheck> {
-    const items = await this.#queryCorrelation(subAccount, normalisedSmscMessageId, 'checkEarlyReceipt');
-    if (items.some((item) => item.sk === 'SUBMIT')) return { kind: 'matched' };
-    const receipt = items.find((item) => item.sk === 'RECEIPT');
-    return receipt === undefined
-      ? { kind: 'gone' }
-      : { kind: 'unmatched', receipt: receipt as unknown as StoredReceipt };
+    const item = await this.#getCorrelation(
+      correlationKey(this.#systemId(subAccount), normalisedSmscMessageId),
+      'checkEarlyReceipt',
+    );
+    if (correlationOf(item) !== undefined) return { kind: 'matched' };
+    const receipt = earlyReceiptOf(item);
+    return receipt === undefined ? { kind: 'gone' } : { kind: 'unmatched', receipt };
   }
 
   async announce(announcement: Announcement): Promise<void> {
@@ -560,15 +543,17 @@ export class DynamoDbMessageStore implements MessageStore {
 
   /**
    * Records parts 8x8 accepted, so that a receipt finds them whichever comes first:
-   *   1. a SUBMIT item per accepted part (batched puts);
-   *   2. a consistent read of each part's RECEIPT item (batched gets): a receipt kept before step 1;
-   *   3. the message update, conditional on the version it was computed from (and the claim token for a
+   *   1. the submission on each accepted part's correlation item, which answers with a receipt kept there
+   *      before it (see the header);
+   *   2. the message update, conditional on the version it was computed from (and the claim token for a
    *      submission), with those receipts applied. A moved version is re-read and `settle` runs again.
-   * SUBMIT items go first: a crash after them leaves ids that still correlate to the message (whose next
-   * attempt treats its parts as in doubt); a crash before them leaves nothing pointing anywhere.
-   * The three steps hold the message's lock (#locked): a receipt this process gets meanwhile finds the
-   * SUBMIT, waits, and then finds the record submitted (one conditional write) instead of racing it into
-   * a conflict on each side. A receipt on another worker can still race it; the conditions settle that.
+   * Correlation first: a crash after it leaves ids that still correlate to the message (whose next attempt
+   * treats its parts as in doubt); a crash before it leaves nothing pointing anywhere.
+   * One UpdateItem per part, not a BatchWriteItem: a batch write cannot return the item it replaced, and
+   * that answer is what saves the read. Most messages have one part.
+   * Both steps hold the message's lock (#locked): a receipt this process gets meanwhile finds the
+   * submission, waits, and then finds the record submitted (one conditional write) instead of racing it
+   * into a conflict on each side. A receipt on another worker can still race it; the conditions settle that.
    */
   #writeCorrelated(write: CorrelatedWrite): Promise<RecordedChange> {
     return this.#locked(write.messageId, () => this.#writeCorrelatedUnlocked(write));
@@ -576,37 +561,42 @@ export class DynamoDbMessageStore implements MessageStore {
 
   async #writeCorrelatedUnlocked(write: CorrelatedWrite): Promise<RecordedChange> {
     const { now } = write;
-    const expiresAt = correlationExpiresAt(now, write.validityPeriod);
     const totalParts = Math.max(write.base.totalParts ?? 0, write.base.parts.length);
-    const correlation = this.#options.tables.correlation;
-    await Promise.all(
-      write.accepted.map((part) =>
-        this.#batcher.put(correlation, {
-          ...submitCorrelationKey(this.#systemId(write.subAccount), part.normalisedSmscMessageId),
+    const early = await Promise.all(
+      write.accepted.map(async (part) => {
+        const submission = {
           messageId: write.messageId,
           partNumber: part.partNumber,
           totalParts,
           smscMessageId: part.smscMessageId,
           createdAt: now,
-          expiresAt,
-        } satisfies SubmitCorrelation & Record<string, unknown>),
-      ),
+          expiresAt: correlationExpiresAt(now, write.validityPeriod),
+        } satisfies SubmitCorrelation & Record<string, unknown>;
+        const names = Object.fromEntries(Object.keys(submission).map((field) => [`#${field}`, field]));
+        const values = Object.fromEntries(Object.entries(submission).map(([field, v]) => [`:${field}`, v]));
+        const result = await this.#call('recordCorrelation', (abortSignal) =>
+          this.#client.send(
+            new UpdateCommand({
+              TableName: this.#options.tables.correlation,
+              Key: correlationKey(this.#systemId(write.subAccount), part.normalisedSmscMessageId),
+              UpdateExpression: `SET ${Object.keys(submission)
+                .map((field) => `#${field} = :${field}`)
+                .join(', ')}`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ReturnValues: 'ALL_OLD',
+            }),
+            { abortSignal },
+          ),
+        );
+        const receipt = earlyReceiptOf(result.Attributes);
+        return receipt === undefined ? undefined : { partNumber: part.partNumber, receipt };
+      }),
     );
-    const early = (
-      await Promise.all(
-        write.accepted.map(async (part) => {
-          const item = await this.#batcher.get(
-            correlation,
-            earlyReceiptKey(this.#systemId(write.subAccount), part.normalisedSmscMessageId),
-          );
-          return item === undefined
-            ? undefined
-            : { partNumber: part.partNumber, receipt: item as unknown as StoredReceipt };
-        }),
-      )
-    ).filter((found) => found !== undefined);
-
-    return this.#updateSettled(write, early);
+    return this.#updateSettled(
+      write,
+      early.filter((found) => found !== undefined),
+    );
   }
 
   async #updateSettled(
@@ -683,23 +673,17 @@ export class DynamoDbMessageStore implements MessageStore {
     }
   }
 
-  async #queryCorrelation(
-    subAccount: string,
-    id: string,
+  async #getCorrelation(
+    key: ReturnType<typeof correlationKey>,
     operation: string,
-  ): Promise<Record<string, unknown>[]> {
+  ): Promise<Record<string, unknown> | undefined> {
     const result = await this.#call(operation, (abortSignal) =>
       this.#client.send(
-        new QueryCommand({
-          TableName: this.#options.tables.correlation,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': submitCorrelationKey(this.#systemId(subAccount), id).pk },
-          ConsistentRead: true,
-        }),
+        new GetCommand({ TableName: this.#options.tables.correlation, Key: key, ConsistentRead: true }),
         { abortSignal },
       ),
     );
-    return result.Items ?? [];
+    return result.Item;
   }
 
   /** Runs one SDK call with a timeout; conditional failures pass through for the caller, anything else is wrapped. */
@@ -804,6 +788,14 @@ function correlationOf(item: Record<string, unknown> | undefined): SubmitCorrela
     totalParts: typeof item.totalParts === 'number' ? item.totalParts : 1,
     smscMessageId: typeof item.smscMessageId === 'string' ? item.smscMessageId : '',
   };
+}
+
+/** The receipt kept on a correlation item before its submission was recorded, if any. */
+function earlyReceiptOf(item: Record<string, unknown> | undefined): StoredReceipt | undefined {
+  const receipt = item?.earlyReceipt;
+  if (typeof receipt !== 'object' || receipt === null || typeof (receipt as StoredReceipt).state !== 'string')
+    return undefined;
+  return receipt as StoredReceipt;
 }
 
 function storedFacts(receipt: StoredReceipt): ReceiptFacts {

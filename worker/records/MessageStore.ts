@@ -59,7 +59,7 @@ export interface RecordSubmissionInput {
    * Pure; called again on a fresh record if a receipt moved it meanwhile.
    */
   settle: (base: MessageRecord) => RecordedChange;
-  /** Parts newly accepted by 8x8 in this attempt: a SUBMIT correlation item is written for each. */
+  /** Parts newly accepted by 8x8 in this attempt: each one's correlation item gets the submission. */
   accepted: readonly AcceptedPart[];
   now: number;
 }
@@ -77,11 +77,11 @@ export type ApplyReceiptResult =
       record: MessageRecord;
       changed: boolean;
     }
-  /** No SUBMIT yet: the receipt is kept and will be applied when the submit is recorded. */
+  /** No submission yet: the receipt is kept and will be applied when the submission is recorded. */
   | { kind: 'stored-early' }
   /** An equal or more final early receipt was already kept for this id. */
   | { kind: 'already-stored' }
-  /** A SUBMIT points at a message record that does not exist (deleted, or expired by TTL). */
+  /** A correlation item points at a message record that does not exist (deleted, or expired by TTL). */
   | { kind: 'orphaned'; correlation: SubmitCorrelation };
 
 export interface ApplyReceiptInput {
@@ -115,17 +115,16 @@ export interface MessageStore {
    */
   claim(input: ClaimInput): Promise<ClaimResult>;
   /**
-   * Writes the attempt's outcome, conditional on still holding the claim, after a SUBMIT item per newly
-   * accepted part. An early receipt kept for one of those ids is applied to its part in the same write.
-   * Throws ClaimLostError if the
-   * claim is no longer this attempt's.
+   * Writes the attempt's outcome, conditional on still holding the claim, after recording each newly
+   * accepted part on its correlation item. An early receipt kept for one of those ids is applied to its part
+   * in the same write. Throws ClaimLostError if the claim is no longer this attempt's.
    */
   recordSubmission(input: RecordSubmissionInput): Promise<RecordedChange>;
   /** Creates a `failed` record for a request that failed validation, unless a record already exists. */
   recordValidationFailure(record: MessageRecord): Promise<ValidationFailureResult>;
   /**
    * A submit_sm_resp that came after the part was given up on or resent: adds its id to the part
-   * (as its SMSC id if it had none, else as an extra id) with a SUBMIT item, applying any early receipt.
+   * (as its SMSC id if it had none, else as an extra id) and to its correlation item, applying any early receipt.
    */
   attachLateSmscMessageId(input: {
     messageId: string;

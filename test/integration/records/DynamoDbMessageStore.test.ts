@@ -21,9 +21,9 @@ import {
   acceptedIndex,
   acceptedIndexAttributes,
   acceptedIndexPartitions,
+  correlationKey,
   eventItemKeys,
   messageKey,
-  submitCorrelationKey,
 } from '../../../core/tableKeys.js';
 import { clientConfig } from '../../../local/aws/AwsEmulator.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
@@ -337,6 +337,29 @@ describe('claim', () => {
   });
 });
 
+/** A store on its own client whose DynamoDB calls are listed: what an operation costs. */
+function countedStore(options: { afterCall?: (command: string) => Promise<void> } = {}) {
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(aws().emulator.endpoint)), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const calls: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = String(context.commandName);
+      calls.push(command);
+      const result = await next(args);
+      await options.afterCall?.(command);
+      return result;
+    },
+    { step: 'initialize' },
+  );
+  const counted = new DynamoDbMessageStore({
+    client,
+    tables: { messages: resources.tables.messages, correlation: resources.tables.correlation },
+  });
+  return { store: counted, calls, client };
+}
+
 describe('recordSubmission and receipts', () => {
   it('records SMSC ids with SUBMIT items, and a receipt then delivers the message with one event', async () => {
     const { record, token } = await claimNew('x'.repeat(200));
@@ -422,33 +445,21 @@ describe('recordSubmission and receipts', () => {
     expect(kept.Items?.[0]?.expiresAt).toBeGreaterThan(Date.now() / 1000);
   });
 
-  it('records the receipt of a one-part submitted message in one write, without reading the record', async () => {
+  it('records a one-part submission in two writes and its receipt in a read and a write, without reading the record', async () => {
     const { record, token } = await claimNew();
     const id = `one-${counter}`;
-    await submitAll(record, token, [id]);
-    // A store whose calls are counted: what one receipt costs in DynamoDB calls.
-    const client = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(aws().emulator.endpoint)), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
-    const calls: string[] = [];
-    client.middlewareStack.add(
-      (next, context) => (args) => {
-        calls.push(String(context.commandName));
-        return next(args);
-      },
-      { step: 'initialize' },
-    );
-    const counted = new DynamoDbMessageStore({
-      client,
-      tables: { messages: resources.tables.messages, correlation: resources.tables.correlation },
-    });
+    const { store: counted, calls, client } = countedStore();
+    await submitAll(record, token, [id], counted);
+    // The correlation item and the record: no read to look for a receipt that came first.
+    expect(calls).toEqual(['UpdateItemCommand', 'UpdateItemCommand']);
+    calls.length = 0;
     const applied = await counted.applyReceipt({
       subAccount,
       receipt: { ...receipt(id, 'undeliverable'), errorCode: '1' },
       now: Date.now(),
     });
     expect(applied).toMatchObject({ kind: 'applied', changed: true, record: { status: 'undeliverable' } });
-    expect(calls).toEqual(['QueryCommand', 'UpdateItemCommand']);
+    expect(calls).toEqual(['GetItemCommand', 'UpdateItemCommand']);
     // The same record a read-modify-write would have made.
     expect(await store.getMessage(record.messageId)).toMatchObject({
       status: 'undeliverable',
@@ -468,7 +479,7 @@ describe('recordSubmission and receipts', () => {
       now: Date.now(),
     });
     expect(copy).toMatchObject({ kind: 'applied', changed: false });
-    expect(calls).toEqual(['QueryCommand', 'UpdateItemCommand', 'GetItemCommand']);
+    expect(calls).toEqual(['GetItemCommand', 'UpdateItemCommand', 'GetItemCommand']);
     client.destroy();
   });
 
@@ -490,19 +501,46 @@ describe('recordSubmission and receipts', () => {
       detailTypes.delivered,
     ]);
     expect(await store.checkEarlyReceipt(subAccount, id)).toEqual({ kind: 'matched' });
+    // One item per SMSC id: the submission, and the receipt that came before it.
     const items = await aws().documentClient.send(
       new QueryCommand({
         TableName: resources.tables.correlation,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': submitCorrelationKey(subAccount, id).pk },
+        ExpressionAttributeValues: { ':pk': correlationKey(subAccount, id).pk },
       }),
     );
-    expect(items.Items?.map((item) => item.sk).sort()).toEqual(['RECEIPT', 'SUBMIT']);
+    expect(items.Items).toEqual([
+      expect.objectContaining({
+        messageId: record.messageId,
+        earlyReceipt: expect.objectContaining({ state: 'delivered' }),
+      }),
+    ]);
     // A copy of the receipt that comes now finds the SUBMIT and changes nothing.
     expect(await store.applyReceipt({ subAccount, receipt: receipt(id), now: Date.now() })).toMatchObject({
       kind: 'applied',
       changed: false,
     });
+  });
+
+  it('applies a receipt whose submission is recorded between its read and its write', async () => {
+    const { record, token } = await claimNew();
+    const id = `between-${counter}`;
+    const {
+      store: counted,
+      calls,
+      client,
+    } = countedStore({
+      // The receipt's read of the correlation item finds nothing; the submission lands right after it.
+      afterCall: async (command) => {
+        if (command === 'GetItemCommand' && calls.filter((c) => c === command).length === 1)
+          await submitAll(record, token, [id]);
+      },
+    });
+    const applied = await counted.applyReceipt({ subAccount, receipt: receipt(id), now: Date.now() });
+    expect(applied).toMatchObject({ kind: 'applied', changed: true, record: { status: 'delivered' } });
+    expect((await store.getMessage(record.messageId))?.status).toBe('delivered');
+    expect(await store.checkEarlyReceipt(subAccount, id)).toEqual({ kind: 'matched' });
+    client.destroy();
   });
 
   it('applies a receipt exactly once when it races its submission', async () => {

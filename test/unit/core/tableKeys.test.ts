@@ -8,16 +8,15 @@ import {
   acceptedIndexShard,
   acceptedIndexShards,
   correlationExpiresAt,
+  correlationKey,
   deadLetterQueueNameFor,
   deadLetterQueueUrlFor,
-  earlyReceiptKey,
   eventBusNameFor,
   idempotencyKey,
   leaseKey,
   messageKey,
   queueNameFor,
   recordEventsDeadLetterQueueNameFor,
-  submitCorrelationKey,
   tableDefinitions,
   tableIds,
   tableName,
@@ -25,15 +24,12 @@ import {
 } from '../../../core/tableKeys.js';
 
 describe('table keys', () => {
-  it('put a submit and an early receipt for one SMSC id in the same partition', () => {
-    const submit = submitCorrelationKey('acme_hq', '255');
-    const receipt = earlyReceiptKey('acme_hq', '255');
-    expect(submit.pk).toBe(receipt.pk);
-    expect(submit.sk).not.toBe(receipt.sk);
+  it('keep the correlation item where earlier versions recorded submissions, so their receipts still match', () => {
+    expect(correlationKey('acme_hq', '255')).toEqual({ pk: 'SMSC#acme_hq#255', sk: 'SUBMIT' });
   });
 
   it('keep sub-accounts apart', () => {
-    expect(submitCorrelationKey('a', 'x').pk).not.toBe(submitCorrelationKey('b', 'x').pk);
+    expect(correlationKey('a', 'x').pk).not.toBe(correlationKey('b', 'x').pk);
     expect(idempotencyKey('a', 'k').pk).not.toBe(idempotencyKey('b', 'k').pk);
     expect(leaseKey('a', 0).pk).not.toBe(leaseKey('b', 0).pk);
   });
