@@ -36,8 +36,9 @@ export const sqsSendConsumerOptionsSchema = z
     heartbeatIntervalSeconds: z.int().min(1).default(15),
     /** Abort a delete/visibility batch call after this. */
     requestTimeoutMs: z.int().min(100).default(5_000),
-    // A delete can wait: the message stays invisible for the visibility timeout. Longer means fuller batches.
-    batchLingerMs: z.int().min(0).max(1_000).default(50),
+    // A delete can wait: the message stays invisible for the visibility timeout, and its room is already
+    // free. Longer means fuller batches: at 10 messages/s, 500 ms puts ~5 deletes in a call instead of ~1.
+    batchLingerMs: z.int().min(0).max(1_000).default(500),
     /** How often a consumer with no room looks again (capacity also rises when a bind comes up). */
     roomCheckMs: z.int().min(10).default(250),
     /** Visibility for a message whose handler threw (a store or publish failure). */
@@ -239,8 +240,11 @@ export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
           signal,
         );
         action = disposition.action;
-        if (disposition.action === 'delete') await this.#batcher.delete(receiptHandle);
-        else if (
+        if (disposition.action === 'delete') {
+          // Done with it: its room is free now, while its delete waits to share a batch call.
+          this.#release(receiptHandle);
+          await this.#batcher.delete(receiptHandle);
+        } else if (
           disposition.waitedOnly !== undefined &&
           (await this.#requeue(message, disposition.waitedOnly.messageId, disposition.delaySeconds))
         ) {
@@ -255,11 +259,15 @@ export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
         this.emit('handlerFailed', { sqsMessageId, error });
         await this.#batcher.changeVisibility(receiptHandle, this.#options.failureRetrySeconds);
       }
-      this.#held.delete(receiptHandle);
+      this.#release(receiptHandle);
       this.emit('handled', { sqsMessageId, action, durationMs: performance.now() - started });
-      this.#wakeRoom?.();
     })().finally(() => this.#handlers.delete(handler));
     this.#handlers.add(handler);
+  }
+
+  /** The message no longer counts against maxInFlight nor gets its visibility extended. Safe twice. */
+  #release(receiptHandle: string): void {
+    if (this.#held.delete(receiptHandle)) this.#wakeRoom?.();
   }
 
   /**

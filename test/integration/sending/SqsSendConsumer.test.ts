@@ -4,8 +4,10 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
+  SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { clientConfig } from '../../../local/aws/AwsEmulator.js';
 import type { MessageDisposition } from '../../../worker/sending/MessageSender.js';
 import type { SendQueueMessage } from '../../../worker/sending/SendPlanner.js';
 import { SqsSendConsumer, type SqsSendConsumerOptions } from '../../../worker/sending/SqsSendConsumer.js';
@@ -231,6 +233,38 @@ describe('SqsSendConsumer', () => {
     c.wake();
     await waitFor('every message', () => handled === 12);
     expect(most).toBeLessThanOrEqual(3);
+  });
+
+  it('frees a finished message’s room before its delete is sent, so deletes share calls', async () => {
+    const url = await queue(5);
+    const sqs = new SQSClient(clientConfig(aws().emulator.endpoint));
+    const deleteCalls: number[] = [];
+    sqs.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'DeleteMessageBatchCommand')
+          deleteCalls.push((args.input as { Entries: unknown[] }).Entries.length);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    let handled = 0;
+    // One message at a time, and a delete that waits a second for company: if a message kept its room
+    // until its delete was sent, each delete would go alone.
+    const c = consumer(
+      url,
+      async () => {
+        handled += 1;
+        return deleted;
+      },
+      { sqs, maxInFlight: () => 1, batchLingerMs: 1_000 },
+    );
+    c.start();
+    await waitFor('every message', () => handled === 5);
+    await c.stop();
+    expect(await queueDepth(url)).toEqual({ visible: 0, inFlight: 0 });
+    expect(deleteCalls.reduce((sum, entries) => sum + entries, 0)).toBe(5);
+    expect(deleteCalls.length).toBeLessThan(5);
+    sqs.destroy();
   });
 
   it('on stop, tells handlers to wind down, waits for them and returns what they leave', async () => {
