@@ -10,6 +10,8 @@ export const apiEnv = {
   fleetConfig: workerEnv.fleetConfig,
   /** The messages table: records written on accept, read by GET /messages/{id}. */
   messagesTable: workerEnv.messagesTable,
+  /** The SMSC-id correlation table: the reconciler reports the early receipts it lists as unmatched. */
+  correlationTable: workerEnv.correlationTable,
   /** The idempotency table: Powertools idempotency records (the first answer to each idempotencyKey). */
   idempotencyTable: workerEnv.idempotencyTable,
   /** The leases table: bind slots and worker presence, read by GET /status.json. */

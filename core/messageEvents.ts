@@ -12,9 +12,15 @@ import {
   type FailureReason,
   messageEventId,
   type SmsEvent,
+  unmatchedReceiptEventId,
 } from './events.js';
 import type { FieldError } from './fieldErrors.js';
-import { type MessageRecord, smscMessageIdsOf } from './messageRecord.js';
+import {
+  type MessageRecord,
+  type StoredReceipt,
+  smscMessageIdsOf,
+  statOfReceiptState,
+} from './messageRecord.js';
 import type { MessageState } from './messageState.js';
 
 /** 8x8's receipt err codes that mean something to a reader (8x8-smpp-facts.md). */
@@ -149,3 +155,31 @@ function failureDescription(record: MessageRecord, reason: FailureReason, extras
 
 const copyFieldErrors = (errors: readonly FieldError[]): FieldError[] =>
   errors.map(({ field, message }) => ({ field, message }));
+
+/**
+ * `SMS Delivery Receipt Unmatched` for a receipt kept without its submission: the worker's timer and the
+ * reconciler's sweep build the same event (and id) for it, so it is announced once whoever reports it.
+ */
+export function unmatchedReceiptEvent(
+  subAccount: string,
+  receipt: StoredReceipt,
+  nowMs: number,
+): Extract<SmsEvent, { detailType: typeof detailTypes.receiptUnmatched }> {
+  const stat =
+    statOfReceiptState[receipt.state as keyof typeof statOfReceiptState] ?? receipt.state.toUpperCase();
+  return {
+    detailType: detailTypes.receiptUnmatched,
+    detail: {
+      eventId: unmatchedReceiptEventId(subAccount, receipt.smscMessageId, stat),
+      eventType: eventTypes.receiptUnmatched,
+      isFinal: true,
+      subAccount,
+      smscMessageId: receipt.rawMessageId,
+      receiptStatus: stat,
+      ...(receipt.errorCode === undefined ? {} : { receiptErrorCode: receipt.errorCode }),
+      sourceAddress: receipt.sourceAddress ?? '',
+      destinationAddress: receipt.destinationAddress ?? '',
+      eventTimestamp: nowMs,
+    },
+  };
+}

@@ -91,7 +91,19 @@ export interface SubmitCorrelation {
   smscMessageId: string;
 }
 
-/** A receipt as kept on an early `RECEIPT` item (it came before its SUBMIT was recorded). */
+/** The stat a receipt state is written as in 8x8's receipt text, by worker/receipts/deliveryReceipt.ts ReceiptState. */
+export const statOfReceiptState = {
+  delivered: 'DELIVRD',
+  expired: 'EXPIRED',
+  deleted: 'DELETED',
+  undeliverable: 'UNDELIV',
+  rejected: 'REJECTD',
+  unknown: 'UNKNOWN',
+  accepted: 'ACCEPTD',
+  enroute: 'ENROUTE',
+} as const;
+
+/** A receipt as kept on its correlation item when it came before its submission was recorded. */
 export interface StoredReceipt {
   smscMessageId: string;
   rawMessageId: string;
@@ -115,6 +127,14 @@ const isState = (value: unknown): value is MessageState =>
  * A stored item as a MessageRecord. Tolerates records another writer (the API) started: missing
  * bookkeeping gets its neutral value. Returns undefined for an item that is not a message record.
  */
+/** The receipt kept on a correlation item before its submission was recorded, if any. */
+export function earlyReceiptOf(item: Record<string, unknown> | undefined): StoredReceipt | undefined {
+  const receipt = item?.earlyReceipt as Partial<StoredReceipt> | undefined;
+  if (typeof receipt !== 'object' || receipt === null) return undefined;
+  if (typeof receipt.state !== 'string' || typeof receipt.smscMessageId !== 'string') return undefined;
+  return receipt as StoredReceipt;
+}
+
 export function messageRecordFromItem(item: Record<string, unknown> | undefined): MessageRecord | undefined {
   if (item === undefined || typeof item.messageId !== 'string' || !isState(item.status)) return undefined;
   const parts = Array.isArray(item.parts) ? (item.parts as PartRecord[]) : [];

@@ -14,6 +14,7 @@ import { type DetailType, detailTypes, type SmsEvent } from './events.js';
 import { stateChangeEvent } from './messageEvents.js';
 import { type MessageRecord, messageRecordFromItem } from './messageRecord.js';
 import type { MessageState } from './messageState.js';
+import { expiresAtSeconds, type ItemKey, retentionSeconds } from './tableKeys.js';
 
 /** The attribute an event item keeps its event in. */
 export const eventItemAttribute = 'announces';
@@ -28,6 +29,16 @@ export interface AnnouncedEvent {
 /** The attributes that make an item an event item (spread into the item's put). */
 export function eventItemAttributes(event: SmsEvent): { [eventItemAttribute]: AnnouncedEvent } {
   return { [eventItemAttribute]: { detailType: event.detailType, detail: JSON.stringify(event.detail) } };
+}
+
+/** An event item as put: its key, the event, its sub-account and its TTL. */
+export function eventItem(key: ItemKey, event: SmsEvent): Record<string, unknown> {
+  return {
+    ...key,
+    ...eventItemAttributes(event),
+    subAccount: event.detail.subAccount,
+    expiresAt: expiresAtSeconds(event.detail.eventTimestamp, retentionSeconds.eventItems),
+  };
 }
 
 const announcedDetailTypes = new Set<string>([

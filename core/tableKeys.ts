@@ -90,6 +90,22 @@ export const acceptedIndex = {
 } as const satisfies GlobalSecondaryIndexDefinition;
 
 /**
+ * The correlation table's index of receipts still waiting for their submission. Sparse: only a receipt kept
+ * before its submission sets `awaitingShard`; the submission's write removes it, and so does the report of
+ * the receipt as unmatched. The reconciler reads it to report the receipts whose worker's timer never ran
+ * (the worker stopped or died first): lambdas/reconcileRecords.ts.
+ */
+export const awaitingSubmissionIndex = {
+  indexName: 'awaitingSubmission',
+  partitionKey: { name: 'awaitingShard', type: 'S' },
+  sortKey: { name: 'awaitingSince', type: 'N' },
+  projection: 'ALL',
+} as const satisfies GlobalSecondaryIndexDefinition;
+
+/** Partitions of `awaitingSubmission`: early receipts come in bursts when an SMSC answers fast. */
+export const awaitingSubmissionShards = 4;
+
+/**
  * Index partitions per UTC day. 8 take ~8,000 new records/s before one is hot; more cost the status page a
  * Query each. Raising it later is safe (readers query every shard below the new count, old items included).
  */
@@ -111,7 +127,7 @@ export const tableDefinitions = {
     partitionKey: pk,
     sortKey: sk,
     timeToLiveAttribute: ttlAttribute,
-    globalSecondaryIndexes: [],
+    globalSecondaryIndexes: [awaitingSubmissionIndex],
     pointInTimeRecovery: false,
   },
   idempotency: {
@@ -170,14 +186,56 @@ function utcDay(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 10);
 }
 
-/** Which of the day's index partitions a message goes to: FNV-1a of its id, so every writer agrees. */
-export function acceptedIndexShard(messageId: string): number {
+/** FNV-1a of a text: a shard every writer agrees on. */
+function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
-  for (let index = 0; index < messageId.length; index++) {
-    hash ^= messageId.charCodeAt(index);
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return hash % acceptedIndexShards;
+  return hash;
+}
+
+/** Which of the day's index partitions a message goes to. */
+export function acceptedIndexShard(messageId: string): number {
+  return fnv1a(messageId) % acceptedIndexShards;
+}
+
+/** The index attributes of a receipt kept before its submission (see awaitingSubmissionIndex). */
+export function awaitingSubmissionAttributes(
+  normalisedSmscId: string,
+  receivedAtMs: number,
+): { awaitingShard: string; awaitingSince: number } {
+  return {
+    awaitingShard: `AWAITING#${fnv1a(normalisedSmscId) % awaitingSubmissionShards}`,
+    awaitingSince: receivedAtMs,
+  };
+}
+
+/**
+ * The UpdateItem (lib-dynamodb input) that takes a reported receipt off `awaitingSubmission`. Conditional on
+ * the item being there, so it never creates one; the receipt itself stays, and still matches a submission.
+ */
+export function unlistAwaitingReceipt(
+  tableName: string,
+  key: ItemKey,
+): {
+  TableName: string;
+  Key: ItemKey;
+  UpdateExpression: string;
+  ConditionExpression: string;
+} {
+  return {
+    TableName: tableName,
+    Key: key,
+    UpdateExpression: `REMOVE ${awaitingSubmissionIndex.partitionKey.name}, ${awaitingSubmissionIndex.sortKey.name}`,
+    ConditionExpression: 'attribute_exists(pk)',
+  };
+}
+
+/** Every partition of `awaitingSubmission`: one Query each lists the receipts still waiting. */
+export function awaitingSubmissionPartitions(): string[] {
+  return Array.from({ length: awaitingSubmissionShards }, (_, shard) => `AWAITING#${shard}`);
 }
 
 /**

@@ -14,24 +14,48 @@
  * It publishes nothing: the messages table's stream announces the change (`SMS Failed`, or `SMS
  * Submitted`), as for every other write. A second run finds the records already final: idempotent.
  *
+ * It also reports the receipts a worker kept before their submission and never reported (its timer dies
+ * with it): each one still listed in the correlation table's `awaitingSubmission` index `unmatchedAfterMs`
+ * after it came is re-read, announced by an `UNMATCHED#` event item (`SMS Delivery Receipt Unmatched`, the
+ * same item and event id the worker would have written) and taken off the index. The index has no window:
+ * a receipt waits there until a run reports it, however long the reconciler was down.
+ *
  * The window: a record is looked at by every run during `lookbackMs` after it passed the queue's reach, so a
  * run that failed or did not happen is made up by the next ones; a reconciler stopped for longer than that
  * leaves the records it missed as they are (nothing breaks, they stay `accepted`/`submitting`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type MessageRecord, messageRecordFromItem } from '../core/messageRecord.js';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmatchedReceiptEvent } from '../core/messageEvents.js';
+import { earlyReceiptOf, type MessageRecord, messageRecordFromItem } from '../core/messageRecord.js';
 import {
   queueReachMs,
   type ReconcileChange,
   reconcileRecord,
   utcDaysBetween,
 } from '../core/reconcileRecord.js';
-import { acceptedIndex, acceptedIndexPartitions, type ItemKey } from '../core/tableKeys.js';
+import { eventItem } from '../core/recordChangeEvents.js';
+import {
+  acceptedIndex,
+  acceptedIndexPartitions,
+  awaitingSubmissionIndex,
+  awaitingSubmissionPartitions,
+  eventItemKeys,
+  type ItemKey,
+  unlistAwaitingReceipt,
+} from '../core/tableKeys.js';
 import {
   type Env,
   readAwsClientSettings,
+  readCorrelationTable,
   readMessagesTable,
   readObservabilityConfig,
 } from './shared/apiConfig.js';
@@ -45,6 +69,8 @@ export interface ReconcileSummary {
   submitted: number;
   /** Moved by someone else between the read and the write: left as they are now. */
   changedMeanwhile: number;
+  /** Early receipts no worker reported, announced as unmatched by this run. */
+  unmatchedReported: number;
 }
 
 export type ReconcileHandler = () => Promise<ReconcileSummary>;
@@ -53,6 +79,7 @@ export interface ReconcileRecordsDeps {
   /** Built once in the wiring; never destroyed here. */
   readonly dynamo: DynamoDBDocumentClient;
   readonly messagesTable: string;
+  readonly correlationTable: string;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   /** @default Date.now */
   readonly now?: () => number;
@@ -60,7 +87,15 @@ export interface ReconcileRecordsDeps {
   readonly reachMs?: number;
   /** @default defaultLookbackMs */
   readonly lookbackMs?: number;
+  /** @default defaultUnmatchedAfterMs */
+  readonly unmatchedAfterMs?: number;
 }
+
+/**
+ * A receipt still waiting this long was missed by its worker, whose timer reports it after 2 minutes
+ * (worker/receipts/ReceiptRecorder.ts `unmatchedGraceMs`): the worker stopped or died first.
+ */
+export const defaultUnmatchedAfterMs = 10 * 60_000;
 
 /** Eight 15-minute runs look at each record: seven missed runs in a row lose nothing. */
 export const defaultLookbackMs = 2 * 3_600_000;
@@ -154,6 +189,76 @@ export function createReconcileRecordsHandler(deps: ReconcileRecordsDeps): Recon
     }
   };
 
+  const reportUnmatched = async (nowMs: number): Promise<number> => {
+    const before = nowMs - (deps.unmatchedAfterMs ?? defaultUnmatchedAfterMs);
+    let reported = 0;
+    for (const partition of awaitingSubmissionPartitions()) {
+      let startKey: Item | undefined;
+      do {
+        const page = await deps.dynamo.send(
+          new QueryCommand({
+            TableName: deps.correlationTable,
+            IndexName: awaitingSubmissionIndex.indexName,
+            KeyConditionExpression: '#shard = :shard AND #since < :before',
+            ExpressionAttributeNames: {
+              '#shard': awaitingSubmissionIndex.partitionKey.name,
+              '#since': awaitingSubmissionIndex.sortKey.name,
+            },
+            ExpressionAttributeValues: { ':shard': partition, ':before': before },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const listed of page.Items ?? []) {
+          if (await reportOne({ pk: String(listed.pk), sk: String(listed.sk) }, nowMs)) reported += 1;
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+    }
+    return reported;
+  };
+
+  /** true when announced now; false when matched meanwhile (the index lags the table) or unreadable. */
+  const reportOne = async (key: ItemKey, nowMs: number): Promise<boolean> => {
+    const { Item: item } = await deps.dynamo.send(
+      new GetCommand({ TableName: deps.correlationTable, Key: key, ConsistentRead: true }),
+    );
+    const receipt = earlyReceiptOf(item);
+    const subAccount = item?.subAccount;
+    const systemId = item?.systemId ?? subAccount;
+    if (item?.messageId !== undefined || receipt === undefined) return false;
+    if (typeof subAccount !== 'string' || typeof systemId !== 'string') {
+      deps.logger.warn('an early receipt without its sub-account; left listed', { key });
+      return false;
+    }
+    const event = unmatchedReceiptEvent(subAccount, receipt, nowMs);
+    try {
+      await deps.dynamo.send(
+        new PutCommand({
+          TableName: table,
+          Item: eventItem(
+            eventItemKeys.unmatched(systemId, receipt.smscMessageId, event.detail.receiptStatus ?? ''),
+            event,
+          ),
+          // The worker may have announced it already: the first item stands (one stream record, one event).
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    try {
+      await deps.dynamo.send(new UpdateCommand(unlistAwaitingReceipt(deps.correlationTable, key)));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    deps.logger.warn('reported an early receipt no worker reported as unmatched', {
+      subAccount,
+      smscMessageId: receipt.rawMessageId,
+      receivedAt: receipt.receivedAt,
+    });
+    return true;
+  };
+
   return async () => {
     const nowMs = now();
     const toMs = nowMs - reachMs;
@@ -166,6 +271,7 @@ export function createReconcileRecordsHandler(deps: ReconcileRecordsDeps): Recon
       failed: 0,
       submitted: 0,
       changedMeanwhile: 0,
+      unmatchedReported: 0,
     };
     for (const item of items) {
       const record = messageRecordFromItem(item);
@@ -185,6 +291,7 @@ export function createReconcileRecordsHandler(deps: ReconcileRecordsDeps): Recon
         errorCode: decision.change.errorCode,
       });
     }
+    summary.unmatchedReported = await reportUnmatched(nowMs);
     deps.logger.info('reconcile run', { ...summary, fromMs, toMs });
     return summary;
   };
@@ -193,7 +300,7 @@ export function createReconcileRecordsHandler(deps: ReconcileRecordsDeps): Recon
 /** The handler of one container (AWS) or the local runner, from its environment. */
 export function reconcileRecordsHandlerFromEnv(
   env: Env,
-  overrides: Pick<ReconcileRecordsDeps, 'now' | 'reachMs' | 'lookbackMs'> = {},
+  overrides: Pick<ReconcileRecordsDeps, 'now' | 'reachMs' | 'lookbackMs' | 'unmatchedAfterMs'> = {},
 ): ReconcileHandler {
   const logger = createApiLogger(readObservabilityConfig(env));
   const client = new DynamoDBClient({
@@ -203,6 +310,7 @@ export function reconcileRecordsHandlerFromEnv(
   return createReconcileRecordsHandler({
     dynamo: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     messagesTable: readMessagesTable(env),
+    correlationTable: readCorrelationTable(env),
     logger,
     ...overrides,
   });

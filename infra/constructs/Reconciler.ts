@@ -7,7 +7,8 @@
  * - An EventBridge rule runs it every `every` (default 15 minutes); each run looks at the records that
  *   passed the reach in the last two hours, so a few failed runs are made up by the next.
  * - The role may Query the one index (`byAcceptedAt`), BatchGetItem and UpdateItem the messages table's
- *   items: nothing else.
+ *   items, and PutItem there (the `UNMATCHED#` event item of an early receipt no worker reported); Query
+ *   the correlation table's `awaitingSubmission` index, GetItem and UpdateItem its items: nothing else.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,7 +16,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acceptedIndex, workerEnv } from '../../core/tableKeys.js';
+import { acceptedIndex, awaitingSubmissionIndex, workerEnv } from '../../core/tableKeys.js';
 import { FleetFunction } from './FleetFunction.js';
 import type { Tables } from './Tables.js';
 
@@ -41,6 +42,7 @@ export class Reconciler extends Construct {
   constructor(scope: Construct, id: string, props: ReconcilerProps) {
     super(scope, id);
     const messages = props.tables.itemsOnly.messages;
+    const correlation = props.tables.itemsOnly.correlation;
 
     this.function = new FleetFunction(this, 'Function', {
       entry: reconcilerEntry,
@@ -48,6 +50,7 @@ export class Reconciler extends Construct {
         'smpp-fleet reconciler: fails (or marks submitted) message records left accepted/submitting past their send queue reach',
       environment: {
         [workerEnv.messagesTable]: messages.tableName,
+        [workerEnv.correlationTable]: correlation.tableName,
         [workerEnv.logLevel]: props.logLevel ?? 'INFO',
         [workerEnv.maskPhoneNumbers]: String(props.maskPhoneNumbers ?? true),
       },
@@ -56,13 +59,17 @@ export class Reconciler extends Construct {
       // only the few stuck ones: minutes would be a very large backlog. The next run starts afresh anyway.
       timeout: Duration.minutes(5),
     });
-    // Query on the one index, not the table; BatchGetItem and UpdateItem on the table's items.
+    // Query on the two indexes, not the tables; the rest on the tables' items.
     iam.Grant.addToPrincipal({
       grantee: this.function,
       actions: ['dynamodb:Query'],
-      resourceArns: [`${props.tables.byId.messages.tableArn}/index/${acceptedIndex.indexName}`],
+      resourceArns: [
+        `${props.tables.byId.messages.tableArn}/index/${acceptedIndex.indexName}`,
+        `${props.tables.byId.correlation.tableArn}/index/${awaitingSubmissionIndex.indexName}`,
+      ],
     });
-    messages.grant(this.function, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
+    messages.grant(this.function, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+    correlation.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
 
     this.schedule = new events.Rule(this, 'Schedule', {
       description: 'Runs the smpp-fleet reconciler',

@@ -173,6 +173,13 @@ export function readMessagesTable(env: Env): string {
   ];
 }
 
+export function readCorrelationTable(env: Env): string {
+  return parseEnv(
+    z.object({ [apiEnv.correlationTable]: requiredText('the SMSC-id correlation table name') }),
+    env,
+  )[apiEnv.correlationTable];
+}
+
 export function readIdempotencyTable(env: Env): string {
   return parseEnv(z.object({ [apiEnv.idempotencyTable]: requiredText('the idempotency table name') }), env)[
     apiEnv.idempotencyTable

@@ -42,6 +42,14 @@ export const grantsWithoutACallHere: Readonly<Record<string, string>> = {
     'The reconciler writes only records no SQS message can move any more (older than the send queue’s ' +
     'retention): a whole-fleet run ends with every record final, so its run reads and writes nothing. Called ' +
     'against the emulator in test/integration/lambdas/reconcileRecords.test.ts.',
+  'reconciler: dynamodb:PutItem on table/{prefix}-messages':
+    'The reconciler reports an early receipt no worker reported (its worker died within 2 minutes of keeping ' +
+    'it) 10 minutes after it came: no run is that long. Called against the emulator in ' +
+    'test/integration/lambdas/reconcileRecords.test.ts.',
+  'reconciler: dynamodb:GetItem on table/{prefix}-smsc-correlation':
+    'As for its PutItem: it re-reads a listed early receipt before reporting it.',
+  'reconciler: dynamodb:UpdateItem on table/{prefix}-smsc-correlation':
+    'As for its PutItem: it takes a reported receipt off the awaitingSubmission index.',
   'worker: sqs:ChangeMessageVisibility on {prefix}-send-acme':
     'A message waiting for a bind, or refused for a while, has its visibility extended or shortened ' +
     '(worker/sending/SqsSendConsumer.ts): called in the SMSC outage run (smscOutage.test.ts).',
@@ -49,10 +57,6 @@ export const grantsWithoutACallHere: Readonly<Record<string, string>> = {
     'A message that only waited (no bind up, the worker stopping) is put back as a fresh copy when its next ' +
     'receive would send it to the DLQ: called against the emulator in ' +
     'test/integration/sending/SqsSendConsumer.test.ts.',
-  'worker: dynamodb:UpdateItem on table/{prefix}-smsc-correlation':
-    'A receipt that matched no record is marked once its unmatched event is published: only when 8x8 answers ' +
-    'for a copy whose id was never recorded (a SIGKILL between submit and record may or may not make one); ' +
-    'called against the emulator in test/integration/records/DynamoDbMessageStore.test.ts.',
   'worker: dynamodb:DeleteItem on table/{prefix}-bind-leases':
     'A stopping worker removes its presence item, and a worker removes a dead one’s: called in the SIGTERM run ' +
     '(workerStopped.test.ts).',

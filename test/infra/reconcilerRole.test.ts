@@ -6,7 +6,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptedIndex, queueNameFor, tableName } from '../../core/tableKeys.js';
+import { acceptedIndex, awaitingSubmissionIndex, queueNameFor, tableName } from '../../core/tableKeys.js';
 import { reconcilerEntry } from '../../infra/constructs/Reconciler.js';
 import { emulatorAccountId, emulatorRegion } from '../../local/aws/AwsEmulator.js';
 import {
@@ -57,11 +57,19 @@ function calls(...made: [target: string, body: Record<string, unknown>][]): Role
 }
 
 const messagesTable = tableName('messages', prefix);
+const correlationTable = tableName('correlation', prefix);
 const everyCallItMakes = () =>
   calls(
     ['DynamoDB_20120810.Query', { TableName: messagesTable, IndexName: acceptedIndex.indexName }],
     ['DynamoDB_20120810.BatchGetItem', { RequestItems: { [messagesTable]: { Keys: [] } } }],
     ['DynamoDB_20120810.UpdateItem', { TableName: messagesTable }],
+    ['DynamoDB_20120810.PutItem', { TableName: messagesTable }],
+    [
+      'DynamoDB_20120810.Query',
+      { TableName: correlationTable, IndexName: awaitingSubmissionIndex.indexName },
+    ],
+    ['DynamoDB_20120810.GetItem', { TableName: correlationTable }],
+    ['DynamoDB_20120810.UpdateItem', { TableName: correlationTable }],
   );
 
 describe('the reconciler', () => {
@@ -79,13 +87,18 @@ describe('the reconciler', () => {
     });
     template?.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('^smpp-fleet reconciler'),
-      Environment: { Variables: Match.objectLike({ MESSAGES_TABLE: Match.anyValue() }) },
+      Environment: {
+        Variables: Match.objectLike({
+          MESSAGES_TABLE: Match.anyValue(),
+          CORRELATION_TABLE: Match.anyValue(),
+        }),
+      },
       Timeout: 300,
     });
     expect(reconcilerEntry).toBe('lambdas/reconcileRecords.ts');
   });
 
-  it('may query the acceptance index, read records in batches and update them', () => {
+  it('may query its two indexes, read records in batches, update them, and report unmatched receipts', () => {
     expect(evaluateCalls(policies, [everyCallItMakes()]).denied).toEqual([]);
   });
 
@@ -94,13 +107,14 @@ describe('the reconciler', () => {
     expect(unused.every((line) => /logs:(CreateLogStream|PutLogEvents)/.test(line))).toBe(true);
   });
 
-  it('cannot scan, put, delete, query the table itself, touch another table or send to a queue', () => {
+  it('cannot scan, delete, query the tables themselves, touch another table or send to a queue', () => {
     const other = calls(
       ['DynamoDB_20120810.Scan', { TableName: messagesTable }],
-      ['DynamoDB_20120810.PutItem', { TableName: messagesTable }],
       ['DynamoDB_20120810.DeleteItem', { TableName: messagesTable }],
       ['DynamoDB_20120810.Query', { TableName: messagesTable }],
-      ['DynamoDB_20120810.UpdateItem', { TableName: tableName('correlation', prefix) }],
+      ['DynamoDB_20120810.Query', { TableName: correlationTable }],
+      ['DynamoDB_20120810.PutItem', { TableName: correlationTable }],
+      ['DynamoDB_20120810.UpdateItem', { TableName: tableName('leases', prefix) }],
       [
         'AmazonSQS.SendMessage',
         { QueueUrl: `http://127.0.0.1:4566/${emulatorAccountId}/${queueNameFor('acme', prefix)}` },

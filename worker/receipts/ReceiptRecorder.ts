@@ -32,13 +32,11 @@ import {
   eventTypes,
   type InboundDetail,
   inboundEventId,
-  type ReceiptUnmatchedDetail,
   type UnreadableDetail,
-  unmatchedReceiptEventId,
 } from '../../core/events.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
+import { unmatchedReceiptEvent } from '../../core/messageEvents.js';
 import type { MessageStore } from '../records/MessageStore.js';
-import { statOfReceiptState } from '../records/recordTransitions.js';
 import { CommandStatus } from '../smpp/commandStatus.js';
 import type { DeliverSm } from '../smpp/types.js';
 import { classifyDeliverSm, type InboundMessage } from './classifyDeliverSm.js';
@@ -280,21 +278,12 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     try {
       const check = await this.#store.checkEarlyReceipt(this.#subAccount, smscMessageId);
       if (check.kind !== 'unmatched') return;
-      const receipt = check.receipt;
-      const stat = statOfReceiptState[receipt.state as ReceiptState] ?? receipt.state.toUpperCase();
-      const detail: ReceiptUnmatchedDetail = {
-        eventId: unmatchedReceiptEventId(this.#subAccount, smscMessageId, stat),
-        eventType: eventTypes.receiptUnmatched,
-        isFinal: true,
-        subAccount: this.#subAccount,
-        smscMessageId: receipt.rawMessageId,
-        receiptStatus: stat,
-        ...(receipt.errorCode === undefined ? {} : { receiptErrorCode: receipt.errorCode }),
-        sourceAddress: receipt.sourceAddress ?? '',
-        destinationAddress: receipt.destinationAddress ?? '',
-        eventTimestamp: this.#now(),
-      };
-      await this.#store.announce({ kind: 'unmatched', detail, normalisedSmscMessageId: smscMessageId });
+      const { detail } = unmatchedReceiptEvent(this.#subAccount, check.receipt, this.#now());
+      await this.#store.announce({
+        kind: 'unmatched',
+        detail,
+        normalisedSmscMessageId: smscMessageId,
+      });
       this.emit('unmatched', { smscMessageId });
     } catch (error) {
       this.#log.error('unmatched-receipt check failed', {

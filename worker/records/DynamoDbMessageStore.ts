@@ -18,21 +18,22 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import { z } from 'zod';
 import { detailTypes, type SmsEvent } from '../../core/events.js';
 import {
+  earlyReceiptOf,
   type MessageRecord,
   messageRecordFromItem,
   type StoredReceipt,
   type SubmitCorrelation,
 } from '../../core/messageRecord.js';
 import { nextState } from '../../core/messageState.js';
-import { eventItemAttributes } from '../../core/recordChangeEvents.js';
+import { eventItem } from '../../core/recordChangeEvents.js';
 import {
   acceptedIndexAttributes,
+  awaitingSubmissionAttributes,
   correlationExpiresAt,
   correlationKey,
   eventItemKeys,
-  expiresAtSeconds,
   messageKey,
-  retentionSeconds,
+  unlistAwaitingReceipt,
 } from '../../core/tableKeys.js';
 import type { DeliveryReceipt } from '../receipts/deliveryReceipt.js';
 import { withTimeout } from '../runtime/withTimeout.js';
@@ -350,7 +351,9 @@ export class DynamoDbMessageStore implements MessageStore {
             TableName: this.#options.tables.correlation,
             Key: key,
             UpdateExpression:
-              'SET earlyReceipt = :receipt, subAccount = :subAccount, expiresAt = if_not_exists(expiresAt, :expiresAt)',
+              'SET earlyReceipt = :receipt, subAccount = :subAccount, systemId = :systemId, ' +
+              'awaitingShard = :awaitingShard, ' +
+              'awaitingSince = :awaitingSince, expiresAt = if_not_exists(expiresAt, :expiresAt)',
             // A final receipt is never replaced; a non-final one is, by anything newer.
             ConditionExpression:
               'attribute_not_exists(messageId) AND (attribute_not_exists(earlyReceipt) OR earlyReceipt.#final = :false)',
@@ -358,6 +361,9 @@ export class DynamoDbMessageStore implements MessageStore {
             ExpressionAttributeValues: {
               ':receipt': stored,
               ':subAccount': subAccount,
+              ':systemId': this.#systemId(subAccount),
+              // Listed for the reconciler until matched or reported (core/tableKeys.ts awaitingSubmissionIndex).
+              ...prefixKeys(awaitingSubmissionAttributes(receipt.smscMessageId, now)),
               ':expiresAt': correlationExpiresAt(now),
               ':false': false,
             },
@@ -405,12 +411,7 @@ export class DynamoDbMessageStore implements MessageStore {
         this.#client.send(
           new PutCommand({
             TableName: this.#options.tables.messages,
-            Item: {
-              ...key,
-              ...eventItemAttributes(event),
-              subAccount: detail.subAccount,
-              expiresAt: expiresAtSeconds(detail.eventTimestamp, retentionSeconds.eventItems),
-            },
+            Item: eventItem(key, event),
             // The first copy stands: a second put would be a second stream record (a duplicate event).
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
@@ -419,6 +420,21 @@ export class DynamoDbMessageStore implements MessageStore {
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
+    }
+    if (announcement.kind === 'unmatched') {
+      await this.#call('unlistAwaiting', (abortSignal) =>
+        this.#client.send(
+          new UpdateCommand(
+            unlistAwaitingReceipt(
+              this.#options.tables.correlation,
+              correlationKey(systemId, announcement.normalisedSmscMessageId),
+            ),
+          ),
+          { abortSignal },
+        ),
+      ).catch((error: unknown) => {
+        if (!isConditionalCheckFailed(error)) throw error;
+      });
     }
   }
 
@@ -579,9 +595,10 @@ export class DynamoDbMessageStore implements MessageStore {
             new UpdateCommand({
               TableName: this.#options.tables.correlation,
               Key: correlationKey(this.#systemId(write.subAccount), part.normalisedSmscMessageId),
+              // A receipt that came first is no longer waiting: out of the reconciler's index.
               UpdateExpression: `SET ${Object.keys(submission)
                 .map((field) => `#${field} = :${field}`)
-                .join(', ')}`,
+                .join(', ')} REMOVE awaitingShard, awaitingSince`,
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
               ReturnValues: 'ALL_OLD',
@@ -779,6 +796,11 @@ function changedFieldsUpdate(
   return { expression: `SET ${sets.join(', ')}`, names, values };
 }
 
+/** `:name` → value, for spreading attributes into ExpressionAttributeValues. */
+function prefixKeys(attributes: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(attributes).map(([name, value]) => [`:${name}`, value]));
+}
+
 function correlationOf(item: Record<string, unknown> | undefined): SubmitCorrelation | undefined {
   if (item === undefined || typeof item.messageId !== 'string' || typeof item.partNumber !== 'number')
     return undefined;
@@ -788,14 +810,6 @@ function correlationOf(item: Record<string, unknown> | undefined): SubmitCorrela
     totalParts: typeof item.totalParts === 'number' ? item.totalParts : 1,
     smscMessageId: typeof item.smscMessageId === 'string' ? item.smscMessageId : '',
   };
-}
-
-/** The receipt kept on a correlation item before its submission was recorded, if any. */
-function earlyReceiptOf(item: Record<string, unknown> | undefined): StoredReceipt | undefined {
-  const receipt = item?.earlyReceipt;
-  if (typeof receipt !== 'object' || receipt === null || typeof (receipt as StoredReceipt).state !== 'string')
-    return undefined;
-  return receipt as StoredReceipt;
 }
 
 function storedFacts(receipt: StoredReceipt): ReceiptFacts {

@@ -6,7 +6,7 @@
  */
 import { defaultStatusDescriptions } from '../../core/events.js';
 import { describeReceiptError } from '../../core/messageEvents.js';
-import type { MessageRecord, PartRecord } from '../../core/messageRecord.js';
+import { type MessageRecord, type PartRecord, statOfReceiptState } from '../../core/messageRecord.js';
 import { isFinalState, type MessageState, mergePartStates, nextState } from '../../core/messageState.js';
 import type { ReceiptState } from '../receipts/deliveryReceipt.js';
 
@@ -20,18 +20,6 @@ const messageStateOfReceiptState: Readonly<Record<ReceiptState, MessageState | u
   unknown: 'unknown',
   accepted: undefined,
   enroute: undefined,
-};
-
-/** The `stat:` 8x8 writes for each receipt state. */
-export const statOfReceiptState: Readonly<Record<ReceiptState, string>> = {
-  delivered: 'DELIVRD',
-  expired: 'EXPIRED',
-  deleted: 'DELETED',
-  undeliverable: 'UNDELIV',
-  rejected: 'REJECTD',
-  unknown: 'UNKNOWN',
-  accepted: 'ACCEPTD',
-  enroute: 'ENROUTE',
 };
 
 export function messageStateOfReceipt(state: ReceiptState): MessageState | undefined {

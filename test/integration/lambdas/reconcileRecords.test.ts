@@ -6,14 +6,16 @@
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detailTypes, messageEventId } from '../../../core/events.js';
 import { parseFleetConfig } from '../../../core/fleetConfig.js';
+import { unmatchedReceiptEvent } from '../../../core/messageEvents.js';
 import { queueReachMs } from '../../../core/reconcileRecord.js';
-import { acceptedIndexAttributes, messageKey } from '../../../core/tableKeys.js';
+import { acceptedIndexAttributes, eventItemKeys, messageKey } from '../../../core/tableKeys.js';
 import {
   createReconcileRecordsHandler,
+  defaultUnmatchedAfterMs,
   type ReconcileRecordsDeps,
   type ReconcileSummary,
   reconcileRecordsHandlerFromEnv,
@@ -21,6 +23,8 @@ import {
 import { readAwsClientSettings } from '../../../lambdas/shared/apiConfig.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
 import { type RecordStream, startRecordStream } from '../../../local/recordStream/startRecordStream.js';
+import type { DeliveryReceipt } from '../../../worker/receipts/deliveryReceipt.js';
+import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
 import { pollUntil } from '../../support/poll.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
 import { handlerEnvFor } from './sendApiFixture.js';
@@ -86,8 +90,8 @@ const read = async (messageId: string) =>
 const reconcile = (overrides: Pick<ReconcileRecordsDeps, 'now'> = {}): Promise<ReconcileSummary> =>
   reconcileRecordsHandlerFromEnv(env(), { now: () => nowMs, ...overrides })();
 
-/** Receives (and deletes) what the subscriber queue holds until `count` events came. */
-async function receiveEvents(count: number) {
+/** Receives (and deletes) what the subscriber queue holds until `count` events (of `detailType`) came. */
+async function receiveEvents(count: number, detailType?: string) {
   const queueUrl = resources.subscriber?.queueUrl ?? '';
   const events: { detailType: string; detail: Record<string, unknown> }[] = [];
   await pollUntil(
@@ -98,7 +102,8 @@ async function receiveEvents(count: number) {
       );
       for (const message of Messages) {
         const envelope = JSON.parse(message.Body ?? '{}');
-        events.push({ detailType: envelope['detail-type'], detail: envelope.detail });
+        if (detailType === undefined || envelope['detail-type'] === detailType)
+          events.push({ detailType: envelope['detail-type'], detail: envelope.detail });
       }
       if (Messages.length > 0)
         await aws().sqs.send(
@@ -217,6 +222,7 @@ describe('the reconciler over the emulator', () => {
     const handler = createReconcileRecordsHandler({
       dynamo: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
       messagesTable: resources.tables.messages,
+      correlationTable: resources.tables.correlation,
       logger: { info: () => {}, warn: () => {} },
       now: () => nowMs,
     });
@@ -229,5 +235,92 @@ describe('the reconciler over the emulator', () => {
     expect(await read('raced')).toMatchObject({ status: 'submitted', version: 2 });
     const events = await receiveEvents(1); // the worker's own write announced its submission
     expect(events.map((event) => event.detailType)).toEqual([detailTypes.submitted]);
+  });
+});
+
+describe('early receipts no worker reported', () => {
+  const store = () =>
+    new DynamoDbMessageStore({
+      client: aws().documentClient,
+      tables: { messages: resources.tables.messages, correlation: resources.tables.correlation },
+    });
+  const receipt = (id: string): DeliveryReceipt => ({
+    smscMessageId: id,
+    rawMessageId: id.toUpperCase(),
+    state: 'delivered',
+    final: true,
+    source: 'text',
+    errorCode: '0',
+  });
+  const keep = (id: string, receivedAt: number) =>
+    store().applyReceipt({
+      subAccount: 'acme',
+      receipt: receipt(id),
+      now: receivedAt,
+      sourceAddress: '6591234567',
+      destinationAddress: 'ACME',
+    });
+  const unmatchedItems = async (id: string) =>
+    (
+      await aws().documentClient.send(
+        new QueryCommand({
+          TableName: resources.tables.messages,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)',
+          ExpressionAttributeValues: { ':pk': eventItemKeys.unmatched('acme', id, '').pk, ':id': `${id}#` },
+        }),
+      )
+    ).Items ?? [];
+
+  it('reports each one once after its worker died, and never one that met its submission or was reported', async () => {
+    const receivedAt = Date.now();
+    // A worker kept these and died before its 2-minute timer ran (no ReceiptRecorder here: nothing reports).
+    expect(await keep('orphan-receipt', receivedAt)).toEqual({ kind: 'stored-early' });
+    // Kept, then its submission came (a late SMSC id recorded on a submitted message).
+    expect(await keep('matched-receipt', receivedAt)).toEqual({ kind: 'stored-early' });
+    await put(
+      messageItem('matched-late', receivedAt, {
+        status: 'submitted',
+        parts: [{ partNumber: 1, status: 'submitted', smscMessageId: 'first-id' }],
+      }),
+    );
+    await store().attachLateSmscMessageId({
+      messageId: 'matched-late',
+      subAccount: 'acme',
+      part: { partNumber: 1, smscMessageId: 'MATCHED-RECEIPT', normalisedSmscMessageId: 'matched-receipt' },
+      now: receivedAt,
+    });
+    // Kept, and reported by its worker's timer.
+    expect(await keep('timed-receipt', receivedAt)).toEqual({ kind: 'stored-early' });
+    const detail = unmatchedReceiptEvent(
+      'acme',
+      { ...receipt('timed-receipt'), receivedAt },
+      receivedAt,
+    ).detail;
+    await store().announce({ kind: 'unmatched', detail, normalisedSmscMessageId: 'timed-receipt' });
+
+    // Still inside the worker's own time to report it: left alone.
+    const soon = await reconcile({ now: () => receivedAt + 60_000 });
+    expect(soon.unmatchedReported).toBe(0);
+
+    const later = await reconcile({ now: () => receivedAt + defaultUnmatchedAfterMs + 60_000 });
+    expect(later.unmatchedReported).toBe(1);
+    const events = await receiveEvents(2, detailTypes.receiptUnmatched);
+    expect(events.map((event) => event.detail.smscMessageId).sort()).toEqual([
+      'ORPHAN-RECEIPT',
+      'TIMED-RECEIPT',
+    ]);
+    expect(events.find((event) => event.detail.smscMessageId === 'ORPHAN-RECEIPT')?.detail).toMatchObject({
+      subAccount: 'acme',
+      receiptStatus: 'DELIVRD',
+      sourceAddress: '6591234567',
+      destinationAddress: 'ACME',
+    });
+    expect(await read('matched-late')).toMatchObject({ status: 'delivered' });
+
+    // Reported means off the list: the next run finds nothing, and there is one event item each.
+    const again = await reconcile({ now: () => receivedAt + defaultUnmatchedAfterMs + 120_000 });
+    expect(again.unmatchedReported).toBe(0);
+    expect(await unmatchedItems('orphan-receipt')).toHaveLength(1);
+    expect(await unmatchedItems('matched-receipt')).toHaveLength(0);
   });
 });

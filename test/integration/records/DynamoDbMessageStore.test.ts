@@ -21,6 +21,8 @@ import {
   acceptedIndex,
   acceptedIndexAttributes,
   acceptedIndexPartitions,
+  awaitingSubmissionAttributes,
+  awaitingSubmissionIndex,
   correlationKey,
   eventItemKeys,
   messageKey,
@@ -695,6 +697,22 @@ describe('validation failures and event items', () => {
     });
     const check = await store.checkEarlyReceipt(subAccount, id);
     expect(check).toMatchObject({ kind: 'unmatched', receipt: { sourceAddress: '6591234567' } });
+    // Listed for the reconciler (in case this worker dies before it reports it) until it is reported.
+    const listed = async () => {
+      const { Items = [] } = await aws().documentClient.send(
+        new QueryCommand({
+          TableName: resources.tables.correlation,
+          IndexName: awaitingSubmissionIndex.indexName,
+          KeyConditionExpression: '#shard = :shard',
+          ExpressionAttributeNames: { '#shard': awaitingSubmissionIndex.partitionKey.name },
+          ExpressionAttributeValues: {
+            ':shard': awaitingSubmissionAttributes(id, 0).awaitingShard,
+          },
+        }),
+      );
+      return Items.filter((item) => item.pk === correlationKey(subAccount, id).pk);
+    };
+    expect(await listed()).toHaveLength(1);
     const detail = {
       eventId: `unmatched-${id}`,
       eventType: eventTypes.receiptUnmatched,
@@ -716,5 +734,6 @@ describe('validation failures and event items', () => {
       }),
     );
     expect(items.Items?.filter((item) => item.sk === `${id}#DELIVRD`)).toHaveLength(1);
+    expect(await listed()).toEqual([]);
   });
 });

@@ -2,7 +2,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReconcileSummary } from '../../../lambdas/reconcileRecords.js';
 import { startReconciler } from '../../../local/reconciler/startReconciler.js';
 
-const summary: ReconcileSummary = { examined: 3, failed: 1, submitted: 0, changedMeanwhile: 0 };
+const summary: ReconcileSummary = {
+  examined: 3,
+  failed: 1,
+  submitted: 0,
+  changedMeanwhile: 0,
+  unmatchedReported: 0,
+};
 
 describe('startReconciler', () => {
   beforeEach(() => vi.useFakeTimers());
