@@ -2,12 +2,13 @@
  * A send request checked the way the API checks it: core's schema, plus what only the API's configuration
  * knows (the sub-account exists; the text fits in its maxParts). Pure; never throws; lists every problem.
  */
+
+import { isGsm7Encodable } from '../../core/encoding/gsm7.js';
+import { planText, type TextEncoding } from '../../core/encoding/segmentText.js';
 import { type FieldError, rootField } from '../../core/fieldErrors.js';
 import { subAccountIdPattern } from '../../core/fleetConfig.js';
 import { idempotencyKeyHeader } from '../../core/openApi.js';
 import { parseSendRequest, type SendRequest, sendRequestLimits } from '../../core/sendRequest.js';
-import { isGsm7Encodable } from '../../worker/encoding/gsm7.js';
-import { planText, type TextEncoding } from '../../worker/encoding/segmentText.js';
 
 export interface SendPlan {
   encoding: TextEncoding;

@@ -52,10 +52,10 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
-import { dataCodings, esmClassUdhIndicator } from '../../worker/encoding/constants.js';
-import { decodeShortMessage } from '../../worker/encoding/decodeShortMessage.js';
-import { encodeGsm7, isGsm7Encodable } from '../../worker/encoding/gsm7.js';
-import { encodeUcs2 } from '../../worker/encoding/ucs2.js';
+import { dataCodings, esmClassUdhIndicator } from '../../core/encoding/constants.js';
+import { decodeShortMessage } from '../../core/encoding/decodeShortMessage.js';
+import { encodeGsm7, isGsm7Encodable } from '../../core/encoding/gsm7.js';
+import { encodeUcs2 } from '../../core/encoding/ucs2.js';
 import { CommandStatus } from '../../worker/smpp/commandStatus.js';
 import {
   commandIdOf,

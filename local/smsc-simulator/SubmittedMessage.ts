@@ -1,5 +1,5 @@
 /** One accepted submit_sm as it reached the simulator, for tests to assert on. */
-import type { ConcatInfo, ShortMessageEncoding } from '../../worker/encoding/decodeShortMessage.js';
+import type { ConcatInfo, ShortMessageEncoding } from '../../core/encoding/decodeShortMessage.js';
 import type { OutcomeKind } from './options.js';
 
 export interface SubmittedMessage {

@@ -3,9 +3,10 @@
  * simulator fails, and a few invalid bodies — each with the final state and part count it must end with.
  * Every valid message has its own destination, so what the simulator saw can be grouped per message.
  */
+
+import { planText } from '../../core/encoding/segmentText.js';
 import type { MessageState } from '../../core/messageState.js';
 import type { OutcomeRuleInput } from '../../local/smsc-simulator/SmscSimulator.js';
-import { planText } from '../../worker/encoding/segmentText.js';
 
 export const subAccount = 'acme';
 

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { InvalidEncodingOptionError } from './errors.js';
+import { InvalidEncodingOptionError } from '../../core/encoding/errors.js';
 
 export interface ConcatReferenceCounterOptions {
   /**

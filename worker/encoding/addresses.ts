@@ -3,7 +3,7 @@
  * no removal of spaces or dashes; normalising user input is the API's job, and guessing here could send to
  * the wrong country.
  */
-import { InvalidAddressError } from './errors.js';
+import { InvalidAddressError } from '../../core/encoding/errors.js';
 
 export interface SmppAddress {
   addr: string;

@@ -10,7 +10,7 @@
  * 0x00 (default) is an inbound message. Other types (manual/user acknowledgement, conversation abort) are
  * not something this platform handles and come back as unparseable.
  */
-import { type DecodedShortMessage, decodeShortMessage } from '../encoding/decodeShortMessage.js';
+import { type DecodedShortMessage, decodeShortMessage } from '../../core/encoding/decodeShortMessage.js';
 import type { DeliverSm } from '../smpp/types.js';
 import { type DeliveryReceipt, toDeliveryReceipt } from './deliveryReceipt.js';
 import type { SmscIdFormat } from './smscMessageId.js';

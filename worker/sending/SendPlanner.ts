@@ -8,6 +8,7 @@
  * its producer sends next.
  */
 import { createHash } from 'node:crypto';
+import { planText } from '../../core/encoding/segmentText.js';
 import type { MessageEncoding } from '../../core/events.js';
 import { type FieldError, rootField } from '../../core/fieldErrors.js';
 import {
@@ -19,7 +20,6 @@ import type { MessageRecord, PartRecord } from '../../core/messageRecord.js';
 import { parseSendRequest, type SendRequest } from '../../core/sendRequest.js';
 import { expiresAtSeconds, retentionSeconds } from '../../core/tableKeys.js';
 import { destinationAddressOf, type SmppAddress, sourceAddressOf } from '../encoding/addresses.js';
-import { planText } from '../encoding/segmentText.js';
 
 /** One message as the SQS consumer hands it over. */
 export interface SendQueueMessage {

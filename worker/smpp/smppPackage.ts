@@ -11,7 +11,7 @@
  * - 0.5.1 is a final release, and it is the version whose CPU cost was measured (reference/measured-here.md).
  *
  * Raw message bytes: the package decodes `short_message` and `message_payload` into strings with its own
- * (partial) GSM and UDH handling. Every encoding decision of ours lives in worker/encoding, so this module
+ * (partial) GSM and UDH handling. Every encoding decision of ours lives in core/encoding, so this module
  * replaces those two field filters with pass-throughs: outgoing fields must already be Buffers and incoming
  * ones stay Buffers. The patch is applied once, on first import, before any PDU is built or parsed.
  */

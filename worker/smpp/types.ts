@@ -11,7 +11,7 @@ export const bindCommandOf = {
   receiver: 'bind_receiver',
 } as const satisfies Record<BindMode, string>;
 
-/** One submit_sm as the sending path builds it; message bytes are already encoded (worker/encoding). */
+/** One submit_sm as the sending path builds it; message bytes are already encoded (core/encoding). */
 export interface SubmitSmRequest {
   sourceAddr: string;
   sourceAddrTon: number;

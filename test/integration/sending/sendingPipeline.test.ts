@@ -4,11 +4,11 @@
  * (all in the emulator).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planText } from '../../../core/encoding/segmentText.js';
 import { detailTypes, eventDetailSchemas, messageEventId } from '../../../core/events.js';
 import { messageIdForIdempotencyKey } from '../../../core/messageId.js';
 import type { MessageRecord } from '../../../core/messageRecord.js';
 import { isFinalState, type MessageState } from '../../../core/messageState.js';
-import { planText } from '../../../worker/encoding/segmentText.js';
 import { unansweredDeliverSm } from '../../support/deliverSmAnswers.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
 import { type SubscriberEvent, startWorkerHarness, subAccount, type WorkerHarness } from './workerHarness.js';

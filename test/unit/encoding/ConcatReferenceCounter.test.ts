@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidEncodingOptionError } from '../../../core/encoding/errors.js';
 import { ConcatReferenceCounter } from '../../../worker/encoding/ConcatReferenceCounter.js';
-import { InvalidEncodingOptionError } from '../../../worker/encoding/errors.js';
 
 describe('ConcatReferenceCounter', () => {
   it('starts a destination at the injected value, increments and wraps from 255 to 0', () => {

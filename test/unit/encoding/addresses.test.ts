@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidAddressError } from '../../../core/encoding/errors.js';
 import { destinationAddressOf, sourceAddressOf } from '../../../worker/encoding/addresses.js';
-import { InvalidAddressError } from '../../../worker/encoding/errors.js';
 
 describe('sourceAddressOf', () => {
   it.each([

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeGsm7 } from '../../../worker/encoding/gsm7.js';
-import { encodeUcs2 } from '../../../worker/encoding/ucs2.js';
+import { encodeGsm7 } from '../../../core/encoding/gsm7.js';
+import { encodeUcs2 } from '../../../core/encoding/ucs2.js';
 import { classifyDeliverSm } from '../../../worker/receipts/classifyDeliverSm.js';
 import type { DeliverSm } from '../../../worker/smpp/types.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeShortMessage } from '../../../worker/encoding/decodeShortMessage.js';
+import { decodeShortMessage } from '../../../../core/encoding/decodeShortMessage.js';
 
 function hex(text: string): Buffer {
   return Buffer.from(text.replaceAll(' ', ''), 'hex');

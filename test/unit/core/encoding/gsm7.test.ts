@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NotGsm7EncodableError } from '../../../worker/encoding/errors.js';
+import { NotGsm7EncodableError } from '../../../../core/encoding/errors.js';
 import {
   decodeGsm7,
   encodeGsm7,
   gsm7SeptetCount,
   gsm7SeptetsOf,
   isGsm7Encodable,
-} from '../../../worker/encoding/gsm7.js';
+} from '../../../../core/encoding/gsm7.js';
 
 /** GSM 03.38 default alphabet as Unicode code points, written out from the spec independently of the source. */
 // biome-ignore format: rows of eight, as the spec lays the table out

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeShortMessage } from '../../../worker/encoding/decodeShortMessage.js';
+import { decodeShortMessage } from '../../../../core/encoding/decodeShortMessage.js';
 import {
   EmptyTextError,
   InvalidEncodingOptionError,
   TextTooLongError,
-} from '../../../worker/encoding/errors.js';
-import type { EncodedPart, SegmentOptions } from '../../../worker/encoding/segmentText.js';
-import { planText, segmentText } from '../../../worker/encoding/segmentText.js';
+} from '../../../../core/encoding/errors.js';
+import type { EncodedPart, SegmentOptions } from '../../../../core/encoding/segmentText.js';
+import { planText, segmentText } from '../../../../core/encoding/segmentText.js';
 
 const options: SegmentOptions = { maxParts: 10, concatReference: 0x2a };
 

@@ -1,6 +1,6 @@
 /**
- * Errors raised by worker/encoding. Each sets `name` and carries the values a caller needs to report the
- * problem without parsing the message.
+ * Errors raised by core/encoding and by the worker's address and concat-reference helpers (worker/encoding).
+ * Each sets `name` and carries the values a caller needs to report the problem without parsing the message.
  */
 
 /** Base class, so callers can catch every encoding error with one `instanceof`. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeUcs2, encodeUcs2 } from '../../../worker/encoding/ucs2.js';
+import { decodeUcs2, encodeUcs2 } from '../../../../core/encoding/ucs2.js';
 
 describe('encodeUcs2', () => {
   it('writes each UTF-16 unit big-endian', () => {
