@@ -1,7 +1,7 @@
 /** Engine benchmarks: the SmppBind ceiling against a bare loop on the smpp package, and rate adherence. */
 import { performance } from 'node:perf_hooks';
+import { connectSmpp, newPdu, type SmppPdu } from '../core/smpp/smppPackage.js';
 import { SmppBind } from '../worker/smpp/SmppBind.js';
-import { connectSmpp, newPdu, type SmppPdu } from '../worker/smpp/smppPackage.js';
 import type { SubmitSmRequest } from '../worker/smpp/types.js';
 import { type PerSecondCounts, SimulatorProcess } from './SimulatorProcess.js';
 

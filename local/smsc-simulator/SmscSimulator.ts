@@ -3,7 +3,7 @@
  *
  * An SMPP 3.4 server that behaves like 8x8's (see /work/shared/reference), for tests, `npm start`,
  * benchmarks and the command line (`npm run smsc-sim -- --help`). Built on the `smpp` package's server
- * through worker/smpp/smppPackage.ts; message bytes stay raw Buffers both ways.
+ * through core/smpp/smppPackage.ts; message bytes stay raw Buffers both ways.
  *
  * ## What it imitates
  * - bind_transceiver / bind_transmitter / bind_receiver with system_id + password
@@ -56,7 +56,8 @@ import { dataCodings, esmClassUdhIndicator } from '../../core/encoding/constants
 import { decodeShortMessage } from '../../core/encoding/decodeShortMessage.js';
 import { encodeGsm7, isGsm7Encodable } from '../../core/encoding/gsm7.js';
 import { encodeUcs2 } from '../../core/encoding/ucs2.js';
-import { CommandStatus } from '../../worker/smpp/commandStatus.js';
+import type { BindMode } from '../../core/fleetConfig.js';
+import { CommandStatus } from '../../core/smpp/commandStatus.js';
 import {
   commandIdOf,
   createSmppServer,
@@ -65,8 +66,7 @@ import {
   type SmppPackageSession,
   type SmppPdu,
   type SmppServerOptions,
-} from '../../worker/smpp/smppPackage.js';
-import type { BindMode } from '../../worker/smpp/types.js';
+} from '../../core/smpp/smppPackage.js';
 import { DeliverSmOutbox, type DeliverSmReceiver, type OutboundDeliverSm } from './DeliverSmOutbox.js';
 import { formatReceiptText, type ReceiptOutcome, receiptOutcomes } from './deliveryReceipt.js';
 import { SmscSimulatorError, SmscSimulatorStateError } from './errors.js';

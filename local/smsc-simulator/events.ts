@@ -1,5 +1,5 @@
 /** What the simulator reports as it runs, as typed events: `simulator.on('submit', (event) => …)`. */
-import type { BindMode } from '../../worker/smpp/types.js';
+import type { BindMode } from '../../core/fleetConfig.js';
 import type { DeliverKind } from './DeliverSmOutbox.js';
 import type { SubmittedMessage } from './SubmittedMessage.js';
 

@@ -1,6 +1,6 @@
 /** The simulator's options: one zod schema, parsed once in the constructor, naming each bad field. */
 import { z } from 'zod';
-import { CommandStatus } from '../../worker/smpp/commandStatus.js';
+import { CommandStatus } from '../../core/smpp/commandStatus.js';
 import { SmscSimulatorConfigError } from './errors.js';
 
 /**

@@ -1,5 +1,5 @@
 /** The shape `stats()` and `perSecondCounts()` return. */
-import type { BindMode } from '../../worker/smpp/types.js';
+import type { BindMode } from '../../core/fleetConfig.js';
 import type { BindRejectReason, Transport } from './events.js';
 
 export interface DeliverSmStats {

@@ -1,5 +1,5 @@
 // Narrow declarations for the parts of `smpp` 0.5.1 this project uses (the package ships none and
-// @types/smpp does not exist). Only worker/smpp/smppPackage.ts imports `smpp`; everything else goes
+// @types/smpp does not exist). Only core/smpp/smppPackage.ts imports `smpp`; everything else goes
 // through its typed re-exports, so widen these declarations there when a new call is needed.
 declare module 'smpp' {
   import type { EventEmitter } from 'node:events';

@@ -36,8 +36,8 @@ import {
 } from '../../core/events.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
 import { unmatchedReceiptEvent } from '../../core/messageEvents.js';
+import { CommandStatus } from '../../core/smpp/commandStatus.js';
 import type { MessageStore } from '../records/MessageStore.js';
-import { CommandStatus } from '../smpp/commandStatus.js';
 import type { DeliverSm } from '../smpp/types.js';
 import { classifyDeliverSm, type InboundMessage } from './classifyDeliverSm.js';
 import type { DeliveryReceipt, ReceiptState } from './deliveryReceipt.js';

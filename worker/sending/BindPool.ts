@@ -12,7 +12,7 @@
  *   resolved), else with undefined.
  */
 import { EventEmitter } from 'node:events';
-import { describeCommandStatus } from '../smpp/commandStatus.js';
+import { describeCommandStatus } from '../../core/smpp/commandStatus.js';
 import { SmppError, SmppResponseTimeoutError } from '../smpp/errors.js';
 import type { BindStatus, SmppBindEvents, SubmitSmOutcome } from '../smpp/SmppBind.js';
 import type { SubmitSmRequest } from '../smpp/types.js';

@@ -5,9 +5,9 @@
 
 import type { MessageRecord, PartRecord } from '../../core/messageRecord.js';
 import { isFinalState, nextState } from '../../core/messageState.js';
+import { describeCommandStatus } from '../../core/smpp/commandStatus.js';
 import type { RecordedChange } from '../records/MessageStore.js';
 import { rollUp } from '../records/recordTransitions.js';
-import { describeCommandStatus } from '../smpp/commandStatus.js';
 import type { PartAttempt } from './PartOutcome.js';
 
 export interface SettleContext {

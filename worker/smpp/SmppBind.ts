@@ -16,7 +16,8 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { exponentialBackoff } from '../../core/backoff.js';
-import { bindFailureKind, CommandStatus, describeCommandStatus } from './commandStatus.js';
+import { bindFailureKind, CommandStatus, describeCommandStatus } from '../../core/smpp/commandStatus.js';
+import type { SmppPdu } from '../../core/smpp/smppPackage.js';
 import { deliverSmFromPdu } from './deliverSmFromPdu.js';
 import {
   SmppBindRejectedError,
@@ -31,7 +32,6 @@ import {
   type SmppEndpoint,
 } from './SmppConnection.js';
 import { SubmitRateLimiter } from './SubmitRateLimiter.js';
-import type { SmppPdu } from './smppPackage.js';
 import { type BindMode, bindModes, type DeliverSm, type SubmitSmRequest } from './types.js';
 
 export const bindStatuses = ['connecting', 'binding', 'bound', 'unbinding', 'closed'] as const;

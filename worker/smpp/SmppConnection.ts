@@ -14,7 +14,8 @@
  * costs no promise here (`request` wraps it in one for the rare commands).
  */
 import { EventEmitter } from 'node:events';
-import { CommandStatus, describeCommandStatus } from './commandStatus.js';
+import { CommandStatus, describeCommandStatus } from '../../core/smpp/commandStatus.js';
+import { connectSmpp, newPdu, type SmppPackageSession, type SmppPdu } from '../../core/smpp/smppPackage.js';
 import {
   SmppBindRejectedError,
   SmppConnectionClosedError,
@@ -22,7 +23,6 @@ import {
   SmppProtocolError,
   SmppResponseTimeoutError,
 } from './errors.js';
-import { connectSmpp, newPdu, type SmppPackageSession, type SmppPdu } from './smppPackage.js';
 import { type BindMode, bindCommandOf } from './types.js';
 
 export interface SmppEndpoint {

@@ -1,4 +1,4 @@
-import type { SmppPdu } from './smppPackage.js';
+import type { SmppPdu } from '../../core/smpp/smppPackage.js';
 import type { DeliverSm } from './types.js';
 
 const asString = (value: unknown): string => (typeof value === 'string' ? value : '');

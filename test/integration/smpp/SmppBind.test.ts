@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CommandStatus } from '../../../core/smpp/commandStatus.js';
+import { newPdu, parsePdu } from '../../../core/smpp/smppPackage.js';
 import { SmscSimulator } from '../../../local/smsc-simulator/SmscSimulator.js';
 import { trustedCertificates } from '../../../worker/runtime/workerSettings.js';
-import { CommandStatus } from '../../../worker/smpp/commandStatus.js';
 import {
   SmppConnectionClosedError,
   SmppError,
@@ -11,7 +12,6 @@ import {
   SmppResponseTimeoutError,
 } from '../../../worker/smpp/errors.js';
 import type { SmppBind, SubmitSmOutcome } from '../../../worker/smpp/SmppBind.js';
-import { newPdu, parsePdu } from '../../../worker/smpp/smppPackage.js';
 import type { BindMode, DeliverSm } from '../../../worker/smpp/types.js';
 import { throttledAllowance } from '../../support/throttledAllowance.js';
 import { nextEvent, withTimeout } from '../../support/waitFor.js';

@@ -9,7 +9,7 @@ import {
   type SmppConnectOptions,
   type SmppPackageSession,
   type SmppPdu,
-} from '../../../worker/smpp/smppPackage.js';
+} from '../../../core/smpp/smppPackage.js';
 import { type BindMode, bindCommandOf } from '../../../worker/smpp/types.js';
 import { WAIT_MS, withTimeout } from '../../support/waitFor.js';
 

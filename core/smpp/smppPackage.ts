@@ -1,5 +1,6 @@
 /**
- * The one place that imports the `smpp` package. Everything else uses these typed re-exports.
+ * The one place that imports the `smpp` package: the worker's sessions and the simulator's server both use these
+ * typed re-exports (it lives in core/ because both sides need the same raw-bytes patch below).
  *
  * Version choice: `smpp` is pinned to exactly 0.5.1, not 0.6.0-rc.4, because
  * - 0.6.0-rc.4 turns TLS certificate verification off by default (`rejectUnauthorized = false`), the

@@ -31,7 +31,7 @@ export interface CommandStatusInfo {
   readonly retry: RetryClass;
 }
 
-/** The codes the rest of the worker names in code. */
+/** The codes the worker and the simulator name in code. */
 export const CommandStatus = {
   ESME_ROK: 0x00,
   ESME_RINVCMDID: 0x03,

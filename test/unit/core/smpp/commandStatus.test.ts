@@ -7,7 +7,7 @@ import {
   commandStatuses,
   describeCommandStatus,
   isRetryableStatus,
-} from '../../../worker/smpp/commandStatus.js';
+} from '../../../../core/smpp/commandStatus.js';
 
 // Read only to check the table against the library's own list; production code never imports smpp here.
 const packageErrors = (createRequire(import.meta.url)('smpp/lib/defs.js') as typeof SmppDefs).errors;
