@@ -23,9 +23,9 @@ import {
   tableName,
   workerEnv,
 } from '../../core/tableKeys.js';
-import { formatFinding, runCfnLint } from '../../infra/cfnLint.js';
 import { repoRoot } from '../../infra/paths.js';
 import { apiRoutes } from '../../lambdas/routes.js';
+import { formatFinding, runCfnLint } from '../../local/cfnLint.js';
 import {
   type CfnResource,
   type CfnTemplate,

@@ -1,10 +1,11 @@
 /**
- * Runs cfn-lint (PyPI, pinned in infra/requirements-cfn-lint.txt) on a synthesised template and returns its
- * findings by level. cfn-lint lives in the project's `.venv`: the venv is made by local/aws/ensureEmulator.ts
+ * Runs cfn-lint (PyPI, pinned in local/aws/requirements-cfn-lint.txt) on a synthesised template and returns its
+ * findings by level. It lives in local/, not infra/, because it is a tool run on this machine, not part of the
+ * CDK app. cfn-lint lives in the project's `.venv`: the venv is made by local/aws/ensureEmulator.ts
  * (one venv for the project's Python tools, created and locked in one place), and cfn-lint is installed into
  * it here, again only when the requirements file changed (a sha-256 stamp in .venv).
  *
- * By hand: `npx cdk synth --quiet && npx tsx infra/cfnLint.ts cdk.out/SmppFleet.template.json`
+ * By hand: `npx cdk synth --quiet && npx tsx local/cfnLint.ts cdk.out/SmppFleet.template.json`
  * (exit 1 when there is an error-level finding).
  */
 import { spawn } from 'node:child_process';
@@ -13,12 +14,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ensureEmulator, venvDir } from '../local/aws/ensureEmulator.js';
-import { repoPath } from './paths.js';
+import { ensureEmulator, repoRoot, venvDir } from './aws/ensureEmulator.js';
 
-export const cfnLintRequirementsPath = repoPath('infra', 'requirements-cfn-lint.txt');
+export const cfnLintRequirementsPath = join(repoRoot, 'local', 'aws', 'requirements-cfn-lint.txt');
 const stampPath = join(venvDir, '.smpp-fleet-cfn-lint.sha256');
-const lockDir = repoPath('.tmp', 'cfn-lint-install.lock');
+const lockDir = join(repoRoot, '.tmp', 'cfn-lint-install.lock');
 const staleLockMs = 10 * 60_000;
 export const cfnLintExecutable =
   process.platform === 'win32' ? join(venvDir, 'Scripts', 'cfn-lint.exe') : join(venvDir, 'bin', 'cfn-lint');
@@ -63,7 +63,7 @@ export async function ensureCfnLint(log: (line: string) => void = defaultLog): P
   const release = await acquireLock();
   try {
     if (await isInstalled(wanted)) return cfnLintExecutable;
-    log('installing cfn-lint from infra/requirements-cfn-lint.txt');
+    log('installing cfn-lint from local/aws/requirements-cfn-lint.txt');
     await rm(stampPath, { force: true });
     const python =
       process.platform === 'win32' ? join(venvDir, 'Scripts', 'python.exe') : join(venvDir, 'bin', 'python');
@@ -79,7 +79,7 @@ export async function ensureCfnLint(log: (line: string) => void = defaultLog): P
     ]);
     if (install.code !== 0) {
       throw new CfnLintError(
-        `pip install -r infra/requirements-cfn-lint.txt failed (exit ${install.code}):\n${install.output}`,
+        `pip install -r local/aws/requirements-cfn-lint.txt failed (exit ${install.code}):\n${install.output}`,
       );
     }
     await writeFile(stampPath, `${wanted}\n`);
@@ -188,7 +188,7 @@ async function acquireLock(): Promise<() => Promise<void>> {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const templates = process.argv.slice(2);
   if (templates.length === 0) {
-    process.stderr.write('usage: npx tsx infra/cfnLint.ts <template.json>…\n');
+    process.stderr.write('usage: npx tsx local/cfnLint.ts <template.json>…\n');
     process.exitCode = 2;
   } else {
     for (const template of templates) {
