@@ -20,13 +20,16 @@
  * - Receipts: deliver_sm esm_class 0x04, data_coding 0, 8x8's text
  *   `id:<uuid> sub:001 dlvrd:001 submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DELIVRD err:000 Text:…`
  *   (dates in UTC; Text: the first 20 characters of GSM 7-bit or Latin-1 text, non-ASCII shown as `?`,
- *   empty for UCS-2 and binary, with data_coding read as worker/encoding's decodeShortMessage reads it),
+ *   empty for UCS-2 and binary, data_coding read as codec/shortMessage.ts reads it),
  *   plus receipted_message_id / message_state TLVs unless `receiptTlvs: false`. Sent after
  *   `receiptDelayMs` to ANY bound receiver/transceiver of the system_id, round robin — not necessarily the
  *   submitting bind — and sent again every `receiptRedeliveryMs` until one copy is answered with status 0
  *   (waiting for a bind when there is none).
  * - MO messages (`sendMobileOriginated`): deliver_sm esm_class 0, GSM 03.38 unpacked with data_coding 0
  *   when every character fits, else UCS-2 data_coding 8; redelivered like receipts.
+ * - Text in and out goes through its own codec (codec/: GSM 03.38 written from 3GPP TS 23.038, UCS-2 through
+ *   iconv-lite, UDH parsing and `reassembleMessages`), never the worker's, so the tests check the worker's
+ *   encoding against a second implementation instead of against itself.
  * - Outcome rules by destination prefix or regex (first match wins, default delivered), and faults:
  *   latency, dropped connections, refused binds, held (slow) binds, missing resps, error statuses,
  *   duplicate and early receipts, silence on enquire_link.
@@ -52,10 +55,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
-import { dataCodings, esmClassUdhIndicator } from '../../core/encoding/constants.js';
-import { decodeShortMessage } from '../../core/encoding/decodeShortMessage.js';
-import { encodeGsm7, isGsm7Encodable } from '../../core/encoding/gsm7.js';
-import { encodeUcs2 } from '../../core/encoding/ucs2.js';
 import type { BindMode } from '../../core/fleetConfig.js';
 import { CommandStatus } from '../../core/smpp/commandStatus.js';
 import {
@@ -67,6 +66,7 @@ import {
   type SmppPdu,
   type SmppServerOptions,
 } from '../../core/smpp/smppPackage.js';
+import { encodeMobileOriginated, readShortMessage, simulatorDataCodings } from './codec/shortMessage.js';
 import { DeliverSmOutbox, type DeliverSmReceiver, type OutboundDeliverSm } from './DeliverSmOutbox.js';
 import { formatReceiptText, type ReceiptOutcome, receiptOutcomes } from './deliveryReceipt.js';
 import { SmscSimulatorError, SmscSimulatorStateError } from './errors.js';
@@ -102,6 +102,7 @@ import type { AccountStats, BindPerSecondCounts, DeliverSmStats, SmscStats } fro
 import { TimerSet } from './TimerSet.js';
 import { generateLocalhostCertificate, type TlsCertificate } from './tlsCertificate.js';
 
+export { type ReassembledMessage, reassembleMessages } from './codec/reassemble.js';
 export {
   SmscSimulatorConfigError,
   SmscSimulatorError,
@@ -361,8 +362,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
     }
     const state = this.accounts.get(systemId);
     if (!state) throw new SmscSimulatorError(`no account with systemId ${systemId}`);
-    const gsm = isGsm7Encodable(message.text);
-    const shortMessage = gsm ? encodeGsm7(message.text) : encodeUcs2(message.text);
+    const { dataCoding, shortMessage } = encodeMobileOriginated(message.text);
     if (shortMessage.length > MAX_SHORT_MESSAGE_OCTETS) {
       throw new SmscSimulatorError(
         `MO text takes ${shortMessage.length} octets; one deliver_sm carries at most ${MAX_SHORT_MESSAGE_OCTETS}`,
@@ -385,7 +385,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
         dest_addr_npi: to.npi,
         destination_addr: to.address,
         esm_class: 0,
-        data_coding: gsm ? dataCodings.smscDefault : dataCodings.ucs2,
+        data_coding: dataCoding,
         short_message: shortMessage,
       },
     });
@@ -854,7 +854,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
     const shortMessage = bufferField(pdu.short_message) ?? Buffer.alloc(0);
     const messagePayload = bufferField(pdu.message_payload);
     const userData = shortMessage.length > 0 ? shortMessage : (messagePayload ?? shortMessage);
-    const decoded = decodeShortMessage({ dataCoding, esmClass, shortMessage: userData });
+    const read = readShortMessage({ dataCoding, esmClass, userData });
     const registeredDelivery = numberField(pdu.registered_delivery);
     const outcome: OutcomeKind = rule?.outcome ?? 'delivered';
     const message: SubmittedMessage = {
@@ -874,11 +874,10 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
       registeredDelivery,
       shortMessage,
       messagePayload,
-      udh: udhOf(userData, esmClass),
-      concat: decoded.concat,
-      encoding: decoded.encoding,
-      // decodeShortMessage gives binary as hex; recorded text is only ever decoded characters.
-      text: decoded.encoding === 'BINARY' ? undefined : decoded.text,
+      udh: read.udh,
+      concat: read.concat,
+      encoding: read.encoding,
+      text: read.text,
       arrivedAt,
       outcome,
       receiptRequested: wantsReceipt(registeredDelivery, outcome),
@@ -943,7 +942,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
         dest_addr_npi: message.sourceNpi,
         destination_addr: message.source,
         esm_class: 0x04,
-        data_coding: dataCodings.smscDefault,
+        data_coding: simulatorDataCodings.gsm,
         short_message: Buffer.from(text, 'latin1'),
         ...tlvs,
       },
@@ -1005,12 +1004,4 @@ function numberField(value: unknown): number {
 
 function bufferField(value: unknown): Buffer | undefined {
   return Buffer.isBuffer(value) ? value : undefined;
-}
-
-/** The UDH bytes, length octet included, when esm_class says there is one and it fits in the message. */
-function udhOf(bytes: Buffer, esmClass: number): Buffer | undefined {
-  if ((esmClass & esmClassUdhIndicator) === 0) return undefined;
-  const headerLength = bytes[0];
-  if (headerLength === undefined || 1 + headerLength > bytes.length) return undefined;
-  return bytes.subarray(0, 1 + headerLength);
 }

@@ -1,5 +1,5 @@
 /** One accepted submit_sm as it reached the simulator, for tests to assert on. */
-import type { ConcatInfo, ShortMessageEncoding } from '../../core/encoding/decodeShortMessage.js';
+import type { ConcatInfo, ShortMessageEncoding } from './codec/shortMessage.js';
 import type { OutcomeKind } from './options.js';
 
 export interface SubmittedMessage {
@@ -25,7 +25,7 @@ export interface SubmittedMessage {
   /** The UDH (esm_class 0x40), length octet included. */
   readonly udh: Buffer | undefined;
   readonly concat: ConcatInfo | undefined;
-  /** How data_coding was read, as the fleet's receive path reads it (decodeShortMessage). */
+  /** How data_coding was read (codec/shortMessage.ts: SMPP 3.4 values; others are BINARY). */
   readonly encoding: ShortMessageEncoding;
   /** The decoded text, UDH stripped; undefined for BINARY. */
   readonly text: string | undefined;
