@@ -43,7 +43,7 @@ const noPitrReasons: Partial<Record<TableId, string>> = {
 /** By table: the records (worker/records), receipt correlation (worker/records) and bind leases (worker/leases). */
 const workerTableActions: Readonly<Record<TableId, readonly string[]>> = {
   messages: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  // One item per SMSC id, read and written one at a time (worker/records/DynamoDbMessageStore.ts).
+  // One item per SMSC id, read and written one at a time (worker/records/DynamoDbRecordTables.ts).
   correlation: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   leases: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   idempotency: [],

@@ -1,6 +1,6 @@
 /**
  * The port through which sending and receipts read and write message records and SMSC-id correlation
- * (DynamoDbMessageStore in production; fakes in unit tests). Nothing here publishes: the messages table's
+ * (MessageRecording over RecordTables: DynamoDbMessageStore in production, fake tables in unit tests). Nothing here publishes: the messages table's
  * change stream announces every state a write records, and every event item (`announce`), once written
  * (core/recordChangeEvents.ts).
  */

@@ -3,7 +3,7 @@ import { detailTypes, eventDetailSchemas, messageEventId } from '../../../core/e
 import type { MessageRecord } from '../../../core/messageRecord.js';
 import { ReceiptRecorder } from '../../../worker/receipts/ReceiptRecorder.js';
 import type { DeliverSm } from '../../../worker/smpp/types.js';
-import { InMemoryMessageStore } from '../records/InMemoryMessageStore.js';
+import { inMemoryMessageStore } from '../records/InMemoryRecordTables.js';
 
 const ok = 0;
 const temporaryError = 0x64;
@@ -65,11 +65,11 @@ function submittedRecord(messageId: string, ids: string[]): MessageRecord {
 }
 
 function setUp(options: { unmatchedGraceMs?: number } = {}) {
-  const store = new InMemoryMessageStore();
+  const { store, tables } = inMemoryMessageStore();
   // What subscribers get: the events the table's stream publishes for the writes made.
   const publisher = {
-    published: store.announced,
-    detailTypes: () => store.announced.map((event) => event.detailType),
+    published: tables.announced,
+    detailTypes: () => tables.announced.map((event) => event.detailType),
   };
   const recorder = new ReceiptRecorder({
     subAccount: 'acme',
@@ -79,18 +79,14 @@ function setUp(options: { unmatchedGraceMs?: number } = {}) {
     ...options,
   });
   const sent = (messageId: string, ...ids: string[]) => {
-    store.messages.set(messageId, submittedRecord(messageId, ids));
+    tables.records.set(messageId, submittedRecord(messageId, ids));
     ids.forEach((id, index) => {
-      store.submits.set(`acme#${id}`, {
-        messageId,
-        partNumber: index + 1,
-        totalParts: ids.length,
-        smscMessageId: id,
-        expiresAt: 0,
+      tables.correlation.set(`acme#${id}`, {
+        submission: { messageId, partNumber: index + 1, totalParts: ids.length, smscMessageId: id },
       });
     });
   };
-  return { store, publisher, recorder, sent };
+  return { store: tables, publisher, recorder, sent };
 }
 
 describe('ReceiptRecorder', () => {
@@ -98,7 +94,7 @@ describe('ReceiptRecorder', () => {
     const { recorder, publisher, store, sent } = setUp();
     sent('m-1', 'abc');
     expect(await recorder.onDeliverSm(receipt('ABC'))).toBe(ok);
-    expect(store.messages.get('m-1')?.status).toBe('delivered');
+    expect(store.records.get('m-1')?.status).toBe('delivered');
     expect(publisher.detailTypes()).toEqual([detailTypes.delivered]);
     expect(publisher.published[0]?.detail.eventId).toBe(messageEventId('m-1', 'delivered'));
   });
@@ -106,9 +102,9 @@ describe('ReceiptRecorder', () => {
   it('says how long after its recorded submission a receipt changed its part (the ReceiptLag metric)', async () => {
     const { recorder, store, sent } = setUp();
     sent('m-1', 'abc');
-    const record = store.messages.get('m-1');
+    const record = store.records.get('m-1');
     if (!record) throw new Error('expected the record');
-    store.messages.set('m-1', {
+    store.records.set('m-1', {
       ...record,
       parts: record.parts.map((p) => ({ ...p, submittedAt: now - 2_500 })),
     });
@@ -143,7 +139,7 @@ describe('ReceiptRecorder', () => {
   it('keeps a receipt that came before its submit and answers 0', async () => {
     const { recorder, store, publisher } = setUp();
     expect(await recorder.onDeliverSm(receipt('early'))).toBe(ok);
-    expect(store.receipts.get('acme#early')).toMatchObject({
+    expect(store.correlation.get('acme#early')?.earlyReceipt).toMatchObject({
       state: 'delivered',
       final: true,
       sourceAddress: '6591234567',
@@ -185,22 +181,22 @@ describe('ReceiptRecorder', () => {
       recorder.onDeliverSm(receipt('abc')),
     ]);
     expect(answers).toEqual([ok, ok]);
-    expect(store.calls.filter((call) => call === 'applyReceipt')).toHaveLength(1);
+    expect(store.calls.filter((call) => call === 'getCorrelation')).toHaveLength(1);
     expect(publisher.detailTypes()).toEqual([detailTypes.delivered]);
   });
 
   it('answers a joined copy "later" too when the recording it joined failed, and records the next one', async () => {
     const { recorder, store, sent } = setUp();
     sent('m-1', 'abc');
-    store.failNext('applyReceipt');
+    store.failNext('getCorrelation');
     const answers = await Promise.all([
       recorder.onDeliverSm(receipt('abc')),
       recorder.onDeliverSm(receipt('abc')),
     ]);
     expect(answers).toEqual([temporaryError, temporaryError]);
-    expect(store.calls.filter((call) => call === 'applyReceipt')).toHaveLength(1);
+    expect(store.calls.filter((call) => call === 'getCorrelation')).toHaveLength(1);
     expect(await recorder.onDeliverSm(receipt('abc'))).toBe(ok);
-    expect(store.messages.get('m-1')?.status).toBe('delivered');
+    expect(store.records.get('m-1')?.status).toBe('delivered');
   });
 
   it('applies a different receipt for the same id after the one in progress, not joined to it', async () => {
@@ -211,8 +207,8 @@ describe('ReceiptRecorder', () => {
       recorder.onDeliverSm(receipt('abc', 'DELIVRD')),
     ]);
     expect(answers).toEqual([ok, ok]);
-    expect(store.calls.filter((call) => call === 'applyReceipt')).toHaveLength(2);
-    expect(store.messages.get('m-1')?.parts[0]).toMatchObject({
+    expect(store.calls.filter((call) => call === 'getCorrelation')).toHaveLength(2);
+    expect(store.records.get('m-1')?.parts[0]).toMatchObject({
       status: 'delivered',
       receiptStatus: 'DELIVRD',
     });
@@ -221,7 +217,7 @@ describe('ReceiptRecorder', () => {
   it('answers a temporary error when the record cannot be written, so the SMSC redelivers', async () => {
     const { recorder, store, sent } = setUp();
     sent('m-1', 'abc');
-    store.failNext('applyReceipt');
+    store.failNext('getCorrelation');
     expect(await recorder.onDeliverSm(receipt('abc'))).toBe(temporaryError);
     expect(await recorder.onDeliverSm(receipt('abc'))).toBe(ok);
   });
@@ -262,7 +258,7 @@ describe('ReceiptRecorder', () => {
       shortMessageBase64: Buffer.from('stat:DELIVRD garbage').toString('base64'),
       reason: expect.any(String),
     });
-    expect([...store.eventItems.values()]).toMatchObject([{ kind: 'unreadable', detail }]);
+    expect([...store.eventItems.values()]).toMatchObject([{ detailType: detailTypes.unreadable, detail }]);
 
     expect(await recorder.onDeliverSm(unreadable)).toBe(ok);
     expect(publisher.published).toHaveLength(1);
@@ -271,7 +267,7 @@ describe('ReceiptRecorder', () => {
 
   it('asks the SMSC to redeliver an unreadable deliver_sm it could not keep, rather than lose it', async () => {
     const { recorder, publisher, store } = setUp();
-    store.failNext('announce');
+    store.failNext('putEventItem');
     const unreadable = deliverSm({ shortMessage: Buffer.from('x'), esmClass: 0x08 });
     expect(await recorder.onDeliverSm(unreadable)).toBe(temporaryError);
     expect(await recorder.onDeliverSm(unreadable)).toBe(ok);

@@ -6,17 +6,17 @@ import { BindPool } from '../../../worker/sending/BindPool.js';
 import { MessageSender, type MessageSenderOptions } from '../../../worker/sending/MessageSender.js';
 import type { SendQueueMessage } from '../../../worker/sending/SendPlanner.js';
 import { SmppResponseTimeoutError } from '../../../worker/smpp/errors.js';
-import { InMemoryMessageStore } from '../records/InMemoryMessageStore.js';
+import { inMemoryMessageStore } from '../records/InMemoryRecordTables.js';
 import { accepted, FakeBind, refused } from './FakeBind.js';
 
 const now = 1_000_000;
 
 function setUp(overrides: Partial<MessageSenderOptions> = {}) {
-  const store = new InMemoryMessageStore();
+  const { store, tables } = inMemoryMessageStore();
   // What subscribers get: the events the table's stream publishes for the writes made.
   const publisher = {
-    published: store.announced,
-    detailTypes: () => store.announced.map((event) => event.detailType),
+    published: tables.announced,
+    detailTypes: () => tables.announced.map((event) => event.detailType),
   };
   const pool = new BindPool({ subAccount: 'acme' });
   const bind = new FakeBind('b1');
@@ -33,7 +33,8 @@ function setUp(overrides: Partial<MessageSenderOptions> = {}) {
     now: () => now,
     ...overrides,
   });
-  return { store, publisher, pool, bind, sender };
+  // `store` here is the fake tables, for the tests to look at and fail.
+  return { store: tables, recording: store, publisher, pool, bind, sender };
 }
 
 let sqsCounter = 0;
@@ -57,7 +58,7 @@ describe('MessageSender', () => {
     const { sender, store, publisher, bind } = setUp();
     const disposition = await sender.handle(message({ ...request, idempotencyKey: 'k-1' }), signal);
     expect(disposition).toEqual({ action: 'delete', outcome: 'submitted' });
-    const record = store.messages.get(messageIdForIdempotencyKey('acme', 'k-1'));
+    const record = store.records.get(messageIdForIdempotencyKey('acme', 'k-1'));
     expect(record).toMatchObject({
       status: 'submitted',
       parts: [{ smscMessageId: 'b1-1', status: 'submitted' }],
@@ -86,16 +87,16 @@ describe('MessageSender', () => {
     const { sender, store, publisher, bind } = setUp();
     const disposition = await sender.handle(message({ ...request, to: 'nope' }), signal);
     expect(disposition).toEqual({ action: 'delete', outcome: 'invalid' });
-    expect([...store.messages.values()][0]).toMatchObject({ status: 'failed', reason: 'validation' });
+    expect([...store.records.values()][0]).toMatchObject({ status: 'failed', reason: 'validation' });
     expect(publisher.published[0]?.detail).toMatchObject({ reason: 'validation' });
     expect(bind.submitted).toEqual([]);
   });
 
   it('never records a message submitted after it was delivered, when its receipt came first and time runs on', async () => {
     let clock = now;
-    const { sender, store } = setUp({ now: () => (clock += 700) });
+    const { sender, store, recording } = setUp({ now: () => (clock += 700) });
     // 8x8's receipt for the id the bind will get (b1-1) is kept before the submission is recorded.
-    await store.applyReceipt({
+    await recording.applyReceipt({
       subAccount: 'acme',
       receipt: {
         smscMessageId: 'b1-1',
@@ -108,7 +109,7 @@ describe('MessageSender', () => {
       now: clock,
     });
     await sender.handle(message({ ...request, idempotencyKey: 'early-receipt' }), signal);
-    const record = store.messages.get(messageIdForIdempotencyKey('acme', 'early-receipt'));
+    const record = store.records.get(messageIdForIdempotencyKey('acme', 'early-receipt'));
     expect(record?.status).toBe('delivered');
     expect(record?.submittedAt).toBeDefined();
     expect(record?.submittedAt).toBeLessThanOrEqual(record?.finalAt ?? 0);
@@ -139,7 +140,7 @@ describe('MessageSender', () => {
     });
 
     expect(bind.submitted).toHaveLength(1);
-    expect(store.messages.get(messageIdForIdempotencyKey('acme', 'order-9'))).toMatchObject({
+    expect(store.records.get(messageIdForIdempotencyKey('acme', 'order-9'))).toMatchObject({
       status: 'submitted',
       clientReference: 'first',
     });
@@ -153,7 +154,7 @@ describe('MessageSender', () => {
       idempotencyKey: 'order-9',
       messageStatusDescription: expect.stringContaining(messageIdForIdempotencyKey('acme', 'order-9')),
     });
-    expect(store.messages.get(String(failed[0]?.detail.messageId))).toMatchObject({
+    expect(store.records.get(String(failed[0]?.detail.messageId))).toMatchObject({
       status: 'failed',
       reason: 'idempotency-conflict',
     });
@@ -163,7 +164,7 @@ describe('MessageSender', () => {
     const { sender, bind, store } = setUp();
     bind.answers.push(refused(0x0b, 'ESME_RINVDSTADR', false));
     expect(await sender.handle(message(request), signal)).toEqual({ action: 'delete', outcome: 'failed' });
-    expect([...store.messages.values()][0]).toMatchObject({
+    expect([...store.records.values()][0]).toMatchObject({
       status: 'rejected',
       errorCode: 'ESME_RINVDSTADR',
     });
@@ -177,10 +178,10 @@ describe('MessageSender', () => {
     expect(first).toMatchObject({ action: 'retry', outcome: 'waiting' });
     expect(first.action === 'retry' && first.delaySeconds).toBeGreaterThan(0);
     const id = messageIdForIdempotencyKey('acme', 'busy-smsc');
-    expect(store.messages.get(id)).toMatchObject({ status: 'submitting', claimExpiresAtMs: 0 });
+    expect(store.records.get(id)).toMatchObject({ status: 'submitting', claimExpiresAtMs: 0 });
     const last = await sender.handle(message(body, { receiveCount: 2 }), signal);
     expect(last).toEqual({ action: 'delete', outcome: 'failed' });
-    expect(store.messages.get(id)).toMatchObject({
+    expect(store.records.get(id)).toMatchObject({
       status: 'failed',
       errorCode: 'ESME_RMSGQFUL',
       attempts: 2,
@@ -191,7 +192,7 @@ describe('MessageSender', () => {
     const { sender, bind, store } = setUp();
     bind.status = 'connecting';
     const waiting = await sender.handle(message(request), signal);
-    const record = [...store.messages.values()][0];
+    const record = [...store.records.values()][0];
     expect(waiting).toEqual({
       action: 'retry',
       delaySeconds: 5,
@@ -263,7 +264,7 @@ describe('MessageSender', () => {
       outcome: 'submitted',
     });
     expect(bind.submitted).toHaveLength(1);
-    const record = store.messages.get(id);
+    const record = store.records.get(id);
     expect(record).toMatchObject({ status: 'submitted', inDoubt: true, parts: [{ inDoubt: true }] });
     expect(record?.inDoubtReasons?.[0]).toMatch(/worker-dead ended without recording its outcome/);
   });
@@ -294,7 +295,7 @@ describe('MessageSender', () => {
       outcome: 'failed',
     });
     expect(bind.submitted).toEqual([]);
-    expect(store.messages.get(id)).toMatchObject({ status: 'unknown', inDoubt: true, errorCode: 'IN_DOUBT' });
+    expect(store.records.get(id)).toMatchObject({ status: 'unknown', inDoubt: true, errorCode: 'IN_DOUBT' });
     expect(publisher.published[0]?.detail).toMatchObject({ reason: 'unknown' });
   });
 
@@ -309,7 +310,7 @@ describe('MessageSender', () => {
     );
     const result = await sender.handle(message({ ...request, idempotencyKey: 'late' }), signal);
     expect(result.outcome).toBe('submitted');
-    expect(store.messages.get(messageIdForIdempotencyKey('acme', 'late'))?.parts[0]).toMatchObject({
+    expect(store.records.get(messageIdForIdempotencyKey('acme', 'late'))?.parts[0]).toMatchObject({
       smscMessageId: 'late-1',
       status: 'submitted',
     });
@@ -326,7 +327,7 @@ describe('MessageSender', () => {
     bind.emit('lateSubmitResponse', { sequenceNumber: 4, commandStatus: 0, messageId: 'first-copy' });
     await late;
     await sender.idle();
-    const part = store.messages.get(messageIdForIdempotencyKey('acme', 'late-2'))?.parts[0];
+    const part = store.records.get(messageIdForIdempotencyKey('acme', 'late-2'))?.parts[0];
     expect(part).toMatchObject({
       smscMessageId: 'resent',
       extraSmscMessageIds: ['first-copy'],
@@ -344,23 +345,23 @@ describe('MessageSender', () => {
 
   it('retries writing the record of sent parts, rather than resend them later', async () => {
     const { sender, store, bind } = setUp();
-    store.failNext('recordSubmission', 2);
+    store.failNext('setSubmission', 2);
     expect(await sender.handle(message(request), signal)).toEqual({ action: 'delete', outcome: 'submitted' });
     expect(bind.submitted).toHaveLength(1);
   });
 
   it('lets the SQS message come back when the record cannot be written at all', async () => {
     const { sender, store } = setUp({ recordAttempts: 2 });
-    store.failNext('recordSubmission', 2);
-    await expect(sender.handle(message(request), signal)).rejects.toThrow(/recordSubmission/);
+    store.failNext('setSubmission', 2);
+    await expect(sender.handle(message(request), signal)).rejects.toThrow(/setSubmission/);
   });
 
   it('retries a claim whose answer was lost with the same token, and is not kept out by itself', async () => {
     const { sender, store } = setUp();
     store.loseNextClaimAnswer = true;
     expect(await sender.handle(message(request), signal)).toEqual({ action: 'delete', outcome: 'submitted' });
-    expect([...store.messages.values()][0]).toMatchObject({ status: 'submitted', attempts: 2 });
-    expect([...store.messages.values()][0]?.inDoubt).toBeUndefined();
+    expect([...store.records.values()][0]).toMatchObject({ status: 'submitted', attempts: 2 });
+    expect([...store.records.values()][0]?.inDoubt).toBeUndefined();
   });
 
   it('names a bad option, and a processing limit that could outlive the claim', () => {
@@ -376,6 +377,6 @@ describe('MessageSender with a pool that carries an SQS message id attribute', (
       message(request, { attributes: { [sqsMessageAttributes.messageId]: 'api-1' } }),
       signal,
     );
-    expect(store.messages.get('api-1')?.status).toBe('submitted');
+    expect(store.records.get('api-1')?.status).toBe('submitted');
   });
 });
