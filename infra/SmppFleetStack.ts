@@ -126,6 +126,7 @@ export class SmppFleetStack extends Stack {
         consumer: this.recordEvents.consumer,
         deadLetterQueue: this.recordEvents.deadLetterQueue,
       },
+      reconciler: this.reconciler.function,
       oldestMessageAlarmSeconds: options.oldestMessageAlarmSeconds,
       receiptLagAlarmSeconds: options.receiptLagAlarmSeconds,
       workerErrorsAlarmThreshold: options.workerErrorsAlarmThreshold,

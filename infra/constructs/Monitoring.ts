@@ -15,6 +15,7 @@
  * | record events DLQ     | its ApproximateNumberOfMessagesVisible (Max)    | > 0                                          |
  * | record events behind  | consumer's AWS/Lambda IteratorAge (Max per min) | > recordEventsIteratorAgeAlarmSeconds, 5 min |
  * | record events errors  | consumer's AWS/Lambda Errors (Sum per 5 min)    | ≥ 5                                          |
+ * | reconciler errors     | reconciler's AWS/Lambda Errors (Sum per 30 min) | ≥ 1 in two 30-minute periods in a row        |
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -42,6 +43,8 @@ export interface MonitoringProps {
   readonly restApi: apigateway.RestApi;
   /** The records-stream consumer (infra/constructs/RecordEvents.ts) and its on-failure dead-letter queue. */
   readonly recordEvents: { readonly consumer: lambda.IFunction; readonly deadLetterQueue: sqs.IQueue };
+  /** The reconciler's scheduled function (infra/constructs/Reconciler.ts). */
+  readonly reconciler: lambda.IFunction;
   /**
    * How far behind the messages table's stream the consumer may fall (the age of the last record it read)
    * for 5 minutes before the alarm: events reach subscribers that much later than the writes. @default 60
@@ -73,6 +76,8 @@ export const alarmKinds = {
 
 /** The middle part of the records-stream consumer's alarm names (`<prefix>-record-events-<kind>`). */
 export const recordEventsAlarmLabel = 'record-events';
+/** The middle part of the reconciler's alarm names (`<prefix>-reconciler-<kind>`). */
+export const reconcilerAlarmLabel = 'reconciler';
 
 export class Monitoring extends Construct {
   public readonly alarmTopic: sns.Topic;
@@ -116,17 +121,11 @@ export class Monitoring extends Construct {
       const fleetMetric = (metricName: string, statistic: string, period: Duration) =>
         new cloudwatch.Metric({ namespace: metricNamespace, metricName, dimensionsMap, statistic, period });
 
-      this.addAlarm(`${account.id}-${alarmKinds.deadLetters}`, {
-        alarmDescription: `Messages for ${account.id} reached the dead-letter queue after repeated failures (maxReceiveCount).`,
-        metric: sendQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: oneMinute,
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      this.addDeadLettersAlarm(
+        account.id,
+        sendQueue.deadLetterQueue,
+        `Messages for ${account.id} reached the dead-letter queue after repeated failures (maxReceiveCount).`,
+      );
       this.addAlarm(`${account.id}-${alarmKinds.oldestMessage}`, {
         alarmDescription: `The oldest message waiting for ${account.id} is older than ${props.oldestMessageAlarmSeconds ?? 300} s: sending is stalled or slower than demand.`,
         metric: sendQueue.queue.metricApproximateAgeOfOldestMessage({
@@ -239,14 +238,7 @@ export class Monitoring extends Construct {
     }
 
     for (const [label, queue] of Object.entries(props.otherDeadLetterQueues ?? {})) {
-      this.addAlarm(`${label}-${alarmKinds.deadLetters}`, {
-        alarmDescription: `Messages reached the ${label} dead-letter queue.`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({ period: oneMinute, statistic: 'Maximum' }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      this.addDeadLettersAlarm(label, queue, `Messages reached the ${label} dead-letter queue.`);
     }
 
     const workerErrors = new cloudwatch.Metric({
@@ -299,19 +291,12 @@ export class Monitoring extends Construct {
       period: fiveMinutes,
       statistic: 'Sum',
     });
-    this.addAlarm(`${recordEventsAlarmLabel}-${alarmKinds.deadLetters}`, {
-      alarmDescription:
-        'The records stream’s consumer gave up on a batch: events of the records it names were not ' +
+    this.addDeadLettersAlarm(
+      recordEventsAlarmLabel,
+      props.recordEvents.deadLetterQueue,
+      'The records stream’s consumer gave up on a batch: events of the records it names were not ' +
         'published (the records themselves are intact in the messages table). docs/deploy.md says what to do.',
-      metric: props.recordEvents.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: oneMinute,
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    );
     const iteratorAgeSeconds = props.recordEventsIteratorAgeAlarmSeconds ?? 60;
     this.addAlarm(`${recordEventsAlarmLabel}-${alarmKinds.iteratorAge}`, {
       alarmDescription: `The records stream’s consumer is more than ${iteratorAgeSeconds} s behind the messages table: events reach the bus late (failing batches being retried, or EventBridge slow or throttling).`,
@@ -322,15 +307,28 @@ export class Monitoring extends Construct {
       // No invocations, no data: nothing was written, so nothing is behind.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.addAlarm(`${recordEventsAlarmLabel}-${alarmKinds.functionErrors}`, {
+    this.addFunctionErrorsAlarm(recordEventsAlarmLabel, {
       alarmDescription:
         'The records stream’s consumer failed whole invocations (an error or a timeout, not single records ' +
         'it reported): its log group says why. Lambda retries them; the DLQ alarm fires if it gives up.',
       metric: recordEventsErrors,
       threshold: 5,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // A run looks back two hours (lambdas/reconcileRecords.ts), so one failed run is made up by the next: the
+    // alarm waits for an hour of failing runs (two each half hour), while the window still holds what they missed.
+    // No invocations, no data: a schedule that stopped is not this alarm's to see.
+    const reconcilerErrors = props.reconciler.metricErrors({
+      period: Duration.minutes(30),
+      statistic: 'Sum',
+    });
+    this.addFunctionErrorsAlarm(reconcilerAlarmLabel, {
+      alarmDescription:
+        'The reconciler failed its runs for an hour (an error or a timeout): records stuck in accepted or ' +
+        'submitting are not being settled. Its log group says why; each run looks back two hours.',
+      metric: reconcilerErrors,
+      threshold: 1,
+      evaluationPeriods: 2,
     });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -384,6 +382,33 @@ export class Monitoring extends Construct {
       }),
     );
     for (const row of subAccountRows) this.dashboard.addWidgets(...row);
+  }
+
+  /** `<prefix>-<label>-dead-letters`: anything visible in `queue`, sampled each minute. */
+  private addDeadLettersAlarm(label: string, queue: sqs.IQueue, alarmDescription: string): void {
+    this.addAlarm(`${label}-${alarmKinds.deadLetters}`, {
+      alarmDescription,
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** `<prefix>-<label>-errors`: a function's failed invocations reach `threshold`; no invocations, no alarm. */
+  private addFunctionErrorsAlarm(
+    label: string,
+    props: Pick<cloudwatch.AlarmProps, 'alarmDescription' | 'metric' | 'threshold' | 'evaluationPeriods'>,
+  ): void {
+    this.addAlarm(`${label}-${alarmKinds.functionErrors}`, {
+      ...props,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   private addAlarm(name: string, props: Omit<cloudwatch.AlarmProps, 'alarmName'>): cloudwatch.Alarm {

@@ -1,60 +1,32 @@
 /**
- * The reconciler's function (infra/constructs/Reconciler.ts): its schedule, and its role evaluated the way the
+ * The reconciler's function (infra/constructs/Reconciler.ts): its schedule, its alarm, and its role evaluated the way the
  * whole-fleet IAM contract evaluates recorded calls (test/support/iamContract.ts) — the calls
  * lambdas/reconcileRecords.ts makes, each allowed, and nothing else.
  */
-import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedIndex, awaitingSubmissionIndex, queueNameFor, tableName } from '../../core/tableKeys.js';
+import { alarmKinds, reconcilerAlarmLabel } from '../../infra/constructs/Monitoring.js';
 import { reconcilerEntry } from '../../infra/constructs/Reconciler.js';
-import { emulatorAccountId, emulatorRegion } from '../../local/aws/AwsEmulator.js';
-import {
-  type ArnContext,
-  authorizationRequests,
-  evaluateCalls,
-  principalKeys,
-  type RoleCalls,
-  type StackPolicies,
-  stackPolicies,
-  unusedGrants,
-} from '../support/iamContract.js';
-import { type SynthesisedFleet, synthFleet } from './synthFleet.js';
+import { emulatorAccountId } from '../../local/aws/AwsEmulator.js';
+import { evaluateCalls, principalKeys, unusedGrants } from '../support/iamContract.js';
+import { type SynthesisedFunctionRole, synthFunctionRole } from './synthFunctionRole.js';
 
 const prefix = 'rcn';
-const context: ArnContext = { region: emulatorRegion, accountId: emulatorAccountId };
 
-let synth: SynthesisedFleet;
-let policies: StackPolicies;
-let roleLogicalId: string;
-let functionLogicalId: string;
+let role: SynthesisedFunctionRole;
 
 beforeAll(() => {
-  synth = synthFleet({
-    context: { resourcePrefix: prefix },
-    fleetConfig: { subAccounts: [{ id: 'acme', password: { secretId: 'acme-smpp' } }] },
-  });
-  if (synth.error !== undefined || synth.templateJson === undefined || synth.fleet === undefined) {
-    throw synth.error ?? new Error('synth gave no template');
-  }
-  const { stack } = synth.fleet;
-  const fn = stack.reconciler.function;
-  if (fn.role === undefined) throw new Error('the reconciler has no role');
-  roleLogicalId = stack.getLogicalId(fn.role.node.defaultChild as CfnElement);
-  functionLogicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
-  policies = stackPolicies(synth.templateJson, context, [roleLogicalId]);
-});
-afterAll(() => synth?.cleanup());
-
-function calls(...made: [target: string, body: Record<string, unknown>][]): RoleCalls {
-  return {
+  role = synthFunctionRole({
+    prefix,
     name: 'reconciler',
-    roleLogicalId,
-    requests: made.flatMap(([target, body]) =>
-      authorizationRequests(principalKeys.reconciler, target, body, context),
-    ),
-  };
-}
+    principalKey: principalKeys.reconciler,
+    functionOf: (stack) => stack.reconciler.function,
+  });
+});
+afterAll(() => role?.cleanup());
+
+const calls: SynthesisedFunctionRole['calls'] = (...made) => role.calls(...made);
 
 const messagesTable = tableName('messages', prefix);
 const correlationTable = tableName('correlation', prefix);
@@ -74,18 +46,17 @@ const everyCallItMakes = () =>
 
 describe('the reconciler', () => {
   it('runs its handler every 15 minutes, retried twice when an invocation fails', () => {
-    const template = synth.template;
-    template?.hasResourceProperties('AWS::Events::Rule', {
+    role.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(15 minutes)',
       State: 'ENABLED',
       Targets: [
         {
-          Arn: { 'Fn::GetAtt': [functionLogicalId, 'Arn'] },
+          Arn: { 'Fn::GetAtt': [role.functionLogicalId, 'Arn'] },
           RetryPolicy: { MaximumRetryAttempts: 2 },
         },
       ],
     });
-    template?.hasResourceProperties('AWS::Lambda::Function', {
+    role.template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('^smpp-fleet reconciler'),
       Environment: {
         Variables: Match.objectLike({
@@ -98,12 +69,25 @@ describe('the reconciler', () => {
     expect(reconcilerEntry).toBe('lambdas/reconcileRecords.ts');
   });
 
+  it('has an alarm on its failed runs, notifying the alarm topic', () => {
+    role.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `${prefix}-${reconcilerAlarmLabel}-${alarmKinds.functionErrors}`,
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: role.functionLogicalId } }],
+      Statistic: 'Sum',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringAlarmTopic') }],
+    });
+  });
+
   it('may query its two indexes, read records in batches, update them, and report unmatched receipts', () => {
-    expect(evaluateCalls(policies, [everyCallItMakes()]).denied).toEqual([]);
+    expect(evaluateCalls(role.policies, [everyCallItMakes()]).denied).toEqual([]);
   });
 
   it('grants nothing else but its log writes', () => {
-    const unused = unusedGrants(policies, [everyCallItMakes()]);
+    const unused = unusedGrants(role.policies, [everyCallItMakes()]);
     expect(unused.every((line) => /logs:(CreateLogStream|PutLogEvents)/.test(line))).toBe(true);
   });
 
@@ -120,6 +104,6 @@ describe('the reconciler', () => {
         { QueueUrl: `http://127.0.0.1:4566/${emulatorAccountId}/${queueNameFor('acme', prefix)}` },
       ],
     );
-    expect(evaluateCalls(policies, [other]).denied).toHaveLength(other.requests.length);
+    expect(evaluateCalls(role.policies, [other]).denied).toHaveLength(other.requests.length);
   });
 });

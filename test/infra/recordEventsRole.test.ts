@@ -4,7 +4,6 @@
  * the local runner standing in for Lambda's poller make, with the ARNs the emulator gives (moto's stream
  * ARN and shard iterator), each allowed or denied by the role's policies.
  */
-import type { CfnElement } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventBusNameFor,
@@ -14,20 +13,15 @@ import {
 } from '../../core/tableKeys.js';
 import { emulatorAccountId, emulatorRegion } from '../../local/aws/AwsEmulator.js';
 import {
-  type ArnContext,
   type AuthorizationRequest,
-  authorizationRequests,
   evaluateCalls,
   principalKeys,
   type RoleCalls,
-  type StackPolicies,
-  stackPolicies,
   unusedGrants,
 } from '../support/iamContract.js';
-import { type SynthesisedFleet, synthFleet } from './synthFleet.js';
+import { type SynthesisedFunctionRole, synthFunctionRole } from './synthFunctionRole.js';
 
 const prefix = 'rec';
-const context: ArnContext = { region: emulatorRegion, accountId: emulatorAccountId };
 const arn = (service: string, suffix: string) =>
   `arn:aws:${service}:${emulatorRegion}:${emulatorAccountId}:${suffix}`;
 /** What moto answers for the messages table's stream: its label is the time the table was made. */
@@ -37,36 +31,20 @@ const messagesStreamArn = arn(
 );
 const queueUrl = (name: string) => `http://127.0.0.1:4566/${emulatorAccountId}/${name}`;
 
-let synth: SynthesisedFleet;
-let policies: StackPolicies;
-let roleLogicalId: string;
+let consumer: SynthesisedFunctionRole;
 
 beforeAll(() => {
-  synth = synthFleet({
-    context: { resourcePrefix: prefix },
-    fleetConfig: { subAccounts: [{ id: 'acme', password: { secretId: 'acme-smpp' } }] },
+  consumer = synthFunctionRole({
+    prefix,
+    name: 'record events',
+    principalKey: principalKeys.recordEvents,
+    functionOf: (stack) => stack.recordEvents.consumer,
   });
-  if (synth.error !== undefined || synth.templateJson === undefined || synth.fleet === undefined) {
-    throw synth.error ?? new Error('synth gave no template');
-  }
-  const { stack } = synth.fleet;
-  const role = stack.recordEvents.consumer.role;
-  if (role === undefined) throw new Error('the consumer has no role');
-  roleLogicalId = stack.getLogicalId(role.node.defaultChild as CfnElement);
-  policies = stackPolicies(synth.templateJson, context, [roleLogicalId]);
 });
-afterAll(() => synth?.cleanup());
+afterAll(() => consumer?.cleanup());
 
 /** The consumer's calls, signed with its key, as the emulator would record them. */
-function calls(...made: [target: string, body: Record<string, unknown>][]): RoleCalls {
-  return {
-    name: 'record events',
-    roleLogicalId,
-    requests: made.flatMap(([target, body]) =>
-      authorizationRequests(principalKeys.recordEvents, target, body, context),
-    ),
-  };
-}
+const calls: SynthesisedFunctionRole['calls'] = (...made) => consumer.calls(...made);
 
 /** What reading the stream, publishing its events and giving up on a batch call. */
 const everyCallItMakes = () =>
@@ -86,7 +64,7 @@ const everyCallItMakes = () =>
   );
 
 const denied = (role: RoleCalls) =>
-  evaluateCalls(policies, [role]).denied.map((line) => line.replace(/^record events: /, ''));
+  evaluateCalls(consumer.policies, [role]).denied.map((line) => line.replace(/^record events: /, ''));
 
 describe('the records-stream consumer’s role', () => {
   it('allows reading the messages table’s stream, putting events on the bus and writing a failure record', () => {
@@ -101,11 +79,11 @@ describe('the records-stream consumer’s role', () => {
         'sqs:SendMessage',
       ].sort(),
     );
-    expect(evaluateCalls(policies, [role]).denied).toEqual([]);
+    expect(evaluateCalls(consumer.policies, [role]).denied).toEqual([]);
   });
 
   it('grants nothing else but its log writes', () => {
-    expect(unusedGrants(policies, [everyCallItMakes()])).toEqual([
+    expect(unusedGrants(consumer.policies, [everyCallItMakes()])).toEqual([
       `record events: logs:CreateLogStream on ${arn('logs', 'log-group:')}${logGroupOf()}:*`,
       `record events: logs:PutLogEvents on ${arn('logs', 'log-group:')}${logGroupOf()}:*`,
     ]);
@@ -141,7 +119,7 @@ describe('the records-stream consumer’s role', () => {
 
 /** The consumer's log group: no literal name, so the contract names it by its logical id. */
 function logGroupOf(): string {
-  const role = synth.templateJson?.Resources ?? {};
+  const role = consumer.templateJson.Resources;
   const [logicalId] =
     Object.entries(role).find(
       ([id, resource]) =>
