@@ -17,7 +17,7 @@ export const apiEnv = {
   /** The leases table: bind slots and worker presence, read by GET /status.json. */
   leasesTable: workerEnv.leasesTable,
   /** The bus the records-stream consumer publishes the fleet's events to (lambdas/publishRecordEvents.ts). */
-  eventBusName: workerEnv.eventBusName,
+  eventBusName: 'EVENT_BUS_NAME',
   /** JSON object: sub-account id → its send queue URL (the DLQ's is derived: core/tableKeys.ts). */
   sendQueueUrls: workerEnv.sendQueueUrls,
   /** Powertools log level: TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL or SILENT. @default INFO */

@@ -407,7 +407,6 @@ export const workerEnv = {
   correlationTable: 'CORRELATION_TABLE',
   idempotencyTable: 'IDEMPOTENCY_TABLE',
   leasesTable: 'LEASES_TABLE',
-  eventBusName: 'EVENT_BUS_NAME',
   /** JSON object: sub-account id → its send queue URL. */
   sendQueueUrls: 'SEND_QUEUE_URLS',
   /** Unique per worker (the ECS task id in AWS); the lease holder name. */

@@ -18,6 +18,7 @@ import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { apiEnv } from '../../core/apiEnv.js';
 import {
   queueSettings,
   recordEventsDeadLetterQueueNameFor,
@@ -84,7 +85,7 @@ export class RecordEvents extends Construct {
       entry: recordEventsEntry,
       description: "smpp-fleet records stream: the messages table's changes to events on the fleet's bus",
       environment: {
-        [workerEnv.eventBusName]: props.eventsBus.bus.eventBusName,
+        [apiEnv.eventBusName]: props.eventsBus.bus.eventBusName,
         [workerEnv.logLevel]: props.logLevel ?? 'INFO',
         [workerEnv.maskPhoneNumbers]: String(props.maskPhoneNumbers ?? true),
       },

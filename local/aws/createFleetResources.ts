@@ -31,6 +31,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { apiEnv } from '../../core/apiEnv.js';
 import { eventSource } from '../../core/events.js';
 import type { FleetConfig } from '../../core/fleetConfig.js';
 import {
@@ -124,7 +125,7 @@ export async function createFleetResources(
     [workerEnv.correlationTable]: tables.correlation,
     [workerEnv.idempotencyTable]: tables.idempotency,
     [workerEnv.leasesTable]: tables.leases,
-    [workerEnv.eventBusName]: eventBus.name,
+    [apiEnv.eventBusName]: eventBus.name,
     [workerEnv.sendQueueUrls]: JSON.stringify(
       Object.fromEntries(Object.entries(sendQueues).map(([id, queues]) => [id, queues.queueUrl])),
     ),

@@ -516,7 +516,7 @@ describe('records stream', () => {
     const busId = logicalIdOf('AWS::Events::EventBus', (p) => p.Name === eventBusNameFor());
     expect((fn.Environment as { Variables: Record<string, unknown> }).Variables).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
-      [workerEnv.eventBusName]: { Ref: busId },
+      [apiEnv.eventBusName]: { Ref: busId },
       [workerEnv.logLevel]: 'INFO',
       [workerEnv.maskPhoneNumbers]: 'true',
     });

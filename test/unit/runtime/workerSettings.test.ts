@@ -21,7 +21,6 @@ function env(overrides: Record<string, string | undefined> = {}): NodeJS.Process
     [workerEnv.messagesTable]: 'messages',
     [workerEnv.correlationTable]: 'correlation',
     [workerEnv.leasesTable]: 'leases',
-    [workerEnv.eventBusName]: 'bus',
     [workerEnv.sendQueueUrls]: JSON.stringify({ acme: 'http://localhost:4566/000000000000/acme' }),
     ...overrides,
   };
