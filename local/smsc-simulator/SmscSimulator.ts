@@ -189,7 +189,13 @@ interface AccountState {
   peakBinds: number;
   bindsAccepted: number;
   readonly bindsRejected: Record<Exclude<BindRejectReason, 'unknown-system-id'>, number>;
-  readonly submits: { received: number; accepted: number; throttled: number; respsWithheld: number };
+  readonly submits: {
+    received: number;
+    accepted: number;
+    throttled: number;
+    respsWithheld: number;
+    dropped: number;
+  };
   readonly submitErrors: Map<number, number>;
   readonly receipts: Omit<DeliverSmStats, 'outstanding'>;
   readonly mo: Omit<DeliverSmStats, 'outstanding'>;
@@ -215,6 +221,8 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
   /** Bind requests waiting under the holdBinds fault, in arrival order. */
   private heldBinds: HeldBind[] = [];
   private currentFaults: SmscFaults;
+  /** dropOnSubmit: submit_sm dropped so far, by destination. */
+  private readonly droppedSubmits = new Map<string, number>();
   private status: SimulatorStatus = 'idle';
   private startPromise: Promise<SmscListeningPorts> | undefined;
   private stopPromise: Promise<void> | undefined;
@@ -238,7 +246,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
         peakBinds: 0,
         bindsAccepted: 0,
         bindsRejected: { 'invalid-password': 0, 'bind-limit': 0, refused: 0 },
-        submits: { received: 0, accepted: 0, throttled: 0, respsWithheld: 0 },
+        submits: { received: 0, accepted: 0, throttled: 0, respsWithheld: 0, dropped: 0 },
         submitErrors: new Map(),
         receipts: emptyDeliverCounters(),
         mo: emptyDeliverCounters(),
@@ -303,7 +311,9 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
 
   /** Changes some faults now; the others keep their values. Clearing holdBinds answers the held binds. */
   setFaults(patch: SmscFaultsPatch): void {
-    this.currentFaults = { ...this.currentFaults, ...parseFaultsPatch(patch) };
+    const parsed = parseFaultsPatch(patch);
+    if (parsed.dropOnSubmit !== undefined) this.droppedSubmits.clear();
+    this.currentFaults = { ...this.currentFaults, ...parsed };
     if (!this.currentFaults.holdBinds && this.heldBinds.length > 0) {
       const held = this.heldBinds;
       this.heldBinds = [];
@@ -777,6 +787,16 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
     state.submits.received++;
     bind.submitsReceived++;
     const destination = stringField(pdu.destination_addr);
+    const drop = this.currentFaults.dropOnSubmit;
+    if (drop !== null && destination.startsWith(drop.destinationPrefix)) {
+      const dropped = this.droppedSubmits.get(destination) ?? 0;
+      if (dropped < drop.timesEach) {
+        this.droppedSubmits.set(destination, dropped + 1);
+        state.submits.dropped++;
+        connection.session.destroy();
+        return;
+      }
+    }
     const rule = matchOutcomeRule(this.options.outcomeRules, bind.systemId, destination);
     const status = this.submitStatus(state, bind, arrivedAt, rule);
     const respWithheld =

@@ -91,6 +91,14 @@ export const faultsSchema = z.strictObject({
   submitErrorStatus: z
     .strictObject({ status: commandStatusSchema, count: z.number().int().min(0) })
     .nullable(),
+  /**
+   * The first `timesEach` submit_sm to each destination that starts with `destinationPrefix` (as the PDU
+   * has it, no `+`) close their connection at once, unanswered and not taken: an SMSC that drops the socket
+   * as it reads them. Counted from when the fault is set.
+   */
+  dropOnSubmit: z
+    .strictObject({ destinationPrefix: z.string(), timesEach: z.number().int().min(0) })
+    .nullable(),
   /** Send every receipt twice (two deliver_sm, each with its own sequence number). */
   duplicateReceipts: z.boolean(),
   /** Send the receipt before the submit_sm_resp; the resp waits until the receipt is answered. */
@@ -114,6 +122,7 @@ export const noFaults: SmscFaults = {
   refuseBinds: false,
   missingRespRate: 0,
   submitErrorStatus: null,
+  dropOnSubmit: null,
   duplicateReceipts: false,
   earlyReceipts: false,
   ignoreEnquireLink: false,

@@ -51,6 +51,8 @@ export interface AccountStats {
     errors: Record<string, number>;
     /** Resps never sent under missingRespRate (accepted or not). */
     respsWithheld: number;
+    /** submit_sm whose connection the dropOnSubmit fault closed (never answered, never taken). */
+    dropped: number;
     /** The largest `maxAcceptedInAnyWindow` over this account's binds, open or closed. */
     maxAcceptedInAnyWindowPerBind: number;
   };

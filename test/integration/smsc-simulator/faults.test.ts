@@ -127,6 +127,23 @@ describe('SmscSimulator faults', () => {
     expect(simulator.faults.submitErrorStatus).toBeNull();
   });
 
+  it('dropOnSubmit: closes the connection on the first N submits to each matching destination, unanswered and not taken', async () => {
+    simulator.setFaults({ dropOnSubmit: { destinationPrefix: '4477009', timesEach: 2 } });
+    const before = simulator.stats().accounts.acme!.submits;
+    for (let drop = 0; drop < 2; drop++) {
+      const client = await bound('transmitter');
+      client.send('submit_sm', submitFields({ destination_addr: '447700900001' }));
+      await withTimeout(client.closed, 'the connection closed after the submit');
+    }
+    const client = await bound('transmitter');
+    // Another destination is not dropped; the dropped one is taken on its third submit.
+    expect((await client.submit({ destination_addr: '447700800001' })).command_status).toBe(0);
+    expect((await client.submit({ destination_addr: '447700900001' })).command_status).toBe(0);
+    const after = simulator.stats().accounts.acme!.submits;
+    expect(after.dropped - before.dropped).toBe(2);
+    expect(after.accepted - before.accepted).toBe(2);
+  });
+
   it('duplicateReceipts: sends each receipt twice', async () => {
     const client = await bound('transceiver');
     simulator.setFaults({ duplicateReceipts: true });

@@ -60,6 +60,7 @@ describe('SmscSimulator options', () => {
       refuseBinds: false,
       missingRespRate: 0,
       submitErrorStatus: null,
+      dropOnSubmit: null,
       duplicateReceipts: false,
       earlyReceipts: false,
       ignoreEnquireLink: false,
