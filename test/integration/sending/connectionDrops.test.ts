@@ -1,0 +1,73 @@
+/**
+ * An SMSC that closes the connection right after a submit_sm was written, twice in a row for each message,
+ * the second time on a bind that had bound again (simulator fault `dropOnSubmit`): issue 18 reported records
+ * left `submitting` with two in-doubt attempts and nothing more. Every message must still end, each sent
+ * again on a later bind and recorded as in doubt.
+ *
+ * Each drop also takes down the bind the other messages were using: their deliveries find no bind, wait
+ * (5 s) and come back, so the run grinds on for a while; what matters is that it ends.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { isFinalState } from '../../../core/messageState.js';
+import { useAwsEmulator } from '../aws/emulatorFixture.js';
+import { startWorkerHarness, subAccount, type WorkerHarness } from './workerHarness.js';
+
+const aws = useAwsEmulator();
+let fleet: WorkerHarness | undefined;
+
+afterEach(async () => {
+  await fleet?.stop();
+  fleet = undefined;
+});
+
+describe('connections the SMSC closes right after a submit_sm', () => {
+  it.each([
+    { parts: 1, text: 'Dropped twice' },
+    { parts: 2, text: `Dropped twice, long: ${'x'.repeat(200)}` },
+  ])(
+    'twice for each $parts-part message: every message is sent again and delivered, and says it was in doubt',
+    async ({ parts, text }) => {
+      const prefix = `drops-${parts}`;
+      fleet = await startWorkerHarness(aws(), { prefix, binds: 2 });
+      const destinationPrefix = `659740${parts}`;
+      fleet.sim.setFaults({ dropOnSubmit: { destinationPrefix, timesEach: 2 } });
+      const count = 10;
+      const ids = await fleet.send(
+        Array.from({ length: count }, (_, i) => ({
+          subAccount,
+          from: 'ACME',
+          to: `+${destinationPrefix}${String(i).padStart(4, '0')}`,
+          text,
+          idempotencyKey: `${prefix}-${i}`,
+        })),
+      );
+      const records = await fleet.waitForRecords(
+        ids,
+        (record) => isFinalState(record.status) && record.claimExpiresAtMs === 0,
+        180_000,
+      );
+
+      expect(ids.map((id) => records.get(id)?.status)).toEqual(ids.map(() => 'delivered'));
+      const dropped = fleet.sim.stats().accounts[subAccount]?.submits.dropped;
+      expect(dropped).toBe(2 * count);
+      let submitAttempts = 0;
+      for (const id of ids) {
+        const record = records.get(id);
+        // Its two dropped submits were in doubt and sent again: at least one submit per part more than that.
+        const attempts = record?.parts.reduce((sum, part) => sum + (part.submitAttempts ?? 0), 0) ?? 0;
+        expect(attempts).toBeGreaterThanOrEqual(parts + 2);
+        submitAttempts += attempts;
+        expect(record?.inDoubt).toBe(true);
+        expect(record?.inDoubtReasons?.join('\n')).toMatch(/connection closed.*sent again \(at-least-once\)/);
+      }
+      // Every part reached its handset, and every copy the SMSC took is a submit the records count (a drop
+      // can also cut a neighbour's submit that the SMSC had already taken: that one is in doubt and resent).
+      const taken = fleet.sim.submittedMessages();
+      expect(new Set(taken.map((m) => m.destination)).size).toBe(count);
+      expect(taken.length).toBeGreaterThanOrEqual(count * parts);
+      expect(taken.length).toBeLessThanOrEqual(submitAttempts - 2 * count);
+      // Every bind the drops closed bound again.
+      expect(fleet.binds.map((bind) => bind.status)).toEqual(['bound', 'bound']);
+    },
+  );
+});
