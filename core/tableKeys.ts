@@ -286,6 +286,12 @@ export const eventItemKeys = {
   }),
 } as const;
 
+/**
+ * The reconciler's progress in the messages table: every record accepted before `reconciledToMs` has been
+ * looked at. Not a record (no messageId), so the stream announces nothing for it.
+ */
+export const reconcilerWatermarkKey: ItemKey = { pk: 'RECONCILER', sk: 'WATERMARK' };
+
 export function idempotencyKey(subAccount: string, key: string): ItemKey {
   return { pk: `IDEM#${subAccount}#${key}`, sk: 'IDEM' };
 }

@@ -3,9 +3,9 @@
  * minutes, local/reconciler) that settles the records no SQS message can move any more
  * (docs/delivery-guarantees.md, "A message whose SQS message is gone"). Each run:
  *
- * 1. queries the `byAcceptedAt` index (core/tableKeys.ts) for the records accepted in a window that ends the
- *    send queue's reach ago (core/reconcileRecord.ts `queueReachMs`) and starts `lookbackMs` before that —
- *    one Query per shard of each UTC day the window touches, no Scan;
+ * 1. queries the `byAcceptedAt` index (core/tableKeys.ts) for the records accepted in its window (below),
+ *    which ends the send queue's reach ago (core/reconcileRecord.ts `queueReachMs`) — one Query per shard
+ *    of each UTC day the window touches, no Scan;
  * 2. reads those records (BatchGetItem of 100);
  * 3. decides each (core/reconcileRecord.ts, pure) and writes the decision with a conditional UpdateItem:
  *    the status and version it read must still be there, so a record a worker or a receipt moved meanwhile
@@ -20,9 +20,11 @@
  * same item and event id the worker would have written) and taken off the index. The index has no window:
  * a receipt waits there until a run reports it, however long the reconciler was down.
  *
- * The window: a record is looked at by every run during `lookbackMs` after it passed the queue's reach, so a
- * run that failed or did not happen is made up by the next ones; a reconciler stopped for longer than that
- * leaves the records it missed as they are (nothing breaks, they stay `accepted`/`submitting`).
+ * The window has no gap: a watermark item (core/tableKeys.ts `reconcilerWatermarkKey`) keeps how far the
+ * runs got. A run looks from `overlapMs` before the watermark to the reach, and moves the watermark only
+ * when it has looked at all of it, so a failed run, or a reconciler stopped for days, is made up by the
+ * next runs, at most `maxSpanMs` of acceptances per run (a long outage is caught up over several runs, each
+ * within the function's timeout). The first run ever looks back `lookbackMs`.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -50,6 +52,7 @@ import {
   awaitingSubmissionPartitions,
   eventItemKeys,
   type ItemKey,
+  reconcilerWatermarkKey,
   unlistAwaitingReceipt,
 } from '../core/tableKeys.js';
 import {
@@ -85,8 +88,12 @@ export interface ReconcileRecordsDeps {
   readonly now?: () => number;
   /** @default core's queueReachMs (the send queue's retention + 1 h) */
   readonly reachMs?: number;
-  /** @default defaultLookbackMs */
+  /** How far the first run ever looks back. @default defaultLookbackMs */
   readonly lookbackMs?: number;
+  /** How far before the watermark each run starts again. @default defaultOverlapMs */
+  readonly overlapMs?: number;
+  /** The most acceptance time one run looks at. @default defaultMaxSpanMs */
+  readonly maxSpanMs?: number;
   /** @default defaultUnmatchedAfterMs */
   readonly unmatchedAfterMs?: number;
 }
@@ -97,8 +104,11 @@ export interface ReconcileRecordsDeps {
  */
 export const defaultUnmatchedAfterMs = 10 * 60_000;
 
-/** Eight 15-minute runs look at each record: seven missed runs in a row lose nothing. */
 export const defaultLookbackMs = 2 * 3_600_000;
+/** Each record is looked at by the runs of an hour (four at 15 minutes), not only by the first. */
+export const defaultOverlapMs = 3_600_000;
+/** A day of acceptances: ~8 Query pages a shard and BatchGetItems of 100, well within the 5-minute timeout. */
+export const defaultMaxSpanMs = 24 * 3_600_000;
 
 const maxBatchGetKeys = 100;
 const batchGetTries = 5;
@@ -189,6 +199,30 @@ export function createReconcileRecordsHandler(deps: ReconcileRecordsDeps): Recon
     }
   };
 
+  const readWatermark = async (): Promise<number | undefined> => {
+    const { Item } = await deps.dynamo.send(
+      new GetCommand({ TableName: table, Key: reconcilerWatermarkKey, ConsistentRead: true }),
+    );
+    return typeof Item?.reconciledToMs === 'number' ? Item.reconciledToMs : undefined;
+  };
+
+  /** Forward only: a slower run that finishes after a later one never moves it back. */
+  const advanceWatermark = async (toMs: number): Promise<void> => {
+    try {
+      await deps.dynamo.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: reconcilerWatermarkKey,
+          UpdateExpression: 'SET reconciledToMs = :to',
+          ConditionExpression: 'attribute_not_exists(reconciledToMs) OR reconciledToMs < :to',
+          ExpressionAttributeValues: { ':to': toMs },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  };
+
   const reportUnmatched = async (nowMs: number): Promise<number> => {
     const before = nowMs - (deps.unmatchedAfterMs ?? defaultUnmatchedAfterMs);
     let reported = 0;
@@ -261,8 +295,13 @@ export function createReconcileRecordsHandler(deps: ReconcileRecordsDeps): Recon
 
   return async () => {
     const nowMs = now();
-    const toMs = nowMs - reachMs;
-    const fromMs = toMs - lookbackMs;
+    const watermark = await readWatermark();
+    const reach = nowMs - reachMs;
+    const fromMs =
+      watermark === undefined
+        ? reach - lookbackMs
+        : Math.min(watermark, reach) - (deps.overlapMs ?? defaultOverlapMs);
+    const toMs = Math.min(reach, fromMs + (deps.maxSpanMs ?? defaultMaxSpanMs));
     const partitions = utcDaysBetween(fromMs, toMs).flatMap((dayMs) => acceptedIndexPartitions(dayMs));
     const keys = (await Promise.all(partitions.map((p) => queryPartition(p, fromMs, toMs)))).flat();
     const items = await getRecords(keys);
@@ -291,6 +330,7 @@ export function createReconcileRecordsHandler(deps: ReconcileRecordsDeps): Recon
         errorCode: decision.change.errorCode,
       });
     }
+    await advanceWatermark(toMs);
     summary.unmatchedReported = await reportUnmatched(nowMs);
     deps.logger.info('reconcile run', { ...summary, fromMs, toMs });
     return summary;
@@ -300,7 +340,10 @@ export function createReconcileRecordsHandler(deps: ReconcileRecordsDeps): Recon
 /** The handler of one container (AWS) or the local runner, from its environment. */
 export function reconcileRecordsHandlerFromEnv(
   env: Env,
-  overrides: Pick<ReconcileRecordsDeps, 'now' | 'reachMs' | 'lookbackMs' | 'unmatchedAfterMs'> = {},
+  overrides: Pick<
+    ReconcileRecordsDeps,
+    'now' | 'reachMs' | 'lookbackMs' | 'overlapMs' | 'maxSpanMs' | 'unmatchedAfterMs'
+  > = {},
 ): ReconcileHandler {
   const logger = createApiLogger(readObservabilityConfig(env));
   const client = new DynamoDBClient({

@@ -315,8 +315,8 @@ export class Monitoring extends Construct {
       threshold: 5,
       evaluationPeriods: 1,
     });
-    // A run looks back two hours (lambdas/reconcileRecords.ts), so one failed run is made up by the next: the
-    // alarm waits for an hour of failing runs (two each half hour), while the window still holds what they missed.
+    // Runs resume from their watermark (lambdas/reconcileRecords.ts), so a failed run is made up by the next:
+    // the alarm waits for an hour of failing runs (two each half hour); what they missed waits, it is not lost.
     // No invocations, no data: a schedule that stopped is not this alarm's to see.
     const reconcilerErrors = props.reconciler.metricErrors({
       period: Duration.minutes(30),
@@ -325,7 +325,7 @@ export class Monitoring extends Construct {
     this.addFunctionErrorsAlarm(reconcilerAlarmLabel, {
       alarmDescription:
         'The reconciler failed its runs for an hour (an error or a timeout): records stuck in accepted or ' +
-        'submitting are not being settled. Its log group says why; each run looks back two hours.',
+        'submitting are not being settled. Its log group says why; runs resume from where they got to.',
       metric: reconcilerErrors,
       threshold: 1,
       evaluationPeriods: 2,

@@ -4,10 +4,10 @@
  * (core/reconcileRecord.ts; docs/delivery-guarantees.md). Its writes are announced by the records stream
  * like any other, so it needs no access to the bus.
  *
- * - An EventBridge rule runs it every `every` (default 15 minutes); each run looks at the records that
- *   passed the reach in the last two hours, so a few failed runs are made up by the next.
+ * - An EventBridge rule runs it every `every` (default 15 minutes); each run resumes from the watermark the
+ *   last complete run left, so failed runs, or days without runs, are made up by the next ones.
  * - The role may Query the one index (`byAcceptedAt`), BatchGetItem and UpdateItem the messages table's
- *   items, and PutItem there (the `UNMATCHED#` event item of an early receipt no worker reported); Query
+ *   items, GetItem there (its watermark), and PutItem there (the `UNMATCHED#` event item of an early receipt no worker reported); Query
  *   the correlation table's `awaitingSubmission` index, GetItem and UpdateItem its items: nothing else.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -55,8 +55,8 @@ export class Reconciler extends Construct {
         [workerEnv.maskPhoneNumbers]: String(props.maskPhoneNumbers ?? true),
       },
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
-      // A run reads two hours of acceptances (8 Query pages a day touched, BatchGetItem of 100) and writes
-      // only the few stuck ones: minutes would be a very large backlog. The next run starts afresh anyway.
+      // A run reads at most a day of acceptances (8 Query pages a day touched, BatchGetItem of 100) and
+      // writes only the few stuck ones: minutes would be a very large backlog. The next run resumes anyway.
       timeout: Duration.minutes(5),
     });
     // Query on the two indexes, not the tables; the rest on the tables' items.
@@ -68,7 +68,13 @@ export class Reconciler extends Construct {
         `${props.tables.byId.correlation.tableArn}/index/${awaitingSubmissionIndex.indexName}`,
       ],
     });
-    messages.grant(this.function, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+    messages.grant(
+      this.function,
+      'dynamodb:BatchGetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+      'dynamodb:GetItem', // its watermark
+    );
     correlation.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
 
     this.schedule = new events.Rule(this, 'Schedule', {

@@ -36,6 +36,7 @@ const everyCallItMakes = () =>
     ['DynamoDB_20120810.BatchGetItem', { RequestItems: { [messagesTable]: { Keys: [] } } }],
     ['DynamoDB_20120810.UpdateItem', { TableName: messagesTable }],
     ['DynamoDB_20120810.PutItem', { TableName: messagesTable }],
+    ['DynamoDB_20120810.GetItem', { TableName: messagesTable }],
     [
       'DynamoDB_20120810.Query',
       { TableName: correlationTable, IndexName: awaitingSubmissionIndex.indexName },

@@ -12,7 +12,12 @@ import { detailTypes, messageEventId } from '../../../core/events.js';
 import { parseFleetConfig } from '../../../core/fleetConfig.js';
 import { unmatchedReceiptEvent } from '../../../core/messageEvents.js';
 import { queueReachMs } from '../../../core/reconcileRecord.js';
-import { acceptedIndexAttributes, eventItemKeys, messageKey } from '../../../core/tableKeys.js';
+import {
+  acceptedIndexAttributes,
+  eventItemKeys,
+  messageKey,
+  reconcilerWatermarkKey,
+} from '../../../core/tableKeys.js';
 import {
   createReconcileRecordsHandler,
   defaultUnmatchedAfterMs,
@@ -86,6 +91,17 @@ const read = async (messageId: string) =>
       }),
     )
   ).Item;
+
+const readWatermark = async () =>
+  (
+    await aws().documentClient.send(
+      new GetCommand({
+        TableName: resources.tables.messages,
+        Key: reconcilerWatermarkKey,
+        ConsistentRead: true,
+      }),
+    )
+  ).Item?.reconciledToMs;
 
 const reconcile = (overrides: Pick<ReconcileRecordsDeps, 'now'> = {}): Promise<ReconcileSummary> =>
   reconcileRecordsHandlerFromEnv(env(), { now: () => nowMs, ...overrides })();
@@ -211,7 +227,12 @@ describe('the reconciler over the emulator', () => {
     let raced = 0;
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName === 'UpdateItemCommand' && raced++ === 0)
+        const key = (args.input as { Key?: { pk?: string } }).Key;
+        if (
+          context.commandName === 'UpdateItemCommand' &&
+          key?.pk === messageKey('raced').pk &&
+          raced++ === 0
+        )
           await put(
             messageItem('raced', oldMs + 6_000, { status: 'submitted', submittedAt: nowMs, version: 2 }),
           );
@@ -235,6 +256,27 @@ describe('the reconciler over the emulator', () => {
     expect(await read('raced')).toMatchObject({ status: 'submitted', version: 2 });
     const events = await receiveEvents(1); // the worker's own write announced its submission
     expect(events.map((event) => event.detailType)).toEqual([detailTypes.submitted]);
+  });
+});
+
+describe('a reconciler that was stopped', () => {
+  it('makes up for days without runs: it resumes from its watermark, a day of acceptances a run', async () => {
+    const hour = 3_600_000;
+    const reach = nowMs - queueReachMs;
+    // The last complete run got to 30 hours before the reach; nothing ran since.
+    const watermark = reach - 30 * hour;
+    await put({ ...reconcilerWatermarkKey, reconciledToMs: watermark });
+    await put(messageItem('stopped-early', watermark + 2 * hour));
+    await put(messageItem('stopped-late', watermark + 26 * hour));
+
+    await reconcile();
+    expect(await read('stopped-early')).toMatchObject({ status: 'failed', errorCode: 'NEVER_SENT' });
+    expect(await read('stopped-late')).toMatchObject({ status: 'accepted' });
+    expect(await readWatermark()).toBe(watermark + 23 * hour); // an hour of overlap, then a day
+
+    await reconcile();
+    expect(await read('stopped-late')).toMatchObject({ status: 'failed', errorCode: 'NEVER_SENT' });
+    expect(await readWatermark()).toBe(reach);
   });
 });
 
