@@ -165,14 +165,35 @@ describe('MessageRecording', () => {
     const recording = new MessageRecording({ tables });
     await claimAndSubmit(recording, 'short', ['s1']);
     await claimAndSubmit(recording, 'long', ['l1', 'l2']);
+    // Receipts on another worker's binds: it reads each correlation item to find the message.
+    const otherWorker = new MessageRecording({ tables });
     tables.calls.length = 0;
-    await recording.applyReceipt({ subAccount: 'acme', receipt: receipt('s1', 'undeliverable'), now });
+    await otherWorker.applyReceipt({ subAccount: 'acme', receipt: receipt('s1', 'undeliverable'), now });
     expect(tables.calls).toEqual(['getCorrelation', 'updateOnePartSubmitted']);
     expect(tables.records.get('short')).toMatchObject({ status: 'undeliverable', errorCode: '1' });
     tables.calls.length = 0;
-    await recording.applyReceipt({ subAccount: 'acme', receipt: receipt('l1'), now });
+    await otherWorker.applyReceipt({ subAccount: 'acme', receipt: receipt('l1'), now });
     expect(tables.calls).toEqual(['getCorrelation', 'getRecord', 'updateRecord']);
     expect(tables.records.get('long')?.parts.map((part) => part.status)).toEqual(['delivered', 'submitted']);
+  });
+
+  it('finds a receipt’s message without a read when this worker recorded the submission, and forgets the oldest', async () => {
+    const tables = new InMemoryRecordTables();
+    const recording = new MessageRecording({ tables, recentSubmissions: 2 });
+    await claimAndSubmit(recording, 'first', ['f1']);
+    await claimAndSubmit(recording, 'second', ['s1']);
+    await claimAndSubmit(recording, 'third', ['t1']);
+    tables.calls.length = 0;
+    await recording.applyReceipt({ subAccount: 'acme', receipt: receipt('t1'), now });
+    expect(tables.calls).toEqual(['updateOnePartSubmitted']);
+    tables.calls.length = 0;
+    await recording.applyReceipt({ subAccount: 'acme', receipt: receipt('f1'), now });
+    expect(tables.calls).toEqual(['getCorrelation', 'updateOnePartSubmitted']);
+    expect([...tables.records.values()].map((record) => record.status)).toEqual([
+      'delivered',
+      'submitted',
+      'delivered',
+    ]);
   });
 
   it('settles a submission again on the record a receipt moved meanwhile, keeping both', async () => {
