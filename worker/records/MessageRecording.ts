@@ -96,7 +96,7 @@ export class MessageRecording implements MessageStore {
    * Submissions this process recorded, oldest first (a Map keeps insertion order), by correlation key.
    * 8x8 sends a receipt to any bind of the system_id, so with W workers holding a sub-account's binds about
    * 1/W of its receipts come to the worker that recorded their submission; those skip the read. An SMSC id
-   * names one submission for good, so an entry is never stale; a miss just reads the item.
+   * names one submission for good (the resp said so), so an entry is never stale; a miss reads the item.
    */
   readonly #recent = new Map<string, SubmitCorrelation>();
   readonly #recentLimit: number;
@@ -323,12 +323,14 @@ export class MessageRecording implements MessageStore {
           totalParts,
           smscMessageId: part.smscMessageId,
         };
+        // Remembered before the write: a receipt that comes meanwhile (8x8 can send it right after the
+        // resp) then waits for this write under the message's lock instead of reading the item.
+        this.#remember(ref, submission);
         const receipt = await this.#tables.setSubmission(ref, {
           ...submission,
           createdAt: now,
           expiresAt: correlationExpiresAt(now, write.validityPeriod),
         });
-        this.#remember(ref, submission);
         return receipt === undefined ? undefined : { partNumber: part.partNumber, receipt };
       }),
     );
