@@ -27,8 +27,9 @@ export type DetailType = (typeof detailTypes)[keyof typeof detailTypes];
 
 /**
  * Why an `SMS Failed` was published: the final state, or, for a request that never became a message to send
- * (its record is `failed`), `validation` (it was invalid) or `idempotency-conflict` (put on SQS with an
- * idempotency key already used for a different request: the first stands, this one is not sent).
+ * (its record is `failed`), `validation` (it was invalid), `idempotency-conflict` (put on SQS with an
+ * idempotency key already used for a different request: the first stands, this one is not sent) or
+ * `blocked-destination` (the sub-account's country rules refuse the number).
  */
 export const failureReasons = [
   'undeliverable',
@@ -37,9 +38,18 @@ export const failureReasons = [
   'failed',
   'validation',
   'idempotency-conflict',
+  'blocked-destination',
   'unknown',
 ] as const;
 export type FailureReason = (typeof failureReasons)[number];
+
+/** The reasons of a request refused before it became a message to send: its record's state is `failed`. */
+export const unsentReasons = ['validation', 'idempotency-conflict', 'blocked-destination'] as const;
+export type UnsentReason = (typeof unsentReasons)[number];
+
+export function isUnsentReason(reason: FailureReason | undefined): reason is UnsentReason {
+  return (unsentReasons as readonly (string | undefined)[]).includes(reason);
+}
 
 /** eventType values; the TEXT_* names are AWS End User Messaging's where one means the same thing. */
 export const eventTypes = {
@@ -52,6 +62,8 @@ export const eventTypes = {
   failed: 'TEXT_CARRIER_UNREACHABLE',
   validation: 'TEXT_INVALID',
   'idempotency-conflict': 'TEXT_INVALID',
+  /** Refused by the sender's own rules, as End User Messaging's protect configurations report it. */
+  'blocked-destination': 'TEXT_BLOCKED',
   unknown: 'TEXT_UNKNOWN',
   receiptUnmatched: 'TEXT_RECEIPT_UNMATCHED',
   inbound: 'TEXT_INBOUND',
@@ -72,6 +84,7 @@ export const defaultStatusDescriptions = {
   validation: 'The send request was invalid',
   'idempotency-conflict':
     'The idempotency key was already used for a different request; this one was not sent',
+  'blocked-destination': 'The sub-account’s country rules do not allow this destination; it was not sent',
   unknown: 'The carrier did not report whether the message was delivered',
 } as const satisfies Record<'submitted' | 'delivered' | FailureReason, string>;
 
@@ -264,8 +277,7 @@ export function inboundEventId(subAccount: string, inboundMessageId: string): st
 
 /**
  * Which event a message state publishes, if any (accepted and submitting publish none). `failed` names both
- * the fleet's own failures and requests never sent: the record's reason (`validation`,
- * `idempotency-conflict`) says which (core/messageEvents.ts).
+ * the fleet's own failures and requests never sent: the record's reason (one of `unsentReasons`) says which (core/messageEvents.ts).
  */
 export function eventForState(
   state: MessageState,

@@ -3,6 +3,7 @@
  * Parsed once at start-up (worker and API); an invalid config fails with every problem named by its path.
  */
 import { z } from 'zod';
+import { type DestinationRule, destinationPrefixListSchema } from './destinationRules.js';
 import { FleetConfigError } from './errors.js';
 import { type FieldError, formatPath, toFieldErrors } from './fieldErrors.js';
 import { queueSettings } from './tableKeys.js';
@@ -137,6 +138,10 @@ const subAccountSchema = z
     caReplacesSystemStore: z.boolean().default(false),
     enquireLinkIntervalMs: positiveInt(1_000, 600_000, 'milliseconds').default(30_000),
     requestTimeoutMs: positiveInt(100, 300_000, 'milliseconds').default(10_000),
+    /** Country rules: send only to numbers starting with one of these prefixes (E.164 digits, '+' optional). */
+    allowedDestinations: destinationPrefixListSchema.optional(),
+    /** Country rules: never send to numbers starting with one of these prefixes. */
+    blockedDestinations: destinationPrefixListSchema.optional(),
   })
   .superRefine((account, ctx) => {
     if (account.region !== undefined && account.host !== undefined) {
@@ -146,14 +151,31 @@ const subAccountSchema = z
         message: `give either region (${smppRegions.join(' or ')}) or host, not both`,
       });
     }
+    if (account.allowedDestinations !== undefined && account.blockedDestinations !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['blockedDestinations'],
+        message: 'give either allowedDestinations or blockedDestinations, not both',
+      });
+    }
   })
-  .transform(({ region, host, port, systemId, ...rest }) => ({
+  .transform(({ region, host, port, systemId, allowedDestinations, blockedDestinations, ...rest }) => ({
     ...rest,
+    ...destinationRuleOf(allowedDestinations, blockedDestinations),
     systemId: systemId ?? rest.id,
     ...(host === undefined ? { region: region ?? 'sg' } : {}),
     host: host ?? smppHostsByRegion[region ?? 'sg'],
     port: port ?? (rest.tls ? defaultSmppPorts.tls : defaultSmppPorts.plain),
   }));
+
+function destinationRuleOf(
+  allowed: string[] | undefined,
+  blocked: string[] | undefined,
+): { destinationRule?: DestinationRule } {
+  if (allowed !== undefined) return { destinationRule: { kind: 'allow', prefixes: allowed } };
+  if (blocked !== undefined) return { destinationRule: { kind: 'block', prefixes: blocked } };
+  return {};
+}
 
 const fleetConfigSchema = z
   .strictObject({

@@ -10,6 +10,7 @@ import {
   eventTypes,
   type FailedDetail,
   type FailureReason,
+  isUnsentReason,
   messageEventId,
   type SmsEvent,
   unmatchedReceiptEventId,
@@ -48,6 +49,7 @@ export interface StateChangeExtras {
 function messageStatusOf(state: MessageState, reason: FailureReason | undefined): string {
   if (state === 'submitted') return 'SUCCESSFUL';
   if (reason === 'validation' || reason === 'idempotency-conflict') return 'INVALID';
+  if (reason === 'blocked-destination') return 'BLOCKED';
   return state.toUpperCase();
 }
 
@@ -67,7 +69,7 @@ export function stateChangeEvent(
   const reason: FailureReason | undefined =
     kind.reason === undefined
       ? undefined
-      : state === 'failed' && (record.reason === 'validation' || record.reason === 'idempotency-conflict')
+      : state === 'failed' && isUnsentReason(record.reason)
         ? record.reason
         : kind.reason;
   const common = {

@@ -336,7 +336,10 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): JsonObjec
     schema: { type: 'boolean', default: false },
   };
   const common = {
-    '400': errorAnswer('The request is invalid: `errors` lists every bad field.'),
+    '400': errorAnswer(
+      'The request is invalid: `errors` lists every bad field, including a `to` its sub-account’s country ' +
+        'rules refuse.',
+    ),
     '413': errorAnswer('The body is too large.'),
     '415': errorAnswer('The body is not JSON (send Content-Type: application/json).'),
     '500': errorAnswer('A fault on our side.'),

@@ -125,7 +125,12 @@ export class FleetWorker {
         claimTtlMs: timings.claimTtlMs,
         maxProcessingMs: timings.maxProcessingMs,
         inDoubtPolicy: settings.fleet.inDoubtPolicy,
-        subAccount: { id: config.id, maxParts: config.maxParts, respIdFormat: config.respIdFormat },
+        subAccount: {
+          id: config.id,
+          maxParts: config.maxParts,
+          respIdFormat: config.respIdFormat,
+          destinationRule: config.destinationRule,
+        },
         store,
         pool,
         concatReferences,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { apiEnv } from '../../core/apiEnv.js';
+import type { DestinationRule } from '../../core/destinationRules.js';
 import { FleetConfigError } from '../../core/errors.js';
 import { type FieldError, toFieldErrors } from '../../core/fieldErrors.js';
 import { type FleetConfig, parseFleetConfig } from '../../core/fleetConfig.js';
@@ -20,6 +21,8 @@ export type LogLevel = (typeof logLevels)[number];
 export interface SubAccountRoute {
   readonly maxParts: number;
   readonly queueUrl: string;
+  /** Country rules, when the sub-account has any. */
+  readonly destinationRule?: DestinationRule;
 }
 
 export interface ObservabilityConfig {
@@ -137,13 +140,17 @@ function readFleetQueues(env: Env): { fleet: FleetConfig; queueUrlOf: (subAccoun
   return { fleet, queueUrlOf: (subAccountId) => queueUrls[subAccountId] as string };
 }
 
-/** The sub-accounts the API accepts, each with its maxParts and send queue URL. */
+/** The sub-accounts the API accepts, each with its maxParts, send queue URL and country rules. */
 export function readSubAccountRoutes(env: Env): ReadonlyMap<string, SubAccountRoute> {
   const { fleet, queueUrlOf } = readFleetQueues(env);
   return new Map(
     fleet.subAccounts.map((account) => [
       account.id,
-      { maxParts: account.maxParts, queueUrl: queueUrlOf(account.id) },
+      {
+        maxParts: account.maxParts,
+        queueUrl: queueUrlOf(account.id),
+        ...(account.destinationRule === undefined ? {} : { destinationRule: account.destinationRule }),
+      },
     ]),
   );
 }

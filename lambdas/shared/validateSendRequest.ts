@@ -1,8 +1,9 @@
 /**
  * A send request checked the way the API checks it: core's schema, plus what only the API's configuration
- * knows (the sub-account exists; the text fits in its maxParts). Pure; never throws; lists every problem.
+ * knows (the sub-account exists; the text fits in its maxParts; its country rules allow `to`). Pure; never throws; lists every problem.
  */
 
+import { type DestinationRule, destinationRefusal } from '../../core/destinationRules.js';
 import { isGsm7Encodable } from '../../core/encoding/gsm7.js';
 import { planText, type TextEncoding } from '../../core/encoding/segmentText.js';
 import { type FieldError, rootField } from '../../core/fieldErrors.js';
@@ -37,7 +38,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 export function validateSendRequest(
   input: unknown,
-  subAccounts: ReadonlyMap<string, { readonly maxParts: number }>,
+  subAccounts: ReadonlyMap<
+    string,
+    { readonly maxParts: number; readonly destinationRule?: DestinationRule | undefined }
+  >,
   options: ValidateOptions = {},
 ): SendValidation {
   const { headerIdempotencyKey } = options;
@@ -83,6 +87,10 @@ export function validateSendRequest(
       field: 'subAccount',
       message: `is not a sub-account of this fleet (known: ${listed || 'none'})`,
     });
+  }
+  if (subAccount !== undefined && parsed.ok) {
+    const refusal = destinationRefusal(parsed.request.to, subAccount.destinationRule);
+    if (refusal !== undefined) errors.push({ field: 'to', message: refusal });
   }
   let plan: SendPlan | undefined;
   const text = raw.text;

@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { exponentialBackoff } from '../../core/backoff.js';
+import type { DestinationRule } from '../../core/destinationRules.js';
 import { segmentText } from '../../core/encoding/segmentText.js';
 import { type InDoubtPolicy, inDoubtPolicies } from '../../core/fleetConfig.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
@@ -40,6 +41,8 @@ import {
   idempotencyConflictRecord,
   initialRecord,
   planSend,
+  type Refusal,
+  refusedRecord,
   type SendPlan,
   type SendQueueMessage,
   validationFailureRecord,
@@ -70,6 +73,8 @@ export type SendOutcome =
   | 'failed'
   /** Invalid request: recorded `failed` with reason `validation`. */
   | 'invalid'
+  /** Refused by a guardrail (country rules): recorded `failed` with its reason, nothing submitted. */
+  | 'refused'
   /** Already submitted or final (a duplicate SQS message, a reused idempotency key). */
   | 'duplicate'
   /** Another attempt holds it now. */
@@ -106,7 +111,13 @@ export const messageSenderOptionsSchema = z.object({
 
 export type MessageSenderOptions = z.input<typeof messageSenderOptionsSchema> & {
   /** The sub-account whose queue this sender serves. */
-  subAccount: { id: string; maxParts: number; respIdFormat: SmscIdFormat };
+  subAccount: {
+    id: string;
+    maxParts: number;
+    respIdFormat: SmscIdFormat;
+    /** Country rules, if the sub-account has any. */
+    destinationRule?: DestinationRule | undefined;
+  };
   store: MessageStore;
   pool: Pick<BindPool, 'submit'>;
   concatReferences?: ConcatReferenceCounter;
@@ -191,7 +202,11 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
   /** Handles one delivery of an SQS message. `signal` aborts when the worker stops: retries end early. */
   async handle(message: SendQueueMessage, signal: AbortSignal): Promise<MessageDisposition> {
     const started = performance.now();
-    const plan = planSend(message, { subAccount: this.#subAccount.id, maxParts: this.#maxParts });
+    const plan = planSend(message, {
+      subAccount: this.#subAccount.id,
+      maxParts: this.#maxParts,
+      destinationRule: this.#subAccount.destinationRule,
+    });
     let disposition: MessageDisposition;
     let parts = 0;
     if (plan.kind === 'invalid') {
@@ -252,6 +267,33 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     return { action: 'delete', outcome: 'invalid' };
   }
 
+  /**
+   * Settles a claimed record as refused: through the claim rather than a create, so a record the API
+   * accepted before a rule refused it ends failed too, not left `accepted`.
+   */
+  async #recordRefusal(
+    plan: Extract<SendPlan, { kind: 'send' }>,
+    refusal: Refusal,
+    base: MessageRecord,
+    claimToken: string,
+  ): Promise<MessageDisposition> {
+    const now = this.#now();
+    await this.#recordWithRetries(plan.messageId, () =>
+      this.#store.recordSubmission({
+        base,
+        claimToken,
+        settle: (current) => ({ record: refusedRecord(current, refusal, now) }),
+        accepted: [],
+        now,
+      }),
+    );
+    this.#log.info('send request refused by a guardrail: recorded as failed, not sent', {
+      messageId: plan.messageId,
+      reason: refusal.reason,
+    });
+    return { action: 'delete', outcome: 'refused' };
+  }
+
   async #send(
     plan: Extract<SendPlan, { kind: 'send' }>,
     message: SendQueueMessage,
@@ -284,6 +326,10 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
         outcome: 'busy',
         waitedOnly: { messageId: plan.messageId },
       };
+    }
+    // A record some part of which 8x8 already took (before the rule existed) goes on; others are refused.
+    if (plan.refusal !== undefined && claim.record.parts.every((part) => part.smscMessageId === undefined)) {
+      return this.#recordRefusal(plan, plan.refusal, claim.record, claimToken);
     }
 
     const base = claim.record;

@@ -8,8 +8,9 @@
  * its producer sends next.
  */
 import { createHash } from 'node:crypto';
+import { type DestinationRule, destinationRefusal } from '../../core/destinationRules.js';
 import { planText } from '../../core/encoding/segmentText.js';
-import type { MessageEncoding } from '../../core/events.js';
+import type { MessageEncoding, UnsentReason } from '../../core/events.js';
 import { type FieldError, rootField } from '../../core/fieldErrors.js';
 import {
   messageIdForIdempotencyKey,
@@ -37,6 +38,8 @@ export interface SendPlanContext {
   /** The sub-account whose queue this is. */
   subAccount: string;
   maxParts: number;
+  /** The sub-account's country rules, if it has any. */
+  destinationRule?: DestinationRule | undefined;
 }
 
 export type SendPlan =
@@ -57,7 +60,16 @@ export type SendPlan =
       destination: SmppAddress;
       /** sha-256 of the request: tells a reused idempotency key with a different body apart. */
       requestHash: string;
+      /** Set when a guardrail (country rules) refuses it: it is recorded failed, never submitted. */
+      refusal?: Refusal;
     };
+
+/** Why a valid request is not sent, as its record and `SMS Failed` event say. */
+export interface Refusal {
+  reason: Extract<UnsentReason, 'blocked-destination'>;
+  errorCode: string;
+  description: string;
+}
 
 export function planSend(message: SendQueueMessage, context: SendPlanContext): SendPlan {
   const attributeId = message.attributes[sqsMessageAttributes.messageId];
@@ -128,6 +140,37 @@ export function planSend(message: SendQueueMessage, context: SendPlanContext): S
     source,
     destination,
     requestHash: requestHashOf(request),
+    ...refusalOf(request, context),
+  };
+}
+
+function refusalOf(request: SendRequest, context: SendPlanContext): { refusal?: Refusal } {
+  const refused = destinationRefusal(request.to, context.destinationRule);
+  if (refused === undefined) return {};
+  return {
+    refusal: {
+      reason: 'blocked-destination',
+      errorCode: 'BLOCKED_DESTINATION',
+      description: `The destination ${request.to} ${refused}; it was not sent`,
+    },
+  };
+}
+
+/**
+ * A claimed record refused by a guardrail, settled as `failed` with the refusal's reason: nothing was
+ * submitted, every part fails with it, the claim is released.
+ */
+export function refusedRecord(base: MessageRecord, refusal: Refusal, now: number): MessageRecord {
+  return {
+    ...base,
+    status: 'failed',
+    reason: refusal.reason,
+    errorCode: refusal.errorCode,
+    errorDescription: refusal.description,
+    parts: base.parts.map((part) => ({ ...part, status: 'failed' })),
+    updatedAt: now,
+    finalAt: now,
+    claimExpiresAtMs: 0,
   };
 }
 

@@ -41,6 +41,8 @@ export interface HarnessOptions {
   unmatchedGraceMs?: number;
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
+  /** More of the sub-account's fleet config (guardrails, …). */
+  account?: Record<string, unknown>;
 }
 
 export interface WorkerHarness {
@@ -84,7 +86,14 @@ export async function startWorkerHarness(
 ): Promise<WorkerHarness> {
   const config = parseFleetConfig({
     subAccounts: [
-      { id: subAccount, password: { env: 'ACME_PASSWORD' }, host: '127.0.0.1', tls: false, port: 1 },
+      {
+        id: subAccount,
+        password: { env: 'ACME_PASSWORD' },
+        host: '127.0.0.1',
+        tls: false,
+        port: 1,
+        ...options.account,
+      },
     ],
   });
   const account = config.subAccounts[0];

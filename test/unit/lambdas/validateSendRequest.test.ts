@@ -23,6 +23,22 @@ describe('validateSendRequest', () => {
     });
   });
 
+  it('refuses a number its sub-account’s country rules do not allow, naming `to`', () => {
+    const ruled = new Map([
+      ['acme', { maxParts: 2, destinationRule: { kind: 'allow', prefixes: ['65'] } as const }],
+    ]);
+    expect(validateSendRequest(valid, ruled).ok).toBe(true);
+    expect(validateSendRequest({ ...valid, to: '+447912345678' }, ruled)).toEqual({
+      ok: false,
+      errors: [
+        {
+          field: 'to',
+          message: 'is not a destination this sub-account may send to (allowed prefixes: +65)',
+        },
+      ],
+    });
+  });
+
   it('refuses a sub-account the fleet does not have, listing the known ones', () => {
     expect(errorsOf({ ...valid, subAccount: 'zeta' })).toEqual([
       { field: 'subAccount', message: 'is not a sub-account of this fleet (known: acme, beta)' },

@@ -28,6 +28,20 @@ function message(body: unknown, attributes: Record<string, string> = {}): SendQu
 const valid = { subAccount: 'acme', to: '+6591234567', from: 'ACME', text: 'Your code is 1234' };
 
 describe('planSend', () => {
+  it('marks a request its country rules refuse, with the reason its record and event carry', () => {
+    const blocking = { ...context, destinationRule: { kind: 'block', prefixes: ['65'] } as const };
+    const plan = planSend(message(valid), blocking);
+    expect(plan).toMatchObject({
+      kind: 'send',
+      refusal: {
+        reason: 'blocked-destination',
+        description:
+          'The destination +6591234567 is a blocked destination for this sub-account (prefix +65 is on its block-list); it was not sent',
+      },
+    });
+    expect(planSend(message({ ...valid, to: '+4479123456' }), blocking)).not.toHaveProperty('refusal');
+  });
+
   it('plans a valid request: encoding, parts, addresses, an id from the SQS message', () => {
     const plan = planSend(message(valid), context);
     expect(plan).toMatchObject({
