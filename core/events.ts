@@ -22,14 +22,16 @@ export const detailTypes = {
   receiptUnmatched: 'SMS Delivery Receipt Unmatched',
   inbound: 'SMS Inbound Message',
   unreadable: 'SMS Deliver Unreadable',
+  optedOut: 'SMS Opted Out',
 } as const;
 export type DetailType = (typeof detailTypes)[keyof typeof detailTypes];
 
 /**
  * Why an `SMS Failed` was published: the final state, or, for a request that never became a message to send
  * (its record is `failed`), `validation` (it was invalid), `idempotency-conflict` (put on SQS with an
- * idempotency key already used for a different request: the first stands, this one is not sent) or
- * `blocked-destination` (the sub-account's country rules refuse the number).
+ * idempotency key already used for a different request: the first stands, this one is not sent),
+ * `blocked-destination` (the sub-account's country rules refuse the number) or `opted-out` (the number is on
+ * the sub-account's suppression list).
  */
 export const failureReasons = [
   'undeliverable',
@@ -39,12 +41,18 @@ export const failureReasons = [
   'validation',
   'idempotency-conflict',
   'blocked-destination',
+  'opted-out',
   'unknown',
 ] as const;
 export type FailureReason = (typeof failureReasons)[number];
 
 /** The reasons of a request refused before it became a message to send: its record's state is `failed`. */
-export const unsentReasons = ['validation', 'idempotency-conflict', 'blocked-destination'] as const;
+export const unsentReasons = [
+  'validation',
+  'idempotency-conflict',
+  'blocked-destination',
+  'opted-out',
+] as const;
 export type UnsentReason = (typeof unsentReasons)[number];
 
 export function isUnsentReason(reason: FailureReason | undefined): reason is UnsentReason {
@@ -64,10 +72,12 @@ export const eventTypes = {
   'idempotency-conflict': 'TEXT_INVALID',
   /** Refused by the sender's own rules, as End User Messaging's protect configurations report it. */
   'blocked-destination': 'TEXT_BLOCKED',
+  'opted-out': 'TEXT_BLOCKED',
   unknown: 'TEXT_UNKNOWN',
   receiptUnmatched: 'TEXT_RECEIPT_UNMATCHED',
   inbound: 'TEXT_INBOUND',
   unreadable: 'TEXT_DELIVER_UNREADABLE',
+  optedOut: 'TEXT_OPTED_OUT',
 } as const;
 
 export const messageEncodings = ['GSM7', 'UCS2'] as const;
@@ -85,6 +95,7 @@ export const defaultStatusDescriptions = {
   'idempotency-conflict':
     'The idempotency key was already used for a different request; this one was not sent',
   'blocked-destination': 'The sub-account’s country rules do not allow this destination; it was not sent',
+  'opted-out': 'The destination opted out of this sub-account’s messages; it was not sent',
   unknown: 'The carrier did not report whether the message was delivered',
 } as const satisfies Record<'submitted' | 'delivered' | FailureReason, string>;
 
@@ -225,6 +236,35 @@ export const unreadableDetailSchema = z
       'receipt, its message stays `submitted`; the bytes say which.',
   );
 
+/** Who put a number on a sub-account's suppression list. */
+export const optOutSources = ['inbound-keyword', 'api'] as const;
+export type OptOutSource = (typeof optOutSources)[number];
+
+export const optedOutDetailSchema = z
+  .strictObject({
+    eventId: eventIdSchema,
+    eventType: z.literal(eventTypes.optedOut),
+    isFinal: z.literal(true),
+    subAccount: z.string(),
+    phoneNumber: z.string().describe('E.164: the number no message of this sub-account is sent to any more.'),
+    source: z
+      .enum(optOutSources)
+      .describe('`inbound-keyword`: the handset sent a stop keyword; `api`: PUT /suppressions/{number}.'),
+    keyword: z
+      .string()
+      .optional()
+      .describe('The stop keyword as matched (upper case), for `inbound-keyword`.'),
+    inboundMessageId: z
+      .string()
+      .optional()
+      .describe('The inbound message that carried the keyword (its SMS Inbound Message has the same id).'),
+    eventTimestamp: timestampSchema,
+  })
+  .describe(
+    'A number was put on the sub-account’s suppression list: sends to it are refused (reason `opted-out`) ' +
+      'until DELETE /suppressions/{number}.',
+  );
+
 export const eventDetailSchemas = {
   [detailTypes.submitted]: submittedDetailSchema,
   [detailTypes.delivered]: deliveredDetailSchema,
@@ -232,6 +272,7 @@ export const eventDetailSchemas = {
   [detailTypes.receiptUnmatched]: receiptUnmatchedDetailSchema,
   [detailTypes.inbound]: inboundDetailSchema,
   [detailTypes.unreadable]: unreadableDetailSchema,
+  [detailTypes.optedOut]: optedOutDetailSchema,
 } as const satisfies Record<DetailType, z.ZodType>;
 
 export type SubmittedDetail = z.output<typeof submittedDetailSchema>;
@@ -240,6 +281,7 @@ export type FailedDetail = z.output<typeof failedDetailSchema>;
 export type ReceiptUnmatchedDetail = z.output<typeof receiptUnmatchedDetailSchema>;
 export type InboundDetail = z.output<typeof inboundDetailSchema>;
 export type UnreadableDetail = z.output<typeof unreadableDetailSchema>;
+export type OptedOutDetail = z.output<typeof optedOutDetailSchema>;
 
 export type SmsEvent =
   | { detailType: typeof detailTypes.submitted; detail: SubmittedDetail }
@@ -247,7 +289,8 @@ export type SmsEvent =
   | { detailType: typeof detailTypes.failed; detail: FailedDetail }
   | { detailType: typeof detailTypes.receiptUnmatched; detail: ReceiptUnmatchedDetail }
   | { detailType: typeof detailTypes.inbound; detail: InboundDetail }
-  | { detailType: typeof detailTypes.unreadable; detail: UnreadableDetail };
+  | { detailType: typeof detailTypes.unreadable; detail: UnreadableDetail }
+  | { detailType: typeof detailTypes.optedOut; detail: OptedOutDetail };
 
 /** sha-256 (hex) of the parts, JSON-encoded so that ("a|b", "c") and ("a", "b|c") never collide. */
 export function deterministicEventId(...parts: readonly (string | number)[]): string {
@@ -273,6 +316,20 @@ export function unmatchedReceiptEventId(
 /** The eventId of an inbound message, from 8x8's id for it or (lacking one) a hash of its content. */
 export function inboundEventId(subAccount: string, inboundMessageId: string): string {
   return deterministicEventId('inbound', subAccount, inboundMessageId);
+}
+
+/**
+ * The eventId of a number's opt-out: from the inbound message that carried the keyword (a redelivered STOP
+ * gives the same id), or from when the API put it.
+ */
+export function optedOutEventId(
+  subAccount: string,
+  phoneNumber: string,
+  origin: { inboundMessageId: string } | { optedOutAt: number },
+): string {
+  return 'inboundMessageId' in origin
+    ? deterministicEventId('opted-out', subAccount, phoneNumber, 'inbound', origin.inboundMessageId)
+    : deterministicEventId('opted-out', subAccount, phoneNumber, 'api', origin.optedOutAt);
 }
 
 /**

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { type DestinationRule, destinationPrefixListSchema } from './destinationRules.js';
 import { FleetConfigError } from './errors.js';
 import { type FieldError, formatPath, toFieldErrors } from './fieldErrors.js';
+import { optOutsConfigSchema } from './suppressions.js';
 import { queueSettings } from './tableKeys.js';
 
 /** 8x8's SMPP hosts by region (8x8's connection page). */
@@ -142,6 +143,11 @@ const subAccountSchema = z
     allowedDestinations: destinationPrefixListSchema.optional(),
     /** Country rules: never send to numbers starting with one of these prefixes. */
     blockedDestinations: destinationPrefixListSchema.optional(),
+    /**
+     * Opt-outs: inbound stop keywords put the sender on the sub-account's suppression list, and every send
+     * is checked against it (one read per message). `{}` for the default keywords. @default off
+     */
+    optOuts: optOutsConfigSchema.optional(),
   })
   .superRefine((account, ctx) => {
     if (account.region !== undefined && account.host !== undefined) {

@@ -50,6 +50,7 @@ function messageStatusOf(state: MessageState, reason: FailureReason | undefined)
   if (state === 'submitted') return 'SUCCESSFUL';
   if (reason === 'validation' || reason === 'idempotency-conflict') return 'INVALID';
   if (reason === 'blocked-destination') return 'BLOCKED';
+  if (reason === 'opted-out') return 'OPTED_OUT';
   return state.toUpperCase();
 }
 

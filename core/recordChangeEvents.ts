@@ -8,7 +8,9 @@
  * - a message record (`MSG#…`): one event per state the message entered between the old and the new image
  *   (none for a write that moved no state: a claim, a part's ENROUTE, a released claim);
  * - an event item (an inbound message, an unmatched receipt, an unreadable deliver_sm): an item written only
- *   to be announced, carrying its event; published when it is inserted.
+ *   to be announced, carrying its event; published when it is inserted. A suppression item (`SUP#…`,
+ *   core/suppressions.ts) carries its `SMS Opted Out` the same way: published when the number is put on
+ *   the list, not when the item is overwritten or deleted.
  */
 import { type DetailType, detailTypes, type SmsEvent } from './events.js';
 import { stateChangeEvent } from './messageEvents.js';
@@ -45,6 +47,7 @@ const announcedDetailTypes = new Set<string>([
   detailTypes.receiptUnmatched,
   detailTypes.inbound,
   detailTypes.unreadable,
+  detailTypes.optedOut,
 ]);
 
 /** One change as a stream record shows it: the item before and after (unmarshalled), absent when none. */

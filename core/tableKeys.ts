@@ -9,6 +9,7 @@
  * | ----------- | ------------------------------------ | ------------- | ------------------------------------------------------ |
  * | messages    | `MSG#<messageId>`                    | `MSG`         | the message record, its parts (SMSC id, state) inside  |
  * |             | `UNREADABLE#` / `INBOUND#` / `UNMATCHED#<systemId>` | see eventItemKeys | event items (below)  |
+ * |             | `SUP#<subAccount>#<E.164 number>`    | `SUP`         | the number is on the sub-account's suppression list    |
  * | correlation | `SMSC#<systemId>#<normalised id>`    | `SUBMIT`      | which message and part 8x8 gave this id to, and/or a   |
  * |             |                                      |               | receipt that came before that was recorded             |
  * | idempotency | `IDEM#<subAccount>#<idempotencyKey>` | `IDEM`        | the message id the key was first used for              |
@@ -22,6 +23,16 @@
  * never change, and only keys are projected, so the index costs one write per message, not one per state
  * change. The shard (a hash of the message id) spreads a day's writes over `acceptedIndexShards` index
  * partitions, each good for ~1,000 writes/s. (Details and cost: docs/api.md, GET /status.)
+ *
+ * Suppression items (opt-outs, issue 15) live in the messages table, not a table of their own:
+ * - the `SMS Opted Out` event must follow the write that puts a number on the list, and the messages
+ *   table's stream is what publishes events from writes (core/recordChangeEvents.ts): the item carries its
+ *   event like an event item, so no second write and no other stream consumer;
+ * - the worker and the send API already reach this table, so the check before a send is one GetItem (a
+ *   batch, one BatchGetItem) on a key known in advance, with no new table to provision, watch or back up;
+ * - the key is per (sub-account, number), so a sub-account with an empty list pays the same single read
+ *   as one with a long list, and only sub-accounts with `optOuts` in the fleet config pay it at all.
+ * They have no `expiresAt`: an opt-out holds until it is deleted.
  *
  * - Receipts are correlated by the SMSC id under the SMPP system_id, not the sub-account: 8x8 sends a
  *   receipt to any bind of the same system_id, so sub-accounts that share one must find each other's
@@ -291,6 +302,11 @@ export const eventItemKeys = {
  * looked at. Not a record (no messageId), so the stream announces nothing for it.
  */
 export const reconcilerWatermarkKey: ItemKey = { pk: 'RECONCILER', sk: 'WATERMARK' };
+
+/** A number on a sub-account's suppression list (`number` in E.164, with its '+'). */
+export function suppressionKey(subAccount: string, phoneNumber: string): ItemKey {
+  return { pk: `SUP#${subAccount}#${phoneNumber}`, sk: 'SUP' };
+}
 
 export function idempotencyKey(subAccount: string, key: string): ItemKey {
   return { pk: `IDEM#${subAccount}#${key}`, sk: 'IDEM' };

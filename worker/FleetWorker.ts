@@ -18,6 +18,7 @@ import { bindSecondCountsMaxSeconds } from '../core/bindReport.js';
 import type { SubAccountConfig } from '../core/fleetConfig.js';
 import { errorAttributes, type WorkerLog } from '../core/log.js';
 import { ConcatReferenceCounter } from './encoding/ConcatReferenceCounter.js';
+import { DynamoDbSuppressionList } from './guardrails/DynamoDbSuppressionList.js';
 import { BindPresenceReporter } from './leases/BindPresenceReporter.js';
 import { BindSecondCounter } from './leases/BindSecondCounter.js';
 import { DynamoDbLeaseStore } from './leases/DynamoDbLeaseStore.js';
@@ -116,6 +117,10 @@ export class FleetWorker {
         settings.fleet.subAccounts.map((account) => [account.id, account.systemId]),
       ),
     });
+    const suppressions = new DynamoDbSuppressionList({
+      client: clients.dynamo,
+      tableName: settings.messagesTable,
+    });
     const concatReferences = new ConcatReferenceCounter();
     const timings = visibilityTimings(settings.fleet.visibilityTimeoutSeconds);
     for (const config of settings.fleet.subAccounts) {
@@ -130,8 +135,10 @@ export class FleetWorker {
           maxParts: config.maxParts,
           respIdFormat: config.respIdFormat,
           destinationRule: config.destinationRule,
+          optOuts: config.optOuts,
         },
         store,
+        suppressions,
         pool,
         concatReferences,
         logger,
@@ -151,6 +158,9 @@ export class FleetWorker {
         subAccount: config.id,
         receiptIdFormat: config.receiptIdFormat,
         store,
+        ...(config.optOuts === undefined
+          ? {}
+          : { optOuts: { stopKeywords: config.optOuts.stopKeywords, list: suppressions } }),
         logger,
       });
       pool.on('change', () => consumer.wake());

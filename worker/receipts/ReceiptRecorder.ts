@@ -9,7 +9,9 @@
  *   correlation item → 0 (it is durable; the sending path gets it back when it records the submission on the
  *   same item, and applies it). If it is still
  *   unmatched `unmatchedGraceMs` later, an event item announces `SMS Delivery Receipt Unmatched` (below).
- * - inbound (MO) message: an event item announcing `SMS Inbound Message` → 0.
+ * - inbound (MO) message: an event item announcing `SMS Inbound Message` → 0. When the sub-account keeps a
+ *   suppression list and the whole text is a stop keyword, the sender is put on it first (its item
+ *   announces `SMS Opted Out`).
  * - unparseable: kept with its raw bytes (an event item keyed by a hash of them) announcing
  *   `SMS Deliver Unreadable`, counted (UnreadableDeliverSm) → 0. Answering an error would make 8x8 send the
  *   same bytes again for up to 48 hours, and they would never parse better; answering 0 without keeping them
@@ -37,6 +39,8 @@ import {
 import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
 import { unmatchedReceiptEvent } from '../../core/messageEvents.js';
 import { CommandStatus } from '../../core/smpp/commandStatus.js';
+import { phoneNumberOfAddress, stopKeywordOf } from '../../core/suppressions.js';
+import type { SuppressionList } from '../guardrails/SuppressionList.js';
 import type { MessageStore } from '../records/MessageStore.js';
 import type { DeliverSm } from '../smpp/types.js';
 import { classifyDeliverSm, type InboundMessage } from './classifyDeliverSm.js';
@@ -49,6 +53,12 @@ export interface ReceiptRecorderOptions {
   /** How 8x8 writes ids in this sub-account's receipts (fleet config `receiptIdFormat`). */
   receiptIdFormat: SmscIdFormat;
   store: MessageStore;
+  /**
+   * Opt-outs, when the sub-account keeps a suppression list: an inbound message whose whole text is one of
+   * `stopKeywords` puts its sender on `list` (and the item's stream publishes SMS Opted Out) before the
+   * deliver_sm is answered.
+   */
+  optOuts?: { stopKeywords: readonly string[]; list: SuppressionList };
   /** How long an early receipt waits for its submit before it is reported unmatched. @default 120_000 */
   unmatchedGraceMs?: number;
   /** The deliver_sm_resp status that asks the SMSC to try again later. @default ESME_RX_T_APPN (0x64) */
@@ -94,6 +104,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
   readonly #subAccount: string;
   readonly #receiptIdFormat: SmscIdFormat;
   readonly #store: MessageStore;
+  readonly #optOuts: ReceiptRecorderOptions['optOuts'];
   readonly #unmatchedGraceMs: number;
   readonly #temporaryError: number;
   readonly #now: () => number;
@@ -113,6 +124,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     this.#subAccount = options.subAccount;
     this.#receiptIdFormat = options.receiptIdFormat;
     this.#store = options.store;
+    this.#optOuts = options.optOuts;
     this.#unmatchedGraceMs = grace;
     this.#temporaryError = options.temporaryErrorStatus ?? CommandStatus.ESME_RX_T_APPN;
     this.#now = options.now ?? Date.now;
@@ -183,12 +195,13 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
           });
           return { outcome: 'unparseable' };
         }
-        case 'inbound':
-          await this.#store.announce({
-            kind: 'inbound',
-            detail: this.#inbound(classified.message, deliverSm),
-          });
+        case 'inbound': {
+          const detail = this.#inbound(classified.message, deliverSm);
+          // The opt-out first: if it fails, the deliver_sm is answered with the temporary error and comes back.
+          await this.#optOutIfStop(detail);
+          await this.#store.announce({ kind: 'inbound', detail });
           return { outcome: 'inbound' };
+        }
         case 'receipt':
           return {
             ...(await this.#oneAtATime(classified.receipt, deliverSm)),
@@ -327,6 +340,29 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
       eventTimestamp: this.#now(),
     };
     return { detail, contentHash };
+  }
+
+  /** Puts the sender on the suppression list when the inbound text is a stop keyword. */
+  async #optOutIfStop(inbound: InboundDetail): Promise<void> {
+    if (this.#optOuts === undefined || inbound.messageEncoding === 'BINARY') return;
+    const keyword = stopKeywordOf(inbound.messageBody, this.#optOuts.stopKeywords);
+    if (keyword === undefined) return;
+    const phoneNumber = phoneNumberOfAddress(inbound.originationNumber);
+    if (phoneNumber === undefined) return;
+    const added = await this.#optOuts.list.add({
+      subAccount: this.#subAccount,
+      phoneNumber,
+      source: 'inbound-keyword',
+      optedOutAt: inbound.eventTimestamp,
+      keyword,
+      inboundMessageId: inbound.inboundMessageId,
+    });
+    this.#log.info('inbound stop keyword: number put on the suppression list', {
+      subAccount: this.#subAccount,
+      keyword,
+      inboundMessageId: inbound.inboundMessageId,
+      alreadyListed: added === 'exists',
+    });
   }
 
   #inbound(message: InboundMessage, deliverSm: DeliverSm): InboundDetail {

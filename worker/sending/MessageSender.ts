@@ -1,13 +1,15 @@
 /**
  * One SQS send message from body to outcome (the sending pipeline), for one sub-account:
  *
- *   plan (validate, message id, fits?) → claim the record → segment → submit each part over the BindPool
+ *   plan (validate, message id, fits?, country rules) → suppression list (only for a sub-account with
+ *   optOuts: one read) → claim the record → segment → submit each part over the BindPool
  *   → record part outcomes + SUBMIT correlation (one transaction) → publish the event → delete from SQS
  *
  * and what to do with the SQS message (`MessageDisposition`): delete it once its outcome is recorded (and
  * the event published), or leave it for a later delivery (a part could not be sent now, another attempt
- * holds it, no bind is up). It never throws for a bad message; it throws only when recording failed, and
- * then the SQS message comes back by itself.
+ * holds it, no bind is up). It never throws for a bad message; it throws only when recording (or reading
+ * the suppression list) failed, and then the SQS message comes back by itself. A request a guardrail
+ * refuses is recorded `failed` with the guardrail's reason and never submitted.
  *
  * In-doubt policy (fleet config `inDoubtPolicy`), for a part whose submit got no answer and for a record
  * found in `submitting` whose previous attempt's claim expired (its worker died mid-submit):
@@ -26,8 +28,10 @@ import { type InDoubtPolicy, inDoubtPolicies } from '../../core/fleetConfig.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
 import type { MessageRecord } from '../../core/messageRecord.js';
 import { isFinalState } from '../../core/messageState.js';
+import type { OptOutsConfig } from '../../core/suppressions.js';
 import { queueSettings } from '../../core/tableKeys.js';
 import { ConcatReferenceCounter } from '../encoding/ConcatReferenceCounter.js';
+import type { SuppressionList } from '../guardrails/SuppressionList.js';
 import type { SmscIdFormat } from '../receipts/smscMessageId.js';
 import { normaliseSmscMessageId } from '../receipts/smscMessageId.js';
 import { ClaimLostError } from '../records/errors.js';
@@ -40,6 +44,7 @@ import type { PartAttempt, PartOutcome } from './PartOutcome.js';
 import {
   idempotencyConflictRecord,
   initialRecord,
+  optedOutRefusal,
   planSend,
   type Refusal,
   refusedRecord,
@@ -73,7 +78,7 @@ export type SendOutcome =
   | 'failed'
   /** Invalid request: recorded `failed` with reason `validation`. */
   | 'invalid'
-  /** Refused by a guardrail (country rules): recorded `failed` with its reason, nothing submitted. */
+  /** Refused by a guardrail (country rules, opt-outs): recorded `failed` with its reason, nothing submitted. */
   | 'refused'
   /** Already submitted or final (a duplicate SQS message, a reused idempotency key). */
   | 'duplicate'
@@ -117,7 +122,11 @@ export type MessageSenderOptions = z.input<typeof messageSenderOptionsSchema> & 
     respIdFormat: SmscIdFormat;
     /** Country rules, if the sub-account has any. */
     destinationRule?: DestinationRule | undefined;
+    /** Set when the sub-account keeps a suppression list: every send is checked against it. */
+    optOuts?: OptOutsConfig | undefined;
   };
+  /** The suppression list; required when `subAccount.optOuts` is set. */
+  suppressions?: SuppressionList;
   store: MessageStore;
   pool: Pick<BindPool, 'submit'>;
   concatReferences?: ConcatReferenceCounter;
@@ -154,6 +163,7 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
   readonly #subAccount: MessageSenderOptions['subAccount'];
   readonly #maxParts: number;
   readonly #store: MessageStore;
+  readonly #suppressions: SuppressionList | undefined;
   readonly #pool: Pick<BindPool, 'submit'>;
   readonly #references: ConcatReferenceCounter;
   readonly #now: () => number;
@@ -179,6 +189,12 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     this.#subAccount = options.subAccount;
     this.#maxParts = Math.min(options.subAccount.maxParts, maxPartsPerMessage);
     this.#store = options.store;
+    if (options.subAccount.optOuts !== undefined && options.suppressions === undefined) {
+      throw new TypeError(
+        `invalid message sender options: sub-account ${options.subAccount.id} has optOuts but no suppression list was given`,
+      );
+    }
+    this.#suppressions = options.subAccount.optOuts === undefined ? undefined : options.suppressions;
     this.#pool = options.pool;
     this.#references = options.concatReferences ?? new ConcatReferenceCounter();
     this.#now = options.now ?? Date.now;
@@ -202,11 +218,12 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
   /** Handles one delivery of an SQS message. `signal` aborts when the worker stops: retries end early. */
   async handle(message: SendQueueMessage, signal: AbortSignal): Promise<MessageDisposition> {
     const started = performance.now();
-    const plan = planSend(message, {
+    const planned = planSend(message, {
       subAccount: this.#subAccount.id,
       maxParts: this.#maxParts,
       destinationRule: this.#subAccount.destinationRule,
     });
+    const plan = await this.#checkSuppression(planned, signal);
     let disposition: MessageDisposition;
     let parts = 0;
     if (plan.kind === 'invalid') {
@@ -234,6 +251,18 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
       durationMs: performance.now() - started,
     });
     return disposition;
+  }
+
+  /**
+   * The plan, refused when its number is on the sub-account's suppression list: one read, made only for a
+   * sub-account that keeps a list and a request no other rule refused. A failed read throws (the SQS message
+   * comes back), never sends unchecked.
+   */
+  async #checkSuppression(plan: SendPlan, signal: AbortSignal): Promise<SendPlan> {
+    if (this.#suppressions === undefined || plan.kind !== 'send' || plan.refusal !== undefined) return plan;
+    const { subAccount, to } = plan.request;
+    const suppression = await this.#suppressions.find(subAccount, to, signal);
+    return suppression === undefined ? plan : { ...plan, refusal: optedOutRefusal(to, suppression) };
   }
 
   /** Resolves when background work (recording late resps) has finished. */

@@ -19,6 +19,7 @@ import {
 } from '../../core/messageId.js';
 import type { MessageRecord, PartRecord } from '../../core/messageRecord.js';
 import { parseSendRequest, type SendRequest } from '../../core/sendRequest.js';
+import { describeOptOut, type Suppression } from '../../core/suppressions.js';
 import { expiresAtSeconds, retentionSeconds } from '../../core/tableKeys.js';
 import { destinationAddressOf, type SmppAddress, sourceAddressOf } from '../encoding/addresses.js';
 
@@ -66,7 +67,7 @@ export type SendPlan =
 
 /** Why a valid request is not sent, as its record and `SMS Failed` event say. */
 export interface Refusal {
-  reason: Extract<UnsentReason, 'blocked-destination'>;
+  reason: Extract<UnsentReason, 'blocked-destination' | 'opted-out'>;
   errorCode: string;
   description: string;
 }
@@ -153,6 +154,15 @@ function refusalOf(request: SendRequest, context: SendPlanContext): { refusal?: 
       errorCode: 'BLOCKED_DESTINATION',
       description: `The destination ${request.to} ${refused}; it was not sent`,
     },
+  };
+}
+
+/** The refusal of a send to a number on the sub-account's suppression list. */
+export function optedOutRefusal(to: string, suppression: Suppression): Refusal {
+  return {
+    reason: 'opted-out',
+    errorCode: 'OPTED_OUT',
+    description: `The destination ${to} ${describeOptOut(suppression)}; it was not sent`,
   };
 }
 

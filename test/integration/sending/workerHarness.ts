@@ -18,6 +18,7 @@ import { emulatorCredentials } from '../../../local/aws/AwsEmulator.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
 import { type RecordStream, startRecordStream } from '../../../local/recordStream/startRecordStream.js';
 import { SmscSimulator, type SmscSimulatorOptions } from '../../../local/smsc-simulator/SmscSimulator.js';
+import { DynamoDbSuppressionList } from '../../../worker/guardrails/DynamoDbSuppressionList.js';
 import { ReceiptRecorder } from '../../../worker/receipts/ReceiptRecorder.js';
 import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
 import { BindPool } from '../../../worker/sending/BindPool.js';
@@ -133,10 +134,15 @@ export async function startWorkerHarness(
       [apiEnv.logLevel]: 'WARN',
     },
   });
+  const suppressions = new DynamoDbSuppressionList({
+    client: aws.documentClient,
+    tableName: resources.tables.messages,
+  });
   const pool = new BindPool({ subAccount });
   const sender = new MessageSender({
     subAccount: account,
     store,
+    suppressions,
     pool,
     workerId: `test-worker-${randomUUID().slice(0, 8)}`,
     inDoubtPolicy: config.inDoubtPolicy,
@@ -148,6 +154,9 @@ export async function startWorkerHarness(
     subAccount,
     receiptIdFormat: account.receiptIdFormat,
     store,
+    ...(account.optOuts === undefined
+      ? {}
+      : { optOuts: { stopKeywords: account.optOuts.stopKeywords, list: suppressions } }),
     unmatchedGraceMs: options.unmatchedGraceMs ?? 120_000,
     logger,
   });

@@ -6,6 +6,7 @@ import { BindPool } from '../../../worker/sending/BindPool.js';
 import { MessageSender, type MessageSenderOptions } from '../../../worker/sending/MessageSender.js';
 import type { SendQueueMessage } from '../../../worker/sending/SendPlanner.js';
 import { SmppResponseTimeoutError } from '../../../worker/smpp/errors.js';
+import { InMemorySuppressionList } from '../guardrails/InMemorySuppressionList.js';
 import { inMemoryMessageStore } from '../records/InMemoryRecordTables.js';
 import { accepted, FakeBind, refused } from './FakeBind.js';
 
@@ -52,6 +53,72 @@ function message(body: unknown, extra: Partial<SendQueueMessage> = {}): SendQueu
 
 const request = { subAccount: 'acme', to: '+6591234567', from: 'ACME', text: 'Your code is 1234' };
 const signal = new AbortController().signal;
+
+describe('MessageSender guardrails', () => {
+  const optOuts = { stopKeywords: ['STOP'] };
+
+  it('reads the suppression list once per message for a sub-account with optOuts, and sends when clear', async () => {
+    const suppressions = new InMemorySuppressionList();
+    const { sender, bind } = setUp({
+      subAccount: { id: 'acme', maxParts: 5, respIdFormat: 'text', optOuts },
+      suppressions,
+    });
+    await sender.handle(message(request), signal);
+    await sender.handle(message({ ...request, to: '+6591234568' }), signal);
+    expect(suppressions.finds).toBe(2);
+    expect(bind.submitted).toHaveLength(2);
+  });
+
+  it('never reads the list for a sub-account without optOuts', async () => {
+    const suppressions = new InMemorySuppressionList();
+    await suppressions.add({ subAccount: 'acme', phoneNumber: request.to, source: 'api', optedOutAt: 1 });
+    const { sender, bind } = setUp({ suppressions });
+    await sender.handle(message(request), signal);
+    expect(suppressions.finds).toBe(0);
+    expect(bind.submitted).toHaveLength(1);
+  });
+
+  it('refuses a suppressed number: failed with reason opted-out, SMS Failed, nothing submitted', async () => {
+    const suppressions = new InMemorySuppressionList();
+    await suppressions.add({ subAccount: 'acme', phoneNumber: request.to, source: 'api', optedOutAt: 1 });
+    const { sender, bind, store, publisher } = setUp({
+      subAccount: { id: 'acme', maxParts: 5, respIdFormat: 'text', optOuts },
+      suppressions,
+    });
+    const disposition = await sender.handle(message({ ...request, idempotencyKey: 'k-out' }), signal);
+    expect(disposition).toEqual({ action: 'delete', outcome: 'refused' });
+    expect(store.records.get(messageIdForIdempotencyKey('acme', 'k-out'))).toMatchObject({
+      status: 'failed',
+      reason: 'opted-out',
+      errorCode: 'OPTED_OUT',
+    });
+    expect(publisher.detailTypes()).toEqual([detailTypes.failed]);
+    expect(bind.submitted).toHaveLength(0);
+  });
+
+  it('refuses a blocked destination without reading the suppression list', async () => {
+    const suppressions = new InMemorySuppressionList();
+    const { sender, bind } = setUp({
+      subAccount: {
+        id: 'acme',
+        maxParts: 5,
+        respIdFormat: 'text',
+        optOuts,
+        destinationRule: { kind: 'allow', prefixes: ['44'] },
+      },
+      suppressions,
+    });
+    expect(await sender.handle(message(request), signal)).toEqual({ action: 'delete', outcome: 'refused' });
+    expect(suppressions.finds).toBe(0);
+    expect(bind.submitted).toHaveLength(0);
+  });
+
+  it('refuses to be built with optOuts but no suppression list', () => {
+    expect(() => setUp({ subAccount: { id: 'acme', maxParts: 5, respIdFormat: 'text', optOuts } })).toThrow(
+      /has optOuts but no suppression list/,
+    );
+  });
+});
 
 describe('MessageSender', () => {
   it('sends a message, records its SMSC id, publishes SMS Submitted and deletes it', async () => {
