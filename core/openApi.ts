@@ -5,7 +5,7 @@
  * document and `apiRequestModels()` from here, so the three cannot drift.
  */
 import { z } from 'zod';
-import { messageEncodings } from './events.js';
+import { messageEncodings, optOutSources } from './events.js';
 import { messageStates } from './messageState.js';
 import { sendRequestSchema } from './sendRequest.js';
 
@@ -17,6 +17,9 @@ export const apiOperations = {
   getOpenApi: { method: 'GET', path: '/openapi.json' },
   getStatusPage: { method: 'GET', path: '/status' },
   getStatus: { method: 'GET', path: '/status.json' },
+  getSuppression: { method: 'GET', path: '/suppressions/{number}' },
+  putSuppression: { method: 'PUT', path: '/suppressions/{number}' },
+  deleteSuppression: { method: 'DELETE', path: '/suppressions/{number}' },
 } as const;
 export type ApiRouteId = keyof typeof apiOperations;
 export type ApiMethod = (typeof apiOperations)[ApiRouteId]['method'];
@@ -41,6 +44,8 @@ export const apiErrorCodes = {
   payloadTooLarge: 'payload_too_large',
   notFound: 'not_found',
   messageNotFound: 'message_not_found',
+  destinationOptedOut: 'destination_opted_out',
+  suppressionNotFound: 'suppression_not_found',
   methodNotAllowed: 'method_not_allowed',
   idempotencyKeyReused: 'idempotency_key_reused',
   idempotencyRequestInProgress: 'idempotency_request_in_progress',
@@ -162,13 +167,18 @@ export const batchItemResultSchema = z
       .object({
         index: batchIndexSchema,
         result: z.literal('rejected'),
-        code: z.enum([apiErrorCodes.invalidRequest, apiErrorCodes.idempotencyKeyReused]),
+        code: z.enum([
+          apiErrorCodes.invalidRequest,
+          apiErrorCodes.destinationOptedOut,
+          apiErrorCodes.idempotencyKeyReused,
+        ]),
         error: z.string(),
         errors: z.array(fieldErrorSchema).optional(),
         messageId: messageIdSchema.optional(),
       })
       .describe(
-        'Invalid, or its idempotencyKey was used for a different request: fix it before sending again.',
+        'Invalid, its number opted out (destination_opted_out), or its idempotencyKey was used for a ' +
+          'different request: fix it before sending again.',
       ),
     z
       .object({
@@ -262,6 +272,28 @@ export const messageRecordSchema = z
   })
   .meta({ id: 'MessageRecord' });
 
+export const suppressionSchema = z
+  .object({
+    subAccount: z.string(),
+    phoneNumber: z.string().describe('E.164.'),
+    source: z
+      .enum(optOutSources)
+      .describe('`inbound-keyword`: the handset replied a stop keyword; `api`: PUT /suppressions/{number}.'),
+    optedOutAt: epochMsSchema,
+    keyword: z.string().optional().describe('The stop keyword, for `inbound-keyword`.'),
+    inboundMessageId: z.string().optional().describe('The inbound message that carried it.'),
+  })
+  .meta({ id: 'Suppression' });
+
+export const suppressionResponseSchema = z
+  .object({
+    suppressed: z.boolean().describe('Whether the number is on the list after this request.'),
+    suppression: suppressionSchema
+      .optional()
+      .describe('The entry (for DELETE: the one removed). The first opt-out stands: a second PUT keeps it.'),
+  })
+  .meta({ id: 'SuppressionAnswer' });
+
 export type FieldErrorBody = z.output<typeof fieldErrorSchema>;
 export type ErrorResponse = z.output<typeof errorResponseSchema>;
 export type AcceptedResponse = z.output<typeof acceptedResponseSchema>;
@@ -269,6 +301,7 @@ export type DryRunResponse = z.output<typeof dryRunResponseSchema>;
 export type BatchItemResult = z.output<typeof batchItemResultSchema>;
 export type BatchResponse = z.output<typeof batchResponseSchema>;
 export type MessageRecord = z.output<typeof messageRecordSchema>;
+export type SuppressionResponse = z.output<typeof suppressionResponseSchema>;
 
 type JsonObject = Record<string, unknown>;
 
@@ -291,6 +324,8 @@ function componentSchemas(): Record<string, JsonObject> {
     batchResponseSchema,
     messagePartSchema,
     messageRecordSchema,
+    suppressionSchema,
+    suppressionResponseSchema,
   ]) {
     const id = schema.meta()?.id;
     if (typeof id === 'string') responses.add(schema, { id });
@@ -419,6 +454,7 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): JsonObjec
           },
         },
       },
+      [apiOperations.getSuppression.path]: suppressionPaths(),
       [apiOperations.getOpenApi.path]: {
         get: {
           operationId: 'getOpenApi',
@@ -456,6 +492,67 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): JsonObjec
       },
     },
     components: { schemas: componentSchemas() },
+  };
+}
+
+/** GET, PUT and DELETE /suppressions/{number}: one sub-account's suppression list, a number at a time. */
+function suppressionPaths(): JsonObject {
+  const parameters = [
+    {
+      name: 'number',
+      in: 'path',
+      required: true,
+      description:
+        'E.164, with its + (percent-encoded as %2B, or as written: API Gateway passes it through).',
+      schema: { type: 'string', pattern: '^(\\+|%2[Bb])[1-9][0-9]{7,14}$' },
+    },
+    {
+      name: 'subAccount',
+      in: 'query',
+      required: true,
+      description: 'Whose list: a sub-account with `optOuts` in the fleet config.',
+      schema: { type: 'string' },
+    },
+  ];
+  const common = {
+    '400': errorAnswer(
+      'A bad number or sub-account, or a sub-account without `optOuts` (it keeps no list): `errors` names it.',
+    ),
+    '503': errorAnswer('Storage is unavailable: retry (the same request does the same thing).'),
+  };
+  const answer = (description: string) => ({ description, content: jsonContent('SuppressionAnswer') });
+  return {
+    get: {
+      operationId: 'getSuppression',
+      summary: 'Whether a number is on a sub-account’s suppression list, and since when',
+      parameters,
+      responses: {
+        '200': answer('On the list: `suppression` says since when and how.'),
+        '404': errorAnswer('suppression_not_found: not on the list; messages to it are sent.'),
+        ...common,
+      },
+    },
+    put: {
+      operationId: 'putSuppression',
+      summary: 'Put a number on the list: sends to it are refused (400 destination_opted_out, SQS opted-out)',
+      description: 'Publishes `SMS Opted Out` (source `api`) when the number was not on the list.',
+      parameters,
+      responses: {
+        '200': answer('It was on the list already: the first opt-out stands.'),
+        '201': answer('Put on the list.'),
+        ...common,
+      },
+    },
+    delete: {
+      operationId: 'deleteSuppression',
+      summary: 'Take a number off the list (the handset opted in again): sends to it are allowed',
+      parameters,
+      responses: {
+        '200': answer('Taken off the list: `suppression` is what was removed.'),
+        '404': errorAnswer('suppression_not_found: it was not on the list.'),
+        ...common,
+      },
+    },
   };
 }
 

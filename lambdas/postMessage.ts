@@ -14,6 +14,7 @@ import {
   idempotencyKeyHeader,
   idempotentReplayedHeader,
 } from '../core/openApi.js';
+import type { Suppression } from '../core/suppressions.js';
 import { ApiResources } from './shared/ApiResources.js';
 import { type AcceptDeps, type Accepted, acceptDeps, acceptMessage } from './shared/acceptMessages.js';
 import type { SubAccountRoute } from './shared/apiConfig.js';
@@ -30,7 +31,10 @@ import {
 import { IdempotentSend, type SendIdempotency } from './shared/IdempotentSend.js';
 import { statusUrlFor, toAcceptedResponse } from './shared/messageItem.js';
 import { apiMetricNames } from './shared/observability.js';
+import type { SuppressionStore } from './shared/SuppressionStore.js';
 import { answerForSendError } from './shared/sendErrors.js';
+import { suppressionStorageAnswer } from './shared/suppressionAnswers.js';
+import { checksSuppressions, optedOutError, requireSuppressionStore } from './shared/suppressionCheck.js';
 import { validateSendRequest } from './shared/validateSendRequest.js';
 
 export interface PostMessageDeps {
@@ -39,6 +43,8 @@ export interface PostMessageDeps {
   accept: AcceptDeps;
   idempotency: SendIdempotency<AcceptedResponse>;
   publicBaseUrl: string | undefined;
+  /** Required when a sub-account keeps a suppression list (fleet config `optOuts`). */
+  suppressions?: Pick<SuppressionStore, 'get'>;
   newMessageId?: () => string;
 }
 
@@ -46,6 +52,7 @@ const route = apiOperations.postMessage;
 
 export function createPostMessageHandler(deps: PostMessageDeps): ApiHandler {
   const makeId = deps.newMessageId ?? newMessageId;
+  const suppressions = requireSuppressionStore(deps.subAccounts, deps.suppressions);
   return createApiHandler(route, deps.runtime, async (event, scope): Promise<APIGatewayProxyResult> => {
     const { requestId, metrics } = scope;
     const body = readJsonBody(event, bodyLimits.single, requestId);
@@ -74,6 +81,29 @@ export function createPostMessageHandler(deps: PostMessageDeps): ApiHandler {
     }
     const { request, plan } = validation;
     scope.annotate({ subAccount: request.subAccount, to: request.to, parts: plan.totalParts });
+
+    if (suppressions !== undefined && checksSuppressions(deps.subAccounts, request.subAccount)) {
+      let suppression: Suppression | undefined;
+      try {
+        suppression = await suppressions.get({ subAccount: request.subAccount, phoneNumber: request.to });
+      } catch (error) {
+        const answer = suppressionStorageAnswer(error, requestId);
+        if (answer === undefined) throw error;
+        metrics.count(apiMetricNames.failed);
+        scope.logger.error({ message: 'could not read the suppression list' }, error as Error);
+        return answer;
+      }
+      if (suppression !== undefined) {
+        metrics.count(apiMetricNames.rejected);
+        scope.annotate({ outcome: 'opted-out' });
+        return errorResponse(
+          400,
+          apiErrorCodes.destinationOptedOut,
+          'The destination opted out of this sub-account’s messages: nothing was sent',
+          { errors: [optedOutError(request.to, suppression)], requestId },
+        );
+      }
+    }
 
     if (dryRun.ok && dryRun.value) {
       metrics.count(apiMetricNames.dryRuns);
@@ -153,6 +183,7 @@ export function postMessageDeps(resources: ApiResources): PostMessageDeps {
     accept: acceptDeps(resources),
     idempotency: new IdempotentSend<AcceptedResponse>(resources.idempotencyStore),
     publicBaseUrl: resources.publicBaseUrl,
+    suppressions: resources.suppressionStore,
   };
 }
 

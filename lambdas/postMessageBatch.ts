@@ -19,6 +19,7 @@ import {
   batchEnvelopeSchema,
   idempotencyKeyHeader,
 } from '../core/openApi.js';
+import type { Suppression } from '../core/suppressions.js';
 import { ApiResources } from './shared/ApiResources.js';
 import {
   type AcceptDeps,
@@ -40,7 +41,10 @@ import {
 } from './shared/http.js';
 import { isSameRequest, statusUrlFor } from './shared/messageItem.js';
 import { apiMetricNames } from './shared/observability.js';
+import type { SuppressionStore } from './shared/SuppressionStore.js';
 import { idempotencyKeyReusedMessage } from './shared/sendErrors.js';
+import { suppressionStorageAnswer } from './shared/suppressionAnswers.js';
+import { checksSuppressions, optedOutError, requireSuppressionStore } from './shared/suppressionCheck.js';
 import { validateSendRequest } from './shared/validateSendRequest.js';
 
 export interface PostMessageBatchDeps {
@@ -48,8 +52,13 @@ export interface PostMessageBatchDeps {
   subAccounts: ReadonlyMap<string, SubAccountRoute>;
   accept: AcceptDeps;
   publicBaseUrl: string | undefined;
+  /** Required when a sub-account keeps a suppression list (fleet config `optOuts`). */
+  suppressions?: Pick<SuppressionStore, 'getMany'>;
   newMessageId?: () => string;
 }
+
+const suppressionRefKey = (ref: { subAccount: string; to?: string; phoneNumber?: string }): string =>
+  `${ref.subAccount}#${ref.phoneNumber ?? ref.to ?? ''}`;
 
 const route = apiOperations.postMessageBatch;
 
@@ -105,6 +114,23 @@ export function toBatchItemResult(
 
 export function createPostMessageBatchHandler(deps: PostMessageBatchDeps): ApiHandler {
   const makeId = deps.newMessageId ?? newMessageId;
+  const suppressions = requireSuppressionStore(deps.subAccounts, deps.suppressions);
+
+  /** The suppressions among the valid items' numbers, by sub-account and number. */
+  async function findOptedOut(
+    validations: readonly ReturnType<typeof validateSendRequest>[],
+  ): Promise<ReadonlyMap<string, Suppression>> {
+    if (suppressions === undefined) return new Map();
+    const refs = validations.flatMap((validation) =>
+      validation.ok && checksSuppressions(deps.subAccounts, validation.request.subAccount)
+        ? [{ subAccount: validation.request.subAccount, phoneNumber: validation.request.to }]
+        : [],
+    );
+    if (refs.length === 0) return new Map();
+    const found = await suppressions.getMany(refs);
+    return new Map(found.map((suppression) => [suppressionRefKey(suppression), suppression]));
+  }
+
   return createApiHandler(route, deps.runtime, async (event, scope): Promise<APIGatewayProxyResult> => {
     const { requestId, metrics } = scope;
     const body = readJsonBody(event, bodyLimits.batch, requestId);
@@ -138,8 +164,19 @@ export function createPostMessageBatchHandler(deps: PostMessageBatchDeps): ApiHa
     const firsts = new Map<string, { index: number; input: AcceptInput }>();
     const duplicates: { index: number; input: AcceptInput; first: number }[] = [];
 
-    items.forEach((item, index) => {
-      const validation = validateSendRequest(item, deps.subAccounts);
+    const validations = items.map((item) => validateSendRequest(item, deps.subAccounts));
+    // One read for every item whose sub-account keeps a suppression list; none when no item's does.
+    let optedOut: ReadonlyMap<string, Suppression>;
+    try {
+      optedOut = await findOptedOut(validations);
+    } catch (error) {
+      const answer = suppressionStorageAnswer(error, requestId);
+      if (answer === undefined) throw error;
+      scope.logger.error({ message: 'could not read the suppression list' }, error as Error);
+      return answer;
+    }
+
+    validations.forEach((validation, index) => {
       if (!validation.ok) {
         results[index] = {
           index,
@@ -151,6 +188,17 @@ export function createPostMessageBatchHandler(deps: PostMessageBatchDeps): ApiHa
         return;
       }
       const { request, plan } = validation;
+      const suppression = optedOut.get(suppressionRefKey(request));
+      if (suppression !== undefined) {
+        results[index] = {
+          index,
+          result: 'rejected',
+          code: apiErrorCodes.destinationOptedOut,
+          error: 'The destination opted out of this sub-account’s messages: nothing was sent',
+          errors: [optedOutError(request.to, suppression)],
+        };
+        return;
+      }
       if (dryRun.ok && dryRun.value) {
         results[index] = {
           index,
@@ -244,6 +292,7 @@ export function postMessageBatchDeps(resources: ApiResources): PostMessageBatchD
     subAccounts: resources.subAccounts,
     accept: acceptDeps(resources),
     publicBaseUrl: resources.publicBaseUrl,
+    suppressions: resources.suppressionStore,
   };
 }
 

@@ -13,6 +13,11 @@ export interface RouteAccess {
    * the acceptance-time index (core/tableKeys.ts acceptedIndex) + BatchGetItem of the records it names.
    */
   readonly messagesTable?: readonly ('read' | 'write' | 'latest')[];
+  /**
+   * Suppression items (`SUP#…`) in the messages table: `get` = GetItem (a send's check, GET
+   * /suppressions), `batchGet` = BatchGetItem (a batch's one check), `put` = PutItem, `delete` = DeleteItem.
+   */
+  readonly suppressions?: readonly ('get' | 'batchGet' | 'put' | 'delete')[];
   /** The idempotency table: GetItem, PutItem, UpdateItem, DeleteItem (Powertools idempotency). */
   readonly idempotencyTable?: 'readWrite';
   /** The leases table: `query` = Query (a sub-account's slots, the workers' presence). */
@@ -57,7 +62,12 @@ export const apiRoutes = [
       apiEnv.publicBaseUrl,
       ...observability,
     ],
-    access: { messagesTable: ['read', 'write'], idempotencyTable: 'readWrite', sendQueues: 'send' },
+    access: {
+      messagesTable: ['read', 'write'],
+      suppressions: ['get'],
+      idempotencyTable: 'readWrite',
+      sendQueues: 'send',
+    },
     audience: 'callers',
   },
   {
@@ -71,7 +81,7 @@ export const apiRoutes = [
       apiEnv.publicBaseUrl,
       ...observability,
     ],
-    access: { messagesTable: ['read', 'write'], sendQueues: 'send' },
+    access: { messagesTable: ['read', 'write'], suppressions: ['batchGet'], sendQueues: 'send' },
     audience: 'callers',
   },
   {
@@ -112,6 +122,31 @@ export const apiRoutes = [
     // Reads only: the status page must never be able to change what it shows.
     access: { leasesTable: 'query', messagesTable: ['latest'], sendQueues: 'depth' },
     audience: 'operators',
+  },
+  // The suppression lists: managed by the systems that send (a CRM's unsubscribe), as the issue asks.
+  {
+    id: 'getSuppression',
+    ...apiOperations.getSuppression,
+    entry: 'lambdas/getSuppression.ts',
+    env: [apiEnv.fleetConfig, apiEnv.messagesTable, ...observability],
+    access: { suppressions: ['get'] },
+    audience: 'callers',
+  },
+  {
+    id: 'putSuppression',
+    ...apiOperations.putSuppression,
+    entry: 'lambdas/putSuppression.ts',
+    env: [apiEnv.fleetConfig, apiEnv.messagesTable, ...observability],
+    access: { suppressions: ['put'] },
+    audience: 'callers',
+  },
+  {
+    id: 'deleteSuppression',
+    ...apiOperations.deleteSuppression,
+    entry: 'lambdas/deleteSuppression.ts',
+    env: [apiEnv.fleetConfig, apiEnv.messagesTable, ...observability],
+    access: { suppressions: ['delete'] },
+    audience: 'callers',
   },
 ] as const satisfies readonly ApiRoute[];
 

@@ -355,6 +355,17 @@ export class Api extends Construct {
         resourceArns: [messages.tableArn],
       });
     }
+    // Suppression items live in the messages table (core/tableKeys.ts): each route gets only the calls it makes.
+    const suppressionActions = {
+      get: 'dynamodb:GetItem',
+      batchGet: 'dynamodb:BatchGetItem',
+      put: 'dynamodb:PutItem',
+      delete: 'dynamodb:DeleteItem',
+    } as const;
+    const suppressionAccess = route.access.suppressions ?? [];
+    if (suppressionAccess.length > 0) {
+      messages.grant(fn, ...suppressionAccess.map((access) => suppressionActions[access]));
+    }
     if (route.access.idempotencyTable === 'readWrite') {
       idempotency.grant(
         fn,

@@ -15,16 +15,19 @@ import {
   readPublicBaseUrl,
   readStatusSubAccounts,
   readSubAccountRoutes,
+  readSuppressionSubAccounts,
   type SubAccountRoute,
 } from './apiConfig.js';
 import type { ApiRuntime } from './apiHandler.js';
 import { DynamoDbMessageStore } from './DynamoDbMessageStore.js';
 import { DynamoDbSendIdempotencyStore } from './DynamoDbSendIdempotencyStore.js';
+import { DynamoDbSuppressionStore } from './DynamoDbSuppressionStore.js';
 import { FleetStatusReader } from './FleetStatusReader.js';
 import type { MessageStore } from './MessageStore.js';
 import { createApiRuntime } from './observability.js';
 import type { SendQueue } from './SendQueue.js';
 import { SqsSendQueue } from './SqsSendQueue.js';
+import type { SuppressionStore } from './SuppressionStore.js';
 
 /**
  * SDK calls are bounded well inside API Gateway's 29 s: a hung connection is abandoned and retried (the
@@ -83,6 +86,23 @@ export class ApiResources {
           logger.warn({ message: 'could not delete an unqueued record', messageId }, error as Error),
       });
     });
+  }
+
+  /** Which sub-accounts keep a suppression list. */
+  get suppressionSubAccounts(): ReadonlyMap<string, { readonly keepsSuppressionList: boolean }> {
+    return this.#once('suppressionSubAccounts', () => readSuppressionSubAccounts(this.env));
+  }
+
+  /** The sub-accounts' suppression lists, in the messages table. */
+  get suppressionStore(): SuppressionStore {
+    return this.#once(
+      'suppressionStore',
+      () =>
+        new DynamoDbSuppressionStore({
+          client: DynamoDBDocumentClient.from(this.dynamodb),
+          tableName: readMessagesTable(this.env),
+        }),
+    );
   }
 
   get sendQueue(): SendQueue {

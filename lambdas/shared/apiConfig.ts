@@ -23,6 +23,8 @@ export interface SubAccountRoute {
   readonly queueUrl: string;
   /** Country rules, when the sub-account has any. */
   readonly destinationRule?: DestinationRule;
+  /** The sub-account keeps a suppression list (fleet config `optOuts`): sends are checked against it. */
+  readonly keepsSuppressionList?: boolean;
 }
 
 export interface ObservabilityConfig {
@@ -100,6 +102,22 @@ export function readObservabilityConfig(env: Env): ObservabilityConfig {
   };
 }
 
+/** FLEET_CONFIG (JSON-decoded) parsed; its problems named under the variable's name. */
+function parseFleetConfigVariable(input: unknown): FleetConfig {
+  try {
+    return parseFleetConfig(input);
+  } catch (error) {
+    if (!(error instanceof FleetConfigError)) throw error;
+    throw new ApiConfigError(
+      error.errors.map((fieldError) => ({
+        ...fieldError,
+        field: `${apiEnv.fleetConfig}: ${fieldError.field}`,
+      })),
+      { cause: error },
+    );
+  }
+}
+
 /** The fleet config and the send queue URLs, checked against each other: every sub-account has its queue. */
 function readFleetQueues(env: Env): { fleet: FleetConfig; queueUrlOf: (subAccountId: string) => string } {
   const parsed = parseEnv(
@@ -113,19 +131,7 @@ function readFleetQueues(env: Env): { fleet: FleetConfig; queueUrlOf: (subAccoun
     }),
     env,
   );
-  let fleet: FleetConfig;
-  try {
-    fleet = parseFleetConfig(parsed[apiEnv.fleetConfig]);
-  } catch (error) {
-    if (!(error instanceof FleetConfigError)) throw error;
-    throw new ApiConfigError(
-      error.errors.map((fieldError) => ({
-        ...fieldError,
-        field: `${apiEnv.fleetConfig}: ${fieldError.field}`,
-      })),
-      { cause: error },
-    );
-  }
+  const fleet = parseFleetConfigVariable(parsed[apiEnv.fleetConfig]);
   const queueUrls = parsed[apiEnv.sendQueueUrls];
   const missing: FieldError[] = [];
   for (const account of fleet.subAccounts) {
@@ -150,8 +156,20 @@ export function readSubAccountRoutes(env: Env): ReadonlyMap<string, SubAccountRo
         maxParts: account.maxParts,
         queueUrl: queueUrlOf(account.id),
         ...(account.destinationRule === undefined ? {} : { destinationRule: account.destinationRule }),
+        ...(account.optOuts === undefined ? {} : { keepsSuppressionList: true }),
       },
     ]),
+  );
+}
+
+/** Which sub-accounts keep a suppression list (the /suppressions routes need nothing else of the config). */
+export function readSuppressionSubAccounts(
+  env: Env,
+): ReadonlyMap<string, { readonly keepsSuppressionList: boolean }> {
+  const parsed = parseEnv(z.object({ [apiEnv.fleetConfig]: jsonText('the fleet config') }), env);
+  const fleet = parseFleetConfigVariable(parsed[apiEnv.fleetConfig]);
+  return new Map(
+    fleet.subAccounts.map((account) => [account.id, { keepsSuppressionList: account.optOuts !== undefined }]),
   );
 }
 

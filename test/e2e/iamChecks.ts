@@ -78,6 +78,15 @@ export const grantsWithoutACallHere: Readonly<Record<string, string>> = {
     'Powertools idempotency deletes a key’s in-progress record when the handler fails, so a retry runs.',
   'api postMessage: dynamodb:GetItem on table/{prefix}-idempotency-keys':
     'Powertools idempotency reads a key’s record when its conditional put does not return the existing one.',
+  'api postMessageBatch: dynamodb:BatchGetItem on table/{prefix}-messages':
+    'A batch reads the suppression list of its sub-accounts that keep one (fleet config optOuts): the ' +
+    'whole-fleet runs configure none. Called against the emulator in ' +
+    'test/integration/lambdas/guardrailsApi.test.ts; the grant is checked in test/infra/suppressionRoutes.test.ts.',
+  'api getSuppression: dynamodb:GetItem on table/{prefix}-messages':
+    'The /suppressions routes are not called by the whole-fleet runs: against the emulator in ' +
+    'test/integration/lambdas/guardrailsApi.test.ts, and their roles in test/infra/suppressionRoutes.test.ts.',
+  'api putSuppression: dynamodb:PutItem on table/{prefix}-messages': 'As for getSuppression.',
+  'api deleteSuppression: dynamodb:DeleteItem on table/{prefix}-messages': 'As for getSuppression.',
   'api: logs:CreateLogStream': 'Lambda’s runtime writes each function’s log stream with its execution role.',
   'api: logs:PutLogEvents': 'Lambda’s runtime writes each function’s log events with its execution role.',
   'record events: sqs:SendMessage on {prefix}-record-events-dlq':

@@ -557,7 +557,7 @@ describe('API', () => {
     for (const [id, method] of methods) expect(props(method).AuthorizationType, id).toBe('AWS_IAM');
   });
 
-  it('gives callers a policy that invokes exactly the send API’s routes (not the status page), a path parameter matching any id', () => {
+  it('gives callers a policy that invokes exactly the send API’s routes and the suppression list’s (not the status page), a path parameter matching any id', () => {
     const [, policy] =
       resourcesOfType(template, 'AWS::IAM::ManagedPolicy').find(([, candidate]) =>
         String(props(candidate).Description).includes('call the smpp-fleet send API'),
@@ -567,7 +567,15 @@ describe('API', () => {
     const restApi = logicalIdOf('AWS::ApiGateway::RestApi', () => true);
     const routes = resourcesOf(statement as Statement).map((arn) => arn.split(`{Ref:${restApi}}`)[1]);
     expect(routes.sort()).toEqual(
-      ['/v1/POST/messages', '/v1/POST/messages/batch', '/v1/GET/messages/*', '/v1/GET/openapi.json'].sort(),
+      [
+        '/v1/POST/messages',
+        '/v1/POST/messages/batch',
+        '/v1/GET/messages/*',
+        '/v1/GET/openapi.json',
+        '/v1/GET/suppressions/*',
+        '/v1/PUT/suppressions/*',
+        '/v1/DELETE/suppressions/*',
+      ].sort(),
     );
   });
 

@@ -30,6 +30,9 @@ beforeAll(async () => {
       postMessageBatch: recorder,
       getMessage: recorder,
       getStatus: recorder,
+      getSuppression: recorder,
+      putSuppression: recorder,
+      deleteSuppression: recorder,
     },
     extraRoutes: [
       {
@@ -213,7 +216,9 @@ describe('what the server answers itself', () => {
 
   it('serves every route of the shared route table', async () => {
     for (const route of apiRoutes) {
-      const path = route.path.replace('{id}', '3f1c0b6e-8d5a-4c1e-9b2f-7a6d5e4c3b2a');
+      const path = route.path
+        .replace('{id}', '3f1c0b6e-8d5a-4c1e-9b2f-7a6d5e4c3b2a')
+        .replace('{number}', '%2B6591234567');
       const response = await fetch(`${api.url}${path}`, {
         method: route.method,
         ...(route.method === 'POST' ? { body: '{}' } : {}),
