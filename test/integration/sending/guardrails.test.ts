@@ -120,6 +120,23 @@ describe('opt-outs through SQS', () => {
     expect(eventDetailSchemas[detailTypes.failed].safeParse(failed[0]?.detail).success).toBe(true);
   });
 
+  it('reads the suppression list once per message (one GetItem) when the number is not on it', async () => {
+    fleet.takeAwsCalls();
+    const bodies = Array.from({ length: 5 }, (_, index) => ({
+      subAccount,
+      to: `+659877000${index}`,
+      from: 'ACME',
+      text: `clear ${index}`,
+    }));
+    const ids = await fleet.send(bodies);
+    const records = await fleet.waitForRecords(ids);
+    expect(ids.map((id) => records.get(id)?.status)).toEqual(bodies.map(() => 'delivered'));
+    await fleet.receiveEvents(10);
+    // The worker's sending path reads no other item of the messages table: these are the checks.
+    const calls = fleet.takeTableCalls();
+    expect(calls[`GetItemCommand ${fleet.resources.tables.messages}`]).toBe(bodies.length);
+  });
+
   it('does not treat a text that only contains a keyword as an opt-out', async () => {
     const number = '+6598760003';
     fleet.sim.sendMobileOriginated(subAccount, { from: number, to: '72000', text: 'please do not stop' });

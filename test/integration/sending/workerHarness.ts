@@ -70,6 +70,8 @@ export interface WorkerHarness {
   receiveEvents(count: number, timeoutMs?: number): Promise<SubscriberEvent[]>;
   /** AWS SDK calls made so far by command name (every client of the fixture), and resets the count. */
   takeAwsCalls(): Record<string, number>;
+  /** The same for calls naming one table, by `<command> <table>` (e.g. `GetItemCommand acme-messages`). */
+  takeTableCalls(): Record<string, number>;
   /** Polls the simulator until no receipt waits for an answer. */
   waitForReceiptsAnswered(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -217,6 +219,7 @@ export async function startWorkerHarness(
 
   const subscriberUrl = resources.subscriber?.queueUrl ?? '';
   let awsCalls = new Map<string, number>();
+  let tableCalls = new Map<string, number>();
   // The SDK's middleware types are generic per client; this counter only needs the command name.
   type Counting = {
     middlewareStack: {
@@ -234,6 +237,11 @@ export async function startWorkerHarness(
       (next, context) => (args) => {
         const name = context.commandName ?? '?';
         awsCalls.set(name, (awsCalls.get(name) ?? 0) + 1);
+        const table = (args as { input?: { TableName?: unknown } }).input?.TableName;
+        if (typeof table === 'string') {
+          const key = `${name} ${table}`;
+          tableCalls.set(key, (tableCalls.get(key) ?? 0) + 1);
+        }
         return next(args);
       },
       { step: 'initialize', name: `countCalls-${options.prefix}` },
@@ -315,6 +323,13 @@ export async function startWorkerHarness(
     takeAwsCalls() {
       const taken = Object.fromEntries(awsCalls);
       awsCalls = new Map();
+      tableCalls = new Map();
+      return taken;
+    },
+    takeTableCalls() {
+      const taken = Object.fromEntries(tableCalls);
+      awsCalls = new Map();
+      tableCalls = new Map();
       return taken;
     },
     async waitForReceiptsAnswered(timeoutMs = 60_000) {

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { detailTypes, eventDetailSchemas, messageEventId } from '../../../core/events.js';
 import type { MessageRecord } from '../../../core/messageRecord.js';
-import { ReceiptRecorder } from '../../../worker/receipts/ReceiptRecorder.js';
+import { ReceiptRecorder, type ReceiptRecorderOptions } from '../../../worker/receipts/ReceiptRecorder.js';
 import type { DeliverSm } from '../../../worker/smpp/types.js';
+import { InMemorySuppressionList } from '../guardrails/InMemorySuppressionList.js';
 import { inMemoryMessageStore } from '../records/InMemoryRecordTables.js';
 
 const ok = 0;
@@ -64,7 +65,7 @@ function submittedRecord(messageId: string, ids: string[]): MessageRecord {
   };
 }
 
-function setUp(options: { unmatchedGraceMs?: number } = {}) {
+function setUp(options: { unmatchedGraceMs?: number; optOuts?: ReceiptRecorderOptions['optOuts'] } = {}) {
   const { store, tables } = inMemoryMessageStore();
   // What subscribers get: the events the table's stream publishes for the writes made.
   const publisher = {
@@ -241,6 +242,58 @@ describe('ReceiptRecorder', () => {
     // The same MO delivered again has the same event id.
     await recorder.onDeliverSm(mo);
     expect(publisher.published).toHaveLength(1);
+  });
+
+  it('puts the sender of a stop keyword on the list, once, and still publishes the inbound message', async () => {
+    const list = new InMemorySuppressionList();
+    const { recorder, publisher } = setUp({ optOuts: { stopKeywords: ['STOP', 'ARRET'], list } });
+    const mo = deliverSm({
+      esmClass: 0,
+      shortMessage: Buffer.from(' Arret ', 'latin1'),
+      sourceAddr: '6598765432',
+    });
+    expect(await recorder.onDeliverSm(mo)).toBe(ok);
+    expect(await recorder.onDeliverSm(mo)).toBe(ok);
+    expect([...list.entries.values()]).toEqual([
+      expect.objectContaining({ phoneNumber: '+6598765432', source: 'inbound-keyword', keyword: 'ARRET' }),
+    ]);
+    expect(publisher.detailTypes()).toEqual([detailTypes.inbound]);
+  });
+
+  it('answers a stop keyword with the temporary error when the list cannot be written, so it comes back', async () => {
+    const list = new InMemorySuppressionList();
+    let failing = true;
+    const add = list.add.bind(list);
+    list.add = async (suppression) => {
+      if (failing) throw new Error('DynamoDB unavailable');
+      return add(suppression);
+    };
+    const { recorder } = setUp({ optOuts: { stopKeywords: ['STOP'], list } });
+    const mo = deliverSm({
+      esmClass: 0,
+      shortMessage: Buffer.from('STOP', 'latin1'),
+      sourceAddr: '6598765432',
+    });
+    expect(await recorder.onDeliverSm(mo)).toBe(temporaryError);
+    expect(list.entries.size).toBe(0);
+    failing = false;
+    expect(await recorder.onDeliverSm(mo)).toBe(ok);
+    expect(list.entries.size).toBe(1);
+  });
+
+  it('ignores stop keywords when the sub-account keeps no list, and an alphanumeric sender', async () => {
+    const list = new InMemorySuppressionList();
+    const { recorder: without } = setUp();
+    expect(await without.onDeliverSm(deliverSm({ esmClass: 0, shortMessage: Buffer.from('STOP') }))).toBe(ok);
+    const { recorder } = setUp({ optOuts: { stopKeywords: ['STOP'], list } });
+    const alpha = deliverSm({
+      esmClass: 0,
+      shortMessage: Buffer.from('STOP'),
+      sourceAddr: 'ACME',
+      sourceAddrTon: 5,
+    });
+    expect(await recorder.onDeliverSm(alpha)).toBe(ok);
+    expect(list.entries.size).toBe(0);
   });
 
   it('keeps an unreadable deliver_sm with its bytes, publishes it, then answers 0; a copy changes nothing', async () => {

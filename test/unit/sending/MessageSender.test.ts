@@ -96,6 +96,36 @@ describe('MessageSender guardrails', () => {
     expect(bind.submitted).toHaveLength(0);
   });
 
+  it('ends failed a record the API accepted before its number opted out, and submits nothing', async () => {
+    const suppressions = new InMemorySuppressionList();
+    const { sender, bind, store, publisher } = setUp({
+      subAccount: { id: 'acme', maxParts: 5, respIdFormat: 'text', optOuts },
+      suppressions,
+    });
+    const messageId = '3f1c0b6e-8d5a-4c1e-9b2f-7a6d5e4c3b2a';
+    store.messages.set(messageId, {
+      messageId,
+      subAccount: 'acme',
+      to: request.to,
+      from: request.from,
+      context: {},
+      status: 'accepted',
+      parts: [],
+      createdAt: now - 1_000,
+      updatedAt: now - 1_000,
+      version: 1,
+    });
+    await suppressions.add({ subAccount: 'acme', phoneNumber: request.to, source: 'api', optedOutAt: now });
+    const disposition = await sender.handle(
+      message(request, { attributes: { [sqsMessageAttributes.messageId]: messageId } }),
+      signal,
+    );
+    expect(disposition).toEqual({ action: 'delete', outcome: 'refused' });
+    expect(store.messages.get(messageId)).toMatchObject({ status: 'failed', reason: 'opted-out' });
+    expect(publisher.detailTypes()).toEqual([detailTypes.failed]);
+    expect(bind.submitted).toHaveLength(0);
+  });
+
   it('refuses a blocked destination without reading the suppression list', async () => {
     const suppressions = new InMemorySuppressionList();
     const { sender, bind } = setUp({
