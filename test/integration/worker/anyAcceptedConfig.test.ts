@@ -65,6 +65,26 @@ const subAccountConfig = fc.record({
   enquireLinkIntervalMs: fc.integer({ min: 1_000, max: 600_000 }),
   requestTimeoutMs: fc.integer({ min: 100, max: 300_000 }),
   tls: fc.constantFrom<'plain' | 'pem' | 'file'>('plain', 'pem', 'file'),
+  // Guardrails (issue 15): country rules either way, and opt-outs with the default or drawn keywords.
+  guardrails: fc.record(
+    {
+      allowedDestinations: fc.array(fc.stringMatching(/^\+?[0-9]{1,15}$/), { minLength: 1, maxLength: 5 }),
+      blockedDestinations: fc.array(fc.stringMatching(/^\+?[0-9]{1,15}$/), { minLength: 1, maxLength: 5 }),
+      optOuts: fc.option(
+        fc.record(
+          {
+            stopKeywords: fc.array(fc.string({ minLength: 1, maxLength: 30 }), {
+              minLength: 1,
+              maxLength: 5,
+            }),
+          },
+          { requiredKeys: [] },
+        ),
+        { nil: undefined },
+      ),
+    },
+    { requiredKeys: [] },
+  ),
 });
 
 const fleetFields = fc
@@ -85,7 +105,7 @@ describe('any config the schema accepts', () => {
     await fc.assert(
       fc.asyncProperty(subAccountConfig, fleetFields, async (account, fleet) => {
         run += 1;
-        const { tls, ...rest } = account;
+        const { tls, guardrails, ...rest } = account;
         const input = {
           subAccounts: [
             {
@@ -97,6 +117,7 @@ describe('any config the schema accepts', () => {
               ...(tls === 'file' ? { caCertificatePem: caFile } : {}),
               password: { env: 'PROP_PW' },
               ...rest,
+              ...Object.fromEntries(Object.entries(guardrails).filter(([, value]) => value !== undefined)),
             },
           ],
           ...fleet,
