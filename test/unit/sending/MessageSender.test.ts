@@ -103,7 +103,7 @@ describe('MessageSender guardrails', () => {
       suppressions,
     });
     const messageId = '3f1c0b6e-8d5a-4c1e-9b2f-7a6d5e4c3b2a';
-    store.messages.set(messageId, {
+    store.records.set(messageId, {
       messageId,
       subAccount: 'acme',
       to: request.to,
@@ -121,7 +121,7 @@ describe('MessageSender guardrails', () => {
       signal,
     );
     expect(disposition).toEqual({ action: 'delete', outcome: 'refused' });
-    expect(store.messages.get(messageId)).toMatchObject({ status: 'failed', reason: 'opted-out' });
+    expect(store.records.get(messageId)).toMatchObject({ status: 'failed', reason: 'opted-out' });
     expect(publisher.detailTypes()).toEqual([detailTypes.failed]);
     expect(bind.submitted).toHaveLength(0);
   });
