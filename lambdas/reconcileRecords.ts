@@ -27,7 +27,7 @@
  * within the function's timeout). The first run ever looks back `lookbackMs`.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
@@ -45,6 +45,7 @@ import {
   utcDaysBetween,
 } from '../core/reconcileRecord.js';
 import { eventItem } from '../core/recordChangeEvents.js';
+import { isConditionalCheckFailed } from '../core/runtime/isConditionalCheckFailed.js';
 import {
   acceptedIndex,
   acceptedIndexPartitions,
@@ -194,7 +195,7 @@ export function createReconcileRecordsHandler(deps: ReconcileRecordsDeps): Recon
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   };
@@ -278,12 +279,12 @@ export function createReconcileRecordsHandler(deps: ReconcileRecordsDeps): Recon
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
     try {
       await deps.dynamo.send(new UpdateCommand(unlistAwaitingReceipt(deps.correlationTable, key)));
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
     deps.logger.warn('reported an early receipt no worker reported as unmatched', {
       subAccount,

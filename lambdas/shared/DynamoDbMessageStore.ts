@@ -1,6 +1,6 @@
 /** MessageStore on the messages table through the DynamoDB document client. */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../../core/runtime/isConditionalCheckFailed.js';
 import { messageKey } from '../../core/tableKeys.js';
 import { StorageUnavailableError } from './errors.js';
 import type { CreateResult, MessageStore } from './MessageStore.js';
@@ -37,7 +37,7 @@ export class DynamoDbMessageStore implements MessageStore {
         );
         return { created: true };
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) {
+        if (!isConditionalCheckFailed(error)) {
           throw new StorageUnavailableError('PutItem', { cause: error });
         }
       }
@@ -70,7 +70,7 @@ export class DynamoDbMessageStore implements MessageStore {
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) this.#onCleanupError(messageId, error);
+      if (!isConditionalCheckFailed(error)) this.#onCleanupError(messageId, error);
     }
   }
 }

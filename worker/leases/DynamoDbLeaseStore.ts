@@ -12,7 +12,6 @@
  * harmless: renew and release need the holder AND the fence (any takeover raised it), and neither renew nor
  * a holder's re-acquire moves an expiry backwards.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -20,6 +19,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../../core/runtime/isConditionalCheckFailed.js';
 import {
   leaseKey,
   leasePartitionKey,
@@ -95,7 +95,10 @@ export class DynamoDbLeaseStore implements LeaseStore {
       };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      return { outcome: 'held', current: slotFromRawItem(error.Item, request.slot) };
+      return {
+        outcome: 'held',
+        current: slotFromRawItem(error.Item as RawLeaseItem | undefined, request.slot),
+      };
     }
   }
 
@@ -127,7 +130,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
       return { outcome: 'renewed', leaseExpiresAtMs: expiresAt };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const current = slotFromRawItem(error.Item, request.slot);
+      const current = slotFromRawItem(error.Item as RawLeaseItem | undefined, request.slot);
       // Still ours, with a later expiry than asked: an earlier request of ours that landed late lost to a
       // newer one. The lease runs at least to what we asked for.
       if (current?.holder === request.holder && current.fence === request.fence) {
@@ -260,13 +263,6 @@ export class DynamoDbLeaseStore implements LeaseStore {
   }
 }
 
-function isConditionalCheckFailed(error: unknown): error is ConditionalCheckFailedException {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-  );
-}
-
 function slotFromItem(item: Record<string, unknown>): LeaseSlot | undefined {
   const sk = item.sk;
   if (typeof sk !== 'string' || !sk.startsWith(slotPrefix)) return undefined;
@@ -284,10 +280,9 @@ function slotFromItem(item: Record<string, unknown>): LeaseSlot | undefined {
  * The item a refused condition returned. The document client does not unmarshall errors, so it is still in
  * AttributeValue form ({ S: … }, { N: … }); only the three attributes a lease decision needs are read.
  */
-function slotFromRawItem(
-  raw: Record<string, { S?: string; N?: string } | undefined> | undefined,
-  slot: number,
-): LeaseSlot | undefined {
+type RawLeaseItem = Record<string, { S?: string; N?: string } | undefined>;
+
+function slotFromRawItem(raw: RawLeaseItem | undefined, slot: number): LeaseSlot | undefined {
   if (raw === undefined) return undefined;
   const number = (value: { N?: string } | undefined) => (value?.N === undefined ? 0 : Number(value.N));
   return {

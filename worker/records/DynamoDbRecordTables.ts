@@ -20,6 +20,7 @@ import {
   type SubmitCorrelation,
 } from '../../core/messageRecord.js';
 import { eventItem } from '../../core/recordChangeEvents.js';
+import { isConditionalCheckFailed } from '../../core/runtime/isConditionalCheckFailed.js';
 import {
   acceptedIndexAttributes,
   awaitingSubmissionAttributes,
@@ -420,10 +421,6 @@ function correlationItemOf(item: Record<string, unknown> | undefined): Correlati
     ...(submission === undefined ? {} : { submission }),
     ...(earlyReceipt === undefined ? {} : { earlyReceipt }),
   };
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 function conditionFailureItem(error: unknown): unknown {
