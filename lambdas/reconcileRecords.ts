@@ -220,7 +220,7 @@ export function createReconcileRecordsHandler(deps: ReconcileRecordsDeps): Recon
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   };
 

@@ -17,6 +17,8 @@ import { z } from 'zod';
 import { type BackoffStrategy, exponentialBackoff } from '../../core/backoff.js';
 import { type EventEntry, type SmsEvent, toEventEntry } from '../../core/events.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
+import { BackgroundTasks } from '../../core/runtime/BackgroundTasks.js';
+import { parseOptions } from '../../core/runtime/parseOptions.js';
 import type { EventPublisher, KnownEventState } from './EventPublisher.js';
 import { EventPublishError, PublisherStoppedError } from './errors.js';
 
@@ -74,25 +76,23 @@ export class BatchingEventPublisher extends EventEmitter<EventPublisherEvents> i
   readonly #inFlight = new Map<string, Promise<void>>();
   /** Insertion-ordered, so the first key is the oldest. */
   readonly #published = new Set<string>();
-  readonly #calls = new Set<Promise<void>>();
+  readonly #calls = new BackgroundTasks();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   #lingerTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(options: BatchingEventPublisherOptions) {
     super();
-    const parsed = batchingEventPublisherOptionsSchema.safeParse(options);
-    if (!parsed.success)
-      throw new TypeError(`invalid event publisher options: ${z.prettifyError(parsed.error)}`);
-    if (parsed.data.retryMaxMs < parsed.data.retryInitialMs) {
+    const parsed = parseOptions(batchingEventPublisherOptionsSchema, options, 'event publisher');
+    if (parsed.retryMaxMs < parsed.retryInitialMs) {
       throw new TypeError('invalid event publisher options: retryMaxMs must be at least retryInitialMs');
     }
-    this.#options = parsed.data;
+    this.#options = parsed;
     this.#sendBatch = options.sendBatch;
     this.#log = options.logger ?? silentLog;
     this.#backoff = exponentialBackoff({
-      initialMs: parsed.data.retryInitialMs,
-      maxMs: parsed.data.retryMaxMs,
+      initialMs: parsed.retryInitialMs,
+      maxMs: parsed.retryMaxMs,
       jitter: 'equal',
       ...(options.random ? { random: options.random } : {}),
     });
@@ -143,7 +143,7 @@ export class BatchingEventPublisher extends EventEmitter<EventPublisherEvents> i
   async flush(): Promise<void> {
     while (this.#queue.length > 0 || this.#calls.size > 0 || this.#retryTimers.size > 0) {
       this.#sendQueued();
-      await Promise.race([...this.#calls, delay(10)]);
+      await Promise.race([this.#calls.race(), delay(10)]);
     }
   }
 
@@ -180,8 +180,7 @@ export class BatchingEventPublisher extends EventEmitter<EventPublisherEvents> i
         bytes += next.bytes;
         batch.push(next);
       }
-      const call = this.#send(batch).finally(() => this.#calls.delete(call));
-      this.#calls.add(call);
+      void this.#calls.track(this.#send(batch));
     }
   }
 

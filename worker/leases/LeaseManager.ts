@@ -40,7 +40,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import { toFieldErrors } from '../../core/fieldErrors.js';
+import { BackgroundTasks } from '../../core/runtime/BackgroundTasks.js';
+import { parseOptions } from '../../core/runtime/parseOptions.js';
 import type { BindReport } from './BindPresenceReporter.js';
 import { LeaseManagerOptionsError, LeaseManagerStoppedError } from './errors.js';
 import type { LeaseStore, LeaseStoreOperation } from './LeaseStore.js';
@@ -209,7 +210,7 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
   readonly #presenceBinds: (() => readonly BindReport[]) | undefined;
   readonly #held = new Map<string, HeldLease>();
   /** Releases and discards running outside a heartbeat. */
-  readonly #background = new Set<Promise<void>>();
+  readonly #background = new BackgroundTasks();
   #status: LeaseManagerStatus = 'idle';
   #heartbeatTimer: unknown;
   #heartbeatRun: Promise<void> | undefined;
@@ -224,10 +225,12 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
 
   constructor(options: LeaseManagerOptions) {
     super();
-    const parsed = optionsSchema.safeParse(options);
-    if (!parsed.success)
-      throw new LeaseManagerOptionsError(toFieldErrors(parsed.error.issues), { cause: parsed.error });
-    const { workerId, subAccounts, leasePeriodMs, heartbeatMs, safetyMarginMs, callTimeoutMs } = parsed.data;
+    const { workerId, subAccounts, leasePeriodMs, heartbeatMs, safetyMarginMs, callTimeoutMs } = parseOptions(
+      optionsSchema,
+      options,
+      'lease manager',
+      (errors, cause) => new LeaseManagerOptionsError(errors, { cause }),
+    );
     this.workerId = workerId;
     this.settings = {
       leasePeriodMs,
@@ -532,7 +535,7 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
     if (this.#heartbeatTimer !== undefined) this.#timers.clearTimeout(this.#heartbeatTimer);
     this.#heartbeatTimer = undefined;
     await this.#heartbeatRun;
-    await Promise.all([...this.#background]);
+    await this.#background.settled();
     const leases = [...this.#held.values()];
     for (const lease of leases) this.#forget(lease);
     await Promise.all(leases.map((lease) => this.#giveBack(lease)));
@@ -578,8 +581,7 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
   }
 
   #track(work: Promise<void>): void {
-    this.#background.add(work);
-    void work.finally(() => this.#background.delete(work));
+    void this.#background.track(work);
   }
 
   /**

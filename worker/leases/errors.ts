@@ -1,17 +1,13 @@
 /** Errors of worker/leases. Store failures are not wrapped: the manager reports them as `storeError` events. */
 import type { FieldError } from '../../core/fieldErrors.js';
+import { InvalidOptionsError } from '../../core/runtime/errors.js';
 
 /** LeaseManager options that cannot keep the bind cap (e.g. a heartbeat too slow for the lease period). */
-export class LeaseManagerOptionsError extends Error {
+export class LeaseManagerOptionsError extends InvalidOptionsError {
   override readonly name = 'LeaseManagerOptionsError';
-  readonly errors: readonly FieldError[];
 
   constructor(errors: readonly FieldError[], options?: ErrorOptions) {
-    super(
-      `invalid lease manager options:\n${errors.map((error) => `  - ${error.field}: ${error.message}`).join('\n')}`,
-      options,
-    );
-    this.errors = errors;
+    super('lease manager', errors, options);
   }
 }
 

@@ -38,10 +38,12 @@ import {
 } from '../../core/events.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
 import { unmatchedReceiptEvent } from '../../core/messageEvents.js';
+import { BackgroundTasks } from '../../core/runtime/BackgroundTasks.js';
 import { CommandStatus } from '../../core/smpp/commandStatus.js';
 import { phoneNumberOfAddress, stopKeywordOf } from '../../core/suppressions.js';
 import type { SuppressionList } from '../guardrails/SuppressionList.js';
 import type { MessageStore } from '../records/MessageStore.js';
+import { KeyedSerialQueue } from '../runtime/KeyedSerialQueue.js';
 import type { DeliverSm } from '../smpp/types.js';
 import { classifyDeliverSm, type InboundMessage } from './classifyDeliverSm.js';
 import type { DeliveryReceipt, ReceiptState } from './deliveryReceipt.js';
@@ -109,11 +111,11 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
   readonly #temporaryError: number;
   readonly #now: () => number;
   readonly #log: WorkerLog;
-  /** The receipt in progress per SMSC id (its state and err, and its recording): see #oneAtATime. */
-  readonly #byId = new Map<string, { receipt: string; run: Promise<Applied> }>();
-  readonly #inFlight = new Set<Promise<unknown>>();
+  /** Receipts per SMSC id, one at a time, each tagged with its state and err: see #oneAtATime. */
+  readonly #byId = new KeyedSerialQueue<string, Applied>();
+  readonly #inFlight = new BackgroundTasks();
   readonly #watches = new Map<string, NodeJS.Timeout>();
-  readonly #checks = new Set<Promise<void>>();
+  readonly #checks = new BackgroundTasks();
   #stopped = false;
 
   constructor(options: ReceiptRecorderOptions) {
@@ -155,9 +157,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
       }
       return commandStatus;
     });
-    this.#inFlight.add(work);
-    void work.finally(() => this.#inFlight.delete(work));
-    return work;
+    return this.#inFlight.track(work);
   };
 
   /**
@@ -165,9 +165,9 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
    * redelivers it to a worker that is not stopping). Pending unmatched checks are dropped. Safe twice.
    */
   async stop(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    await this.#inFlight.settled();
     this.#stopped = true;
-    while (this.#checks.size > 0) await Promise.allSettled([...this.#checks]);
+    await this.#checks.settled();
     for (const timer of this.#watches.values()) clearTimeout(timer);
     if (this.#watches.size > 0) {
       this.#log.info('unmatched-receipt checks dropped at stop; the receipts stay in the correlation table', {
@@ -227,22 +227,12 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
   async #oneAtATime(receipt: DeliveryReceipt, deliverSm: DeliverSm): Promise<Applied> {
     const id = receipt.smscMessageId;
     const sameReceipt = `${receipt.state}|${receipt.errorCode ?? ''}`;
-    const before = this.#byId.get(id);
-    if (before?.receipt === sameReceipt) {
-      const { outcome } = await before.run;
+    const before = this.#byId.latest(id);
+    if (before?.tag === sameReceipt) {
+      const { outcome } = await before.done;
       return { outcome: answersLater(outcome) ? outcome : 'duplicate' };
     }
-    const run = (async () => {
-      if (before !== undefined) await before.run.catch(() => {});
-      return this.#applyReceipt(receipt, deliverSm);
-    })();
-    const entry = { receipt: sameReceipt, run };
-    this.#byId.set(id, entry);
-    try {
-      return await run;
-    } finally {
-      if (this.#byId.get(id) === entry) this.#byId.delete(id);
-    }
+    return this.#byId.run(id, () => this.#applyReceipt(receipt, deliverSm), sameReceipt);
   }
 
   async #applyReceipt(receipt: DeliveryReceipt, deliverSm: DeliverSm): Promise<Applied> {
@@ -281,8 +271,7 @@ export class ReceiptRecorder extends EventEmitter<ReceiptRecorderEvents> {
     if (this.#watches.has(smscMessageId) || this.#stopped) return;
     const timer = setTimeout(() => {
       this.#watches.delete(smscMessageId);
-      const check = this.#checkUnmatched(smscMessageId).finally(() => this.#checks.delete(check));
-      this.#checks.add(check);
+      void this.#checks.track(this.#checkUnmatched(smscMessageId));
     }, this.#unmatchedGraceMs);
     this.#watches.set(smscMessageId, timer);
   }

@@ -4,6 +4,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { parseOptions } from '../../core/runtime/parseOptions.js';
 import { DynamoDbRecordTables } from './DynamoDbRecordTables.js';
 import { MessageRecording } from './MessageRecording.js';
 
@@ -22,17 +23,15 @@ export type DynamoDbMessageStoreOptions = z.input<typeof dynamoDbMessageStoreOpt
 
 export class DynamoDbMessageStore extends MessageRecording {
   constructor(options: DynamoDbMessageStoreOptions) {
-    const parsed = dynamoDbMessageStoreOptionsSchema.safeParse(options);
-    if (!parsed.success)
-      throw new TypeError(`invalid message store options: ${z.prettifyError(parsed.error)}`);
+    const parsed = parseOptions(dynamoDbMessageStoreOptionsSchema, options, 'message store');
     super({
       tables: new DynamoDbRecordTables({
         client: options.client,
-        tables: parsed.data.tables,
-        requestTimeoutMs: parsed.data.requestTimeoutMs,
+        tables: parsed.tables,
+        requestTimeoutMs: parsed.requestTimeoutMs,
       }),
-      systemIds: parsed.data.systemIds,
-      maxConflictRetries: parsed.data.maxConflictRetries,
+      systemIds: parsed.systemIds,
+      maxConflictRetries: parsed.maxConflictRetries,
     });
   }
 }

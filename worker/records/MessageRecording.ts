@@ -16,8 +16,8 @@
  * - **Event items** for what the SMSC sent that is not a record; an unmatched receipt's report also takes it
  *   off the reconciler's list.
  *
- * Writes to one message are serialised in this process (#locked). The conditions make them correct across
- * workers; the lock saves the conflicts and retries when a receipt and its submission meet in one process,
+ * Writes to one message are serialised in this process (#perMessage). The conditions make them correct across
+ * workers; the queue saves the conflicts and retries when a receipt and its submission meet in one process,
  * and keeps the emulator (whose conditional writes are not atomic under concurrent requests) from losing one
  * of two such writes.
  */
@@ -31,6 +31,7 @@ import type {
 import { nextState } from '../../core/messageState.js';
 import { correlationExpiresAt, eventItemKeys } from '../../core/tableKeys.js';
 import type { DeliveryReceipt } from '../receipts/deliveryReceipt.js';
+import { KeyedSerialQueue } from '../runtime/KeyedSerialQueue.js';
 import { ClaimLostError, MessageStoreError } from './errors.js';
 import type {
   AcceptedPart,
@@ -91,7 +92,7 @@ export class MessageRecording implements MessageStore {
   readonly #tables: RecordTables;
   readonly #systemIds: Readonly<Record<string, string>>;
   readonly #maxConflictRetries: number;
-  readonly #messageLocks = new Map<string, Promise<unknown>>();
+  readonly #perMessage = new KeyedSerialQueue();
   /**
    * Submissions this process recorded, oldest first (a Map keeps insertion order), by correlation key.
    * 8x8 sends a receipt to any bind of the system_id, so with W workers holding a sub-account's binds about
@@ -109,7 +110,7 @@ export class MessageRecording implements MessageStore {
   }
 
   claim(input: ClaimInput): Promise<ClaimResult> {
-    return this.#locked(input.messageId, () => this.#claimUnlocked(input));
+    return this.#perMessage.run(input.messageId, () => this.#claimUnlocked(input));
   }
 
   async #claimUnlocked(input: ClaimInput): Promise<ClaimResult> {
@@ -263,7 +264,9 @@ export class MessageRecording implements MessageStore {
     receipt: DeliveryReceipt,
     now: number,
   ): Promise<ApplyReceiptResult> {
-    return this.#locked(submission.messageId, () => this.#applyToMessageUnlocked(submission, receipt, now));
+    return this.#perMessage.run(submission.messageId, () =>
+      this.#applyToMessageUnlocked(submission, receipt, now),
+    );
   }
 
   async #applyToMessageUnlocked(
@@ -306,7 +309,7 @@ export class MessageRecording implements MessageStore {
   }
 
   #writeCorrelated(write: CorrelatedWrite): Promise<RecordedChange> {
-    return this.#locked(write.messageId, () => this.#writeCorrelatedUnlocked(write));
+    return this.#perMessage.run(write.messageId, () => this.#writeCorrelatedUnlocked(write));
   }
 
   async #writeCorrelatedUnlocked(write: CorrelatedWrite): Promise<RecordedChange> {
@@ -372,21 +375,6 @@ export class MessageRecording implements MessageStore {
     if (this.#recent.size > this.#recentLimit) {
       const oldest = this.#recent.keys().next();
       if (oldest.done !== true) this.#recent.delete(oldest.value);
-    }
-  }
-
-  /** Runs `work` after every earlier locked work on the same message in this process has finished. */
-  async #locked<T>(messageId: string, work: () => Promise<T>): Promise<T> {
-    const before = this.#messageLocks.get(messageId);
-    const run = (async () => {
-      if (before !== undefined) await before.catch(() => {});
-      return work();
-    })();
-    this.#messageLocks.set(messageId, run);
-    try {
-      return await run;
-    } finally {
-      if (this.#messageLocks.get(messageId) === run) this.#messageLocks.delete(messageId);
     }
   }
 }

@@ -28,6 +28,8 @@ import { type InDoubtPolicy, inDoubtPolicies } from '../../core/fleetConfig.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
 import type { MessageRecord } from '../../core/messageRecord.js';
 import { isFinalState } from '../../core/messageState.js';
+import { BackgroundTasks } from '../../core/runtime/BackgroundTasks.js';
+import { parseOptions } from '../../core/runtime/parseOptions.js';
 import type { OptOutsConfig } from '../../core/suppressions.js';
 import { queueSettings } from '../../core/tableKeys.js';
 import { ConcatReferenceCounter } from '../encoding/ConcatReferenceCounter.js';
@@ -36,6 +38,7 @@ import type { SmscIdFormat } from '../receipts/smscMessageId.js';
 import { normaliseSmscMessageId } from '../receipts/smscMessageId.js';
 import { ClaimLostError } from '../records/errors.js';
 import type { AcceptedPart, MessageStore } from '../records/MessageStore.js';
+import { KeyedSerialQueue } from '../runtime/KeyedSerialQueue.js';
 import type { SubmitSmOutcome } from '../smpp/SmppBind.js';
 import type { SubmitSmRequest } from '../smpp/types.js';
 import { relativeValidityPeriod } from '../smpp/validityPeriod.js';
@@ -152,7 +155,6 @@ export interface MessageSenderEvents {
 }
 
 interface Active {
-  done: Promise<unknown>;
   /** Late resps that came while this attempt was still submitting: recorded with its outcome. */
   late: AcceptedPart[];
   recording: boolean;
@@ -169,15 +171,14 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
   readonly #now: () => number;
   readonly #backoff: ReturnType<typeof exponentialBackoff>;
   readonly #log: WorkerLog;
+  readonly #attempts = new KeyedSerialQueue();
+  /** The attempt running now per message id, for the late resps that come while it submits. */
   readonly #active = new Map<string, Active>();
-  readonly #background = new Set<Promise<void>>();
+  readonly #background = new BackgroundTasks();
 
   constructor(options: MessageSenderOptions) {
     super();
-    const parsed = messageSenderOptionsSchema.safeParse(options);
-    if (!parsed.success)
-      throw new TypeError(`invalid message sender options: ${z.prettifyError(parsed.error)}`);
-    const o = parsed.data;
+    const o = parseOptions(messageSenderOptionsSchema, options, 'message sender');
     if (o.retryMaxMs < o.retryInitialMs)
       throw new TypeError('invalid message sender options: retryMaxMs < retryInitialMs');
     if (o.maxProcessingMs >= o.claimTtlMs) {
@@ -231,17 +232,15 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     } else {
       parts = plan.totalParts;
       // One attempt per message id at a time in this process: a duplicate waits and then finds it done.
-      const earlier = this.#active.get(plan.messageId);
-      if (earlier !== undefined) await earlier.done.catch(() => {});
-      const active: Active = { done: Promise.resolve(), late: [], recording: false };
-      const run = this.#send(plan, message, signal, active);
-      active.done = run;
-      this.#active.set(plan.messageId, active);
-      try {
-        disposition = await run;
-      } finally {
-        if (this.#active.get(plan.messageId) === active) this.#active.delete(plan.messageId);
-      }
+      disposition = await this.#attempts.run(plan.messageId, async () => {
+        const active: Active = { late: [], recording: false };
+        this.#active.set(plan.messageId, active);
+        try {
+          return await this.#send(plan, message, signal, active);
+        } finally {
+          this.#active.delete(plan.messageId);
+        }
+      });
     }
     this.emit('handled', {
       messageId: plan.messageId,
@@ -267,7 +266,7 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
 
   /** Resolves when background work (recording late resps) has finished. */
   async idle(): Promise<void> {
-    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+    await this.#background.settled();
   }
 
   async #recordInvalid(plan: Extract<SendPlan, { kind: 'invalid' }>): Promise<MessageDisposition> {
@@ -581,16 +580,14 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
       });
       if (change !== undefined)
         this.#log.debug('late SMSC id recorded', { messageId, partNumber: part.partNumber });
-    })()
-      .catch((error: unknown) => {
-        this.#log.error('could not record a late SMSC id', {
-          messageId,
-          partNumber: part.partNumber,
-          ...errorAttributes(error),
-        });
-      })
-      .finally(() => this.#background.delete(work));
-    this.#background.add(work);
+    })().catch((error: unknown) => {
+      this.#log.error('could not record a late SMSC id', {
+        messageId,
+        partNumber: part.partNumber,
+        ...errorAttributes(error),
+      });
+    });
+    void this.#background.track(work);
   }
 
   /** A record that needs nothing sent (its events are the stream's to publish): let the SQS message go. */

@@ -12,6 +12,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
+import { BackgroundTasks } from '../../core/runtime/BackgroundTasks.js';
 import { withTimeout } from '../runtime/withTimeout.js';
 
 export interface SqsMessageBatcherOptions {
@@ -46,7 +47,7 @@ export class SqsMessageBatcher {
   readonly #log: WorkerLog;
   readonly #deletes: Pending[] = [];
   readonly #changes: Pending[] = [];
-  readonly #calls = new Set<Promise<void>>();
+  readonly #calls = new BackgroundTasks();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: SqsMessageBatcherOptions) {
@@ -68,7 +69,7 @@ export class SqsMessageBatcher {
   /** Sends everything queued and waits for every call in progress. */
   async flush(): Promise<void> {
     this.#sendAll();
-    while (this.#calls.size > 0) await Promise.allSettled([...this.#calls]);
+    await this.#calls.settled();
   }
 
   #add(queue: Pending[], entry: Pending): void {
@@ -87,8 +88,7 @@ export class SqsMessageBatcher {
   #send(queue: Pending[]): void {
     const batch = queue.splice(0, maxEntries);
     if (batch.length === 0) return;
-    const call = this.#call(batch, queue === this.#deletes).finally(() => this.#calls.delete(call));
-    this.#calls.add(call);
+    void this.#calls.track(this.#call(batch, queue === this.#deletes));
   }
 
   async #call(batch: Pending[], isDelete: boolean): Promise<void> {

@@ -18,6 +18,8 @@ import { z } from 'zod';
 import { exponentialBackoff } from '../../core/backoff.js';
 import { errorAttributes, silentLog, type WorkerLog } from '../../core/log.js';
 import { sqsMessageAttributes } from '../../core/messageId.js';
+import { BackgroundTasks } from '../../core/runtime/BackgroundTasks.js';
+import { parseOptions } from '../../core/runtime/parseOptions.js';
 import { queueSettings } from '../../core/tableKeys.js';
 import { sleepUnlessAborted } from '../runtime/sleepUnlessAborted.js';
 import { withTimeout } from '../runtime/withTimeout.js';
@@ -93,7 +95,7 @@ export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
   readonly #log: WorkerLog;
   readonly #batcher: SqsMessageBatcher;
   readonly #held = new Map<string, Held>();
-  readonly #handlers = new Set<Promise<void>>();
+  readonly #handlers = new BackgroundTasks();
   readonly #errorBackoff = exponentialBackoff({ initialMs: 500, maxMs: 10_000, jitter: 'equal' });
   #status: ConsumerStatus = 'idle';
   #controller: AbortController | undefined;
@@ -104,21 +106,19 @@ export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
 
   constructor(options: SqsSendConsumerOptions) {
     super();
-    const parsed = sqsSendConsumerOptionsSchema.safeParse(options);
-    if (!parsed.success)
-      throw new TypeError(`invalid SQS consumer options: ${z.prettifyError(parsed.error)}`);
+    const parsed = parseOptions(sqsSendConsumerOptionsSchema, options, 'SQS consumer');
     if (typeof options.handleMessage !== 'function') throw new TypeError('handleMessage must be a function');
     if (typeof options.maxInFlight !== 'function') throw new TypeError('maxInFlight must be a function');
-    this.#options = parsed.data;
+    this.#options = parsed;
     this.#sqs = options.sqs;
     this.#handleMessage = options.handleMessage;
     this.#maxInFlight = options.maxInFlight;
     this.#log = options.logger ?? silentLog;
     this.#batcher = new SqsMessageBatcher({
       sqs: options.sqs,
-      queueUrl: parsed.data.queueUrl,
-      lingerMs: parsed.data.batchLingerMs,
-      requestTimeoutMs: parsed.data.requestTimeoutMs,
+      queueUrl: parsed.queueUrl,
+      lingerMs: parsed.batchLingerMs,
+      requestTimeoutMs: parsed.requestTimeoutMs,
       logger: this.#log,
     });
   }
@@ -170,7 +170,7 @@ export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
   async #shutdown(): Promise<void> {
     this.#controller?.abort();
     await this.#loop;
-    while (this.#handlers.size > 0) await Promise.allSettled([...this.#handlers]);
+    await this.#handlers.settled();
     await this.#batcher.flush();
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
@@ -261,8 +261,8 @@ export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
       }
       this.#release(receiptHandle);
       this.emit('handled', { sqsMessageId, action, durationMs: performance.now() - started });
-    })().finally(() => this.#handlers.delete(handler));
-    this.#handlers.add(handler);
+    })();
+    void this.#handlers.track(handler);
   }
 
   /** The message no longer counts against maxInFlight nor gets its visibility extended. Safe twice. */

@@ -16,6 +16,7 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { exponentialBackoff } from '../../core/backoff.js';
+import { parseOptions } from '../../core/runtime/parseOptions.js';
 import { bindFailureKind, CommandStatus, describeCommandStatus } from '../../core/smpp/commandStatus.js';
 import type { SmppPdu } from '../../core/smpp/smppPackage.js';
 import { deliverSmFromPdu } from './deliverSmFromPdu.js';
@@ -513,14 +514,7 @@ function parseTuning(options: SmppBindTuning) {
   const picked: Record<string, unknown> = {};
   for (const key of Object.keys(smppBindTuningSchema.shape))
     picked[key] = options[key as keyof SmppBindTuning];
-  const parsed = smppBindTuningSchema.safeParse(picked);
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
-      .join('; ');
-    throw new TypeError(`invalid SMPP bind options: ${problems}`);
-  }
-  return parsed.data;
+  return parseOptions(smppBindTuningSchema, picked, 'SMPP bind');
 }
 
 function submitSmFields(request: SubmitSmRequest): Record<string, unknown> {
