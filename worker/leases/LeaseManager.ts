@@ -42,6 +42,7 @@ import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { BackgroundTasks } from '../../core/runtime/BackgroundTasks.js';
 import { parseOptions } from '../../core/runtime/parseOptions.js';
+import { systemTimers, type Timers } from '../runtime/Timers.js';
 import type { BindReport } from './BindPresenceReporter.js';
 import { LeaseManagerOptionsError, LeaseManagerStoppedError } from './errors.js';
 import type { LeaseStore, LeaseStoreOperation } from './LeaseStore.js';
@@ -81,10 +82,7 @@ export interface LeaseManagerEvents {
 }
 
 /** The timer functions the manager uses; tests inject fake ones. */
-export interface LeaseTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type LeaseTimers = Timers;
 
 export interface LeaseManagerOptions {
   /** Unique per process (the ECS task id); the lease holder name. Two processes must never share one. */
@@ -191,11 +189,6 @@ const optionsSchema = z
     });
   });
 
-const defaultTimers: LeaseTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 /** Prunes at most this many dead workers' presence items per heartbeat (the table has no TTL). */
 const maxPrunesPerHeartbeat = 5;
 
@@ -244,7 +237,7 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
     this.#store = options.store;
     this.#now = options.now ?? Date.now;
     this.#monotonicNow = options.monotonicNow ?? (() => performance.now());
-    this.#timers = options.timers ?? defaultTimers;
+    this.#timers = options.timers ?? systemTimers;
     this.#presenceBinds = options.presenceBinds;
   }
 

@@ -13,6 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { describeCommandStatus } from '../../core/smpp/commandStatus.js';
+import { systemTimers, type Timers } from '../runtime/Timers.js';
 import { SmppError, SmppResponseTimeoutError } from '../smpp/errors.js';
 import type { BindStatus, SmppBindEvents, SubmitSmOutcome } from '../smpp/SmppBind.js';
 import type { SubmitSmRequest } from '../smpp/types.js';
@@ -54,6 +55,8 @@ export interface BindPoolOptions {
   subAccount: string;
   /** How long a timed-out submit's late resp is waited for. @default 60_000 */
   lateResponseWindowMs?: number;
+  /** @default the global setTimeout/clearTimeout */
+  timers?: Timers;
 }
 
 interface Attached {
@@ -61,15 +64,13 @@ interface Attached {
   onStatus: (...args: SmppBindEvents['status']) => void;
   onLate: (...args: SmppBindEvents['lateSubmitResponse']) => void;
   /** Timed-out submits by sequence number. */
-  awaitingLate: Map<
-    number,
-    { resolve: (outcome: SubmitSmOutcome | undefined) => void; timer: NodeJS.Timeout }
-  >;
+  awaitingLate: Map<number, { resolve: (outcome: SubmitSmOutcome | undefined) => void; timer: unknown }>;
 }
 
 export class BindPool extends EventEmitter<BindPoolEvents> {
   readonly subAccount: string;
   readonly #lateResponseWindowMs: number;
+  readonly #timers: Timers;
   readonly #binds = new Map<PoolBind, Attached>();
 
   constructor(options: BindPoolOptions) {
@@ -79,6 +80,7 @@ export class BindPool extends EventEmitter<BindPoolEvents> {
       throw new TypeError(`lateResponseWindowMs must be ≥ 0, got ${window}`);
     this.subAccount = options.subAccount;
     this.#lateResponseWindowMs = window;
+    this.#timers = options.timers ?? systemTimers;
   }
 
   /** Adds a bind (started or not); adding one twice changes nothing. */
@@ -95,7 +97,7 @@ export class BindPool extends EventEmitter<BindPoolEvents> {
         const waiting = attached.awaitingLate.get(info.sequenceNumber);
         if (waiting === undefined) return;
         attached.awaitingLate.delete(info.sequenceNumber);
-        clearTimeout(waiting.timer);
+        this.#timers.clearTimeout(waiting.timer);
         waiting.resolve(outcomeOfLateResponse(info));
       },
     };
@@ -179,11 +181,11 @@ export class BindPool extends EventEmitter<BindPoolEvents> {
     const attached = this.#binds.get(bind);
     if (error instanceof SmppResponseTimeoutError && attached !== undefined && bind.status === 'bound') {
       const lateResponse = new Promise<SubmitSmOutcome | undefined>((resolve) => {
-        const timer = setTimeout(() => {
+        const timer = this.#timers.setTimeout(() => {
           attached.awaitingLate.delete(error.sequenceNumber);
           resolve(undefined);
         }, this.#lateResponseWindowMs);
-        timer.unref?.();
+        (timer as { unref?: () => void }).unref?.();
         attached.awaitingLate.set(error.sequenceNumber, { resolve, timer });
       });
       return {
@@ -205,7 +207,7 @@ export class BindPool extends EventEmitter<BindPoolEvents> {
   /** Late resps come only on the same connection: once a bind is not bound, none will. */
   #forgetLate(attached: Attached): void {
     for (const waiting of attached.awaitingLate.values()) {
-      clearTimeout(waiting.timer);
+      this.#timers.clearTimeout(waiting.timer);
       waiting.resolve(undefined);
     }
     attached.awaitingLate.clear();

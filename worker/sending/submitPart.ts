@@ -14,6 +14,7 @@
 import type { BackoffStrategy } from '../../core/backoff.js';
 import type { InDoubtPolicy } from '../../core/fleetConfig.js';
 import { sleepUnlessAborted } from '../runtime/sleepUnlessAborted.js';
+import { systemTimers, type Timers } from '../runtime/Timers.js';
 import type { SubmitSmOutcome } from '../smpp/SmppBind.js';
 import type { SubmitSmRequest } from '../smpp/types.js';
 import type { BindPool } from './BindPool.js';
@@ -34,12 +35,15 @@ export interface SubmitPartOptions {
   now: () => number;
   /** Aborted when the worker stops: no more retries, no more waiting. */
   signal: AbortSignal;
+  /** @default the global setTimeout/clearTimeout */
+  timers?: Timers;
   /** A late answer to a submit that was already given up on or resent. */
   onLateResponse: (outcome: SubmitSmOutcome) => void;
 }
 
 export async function submitPart(options: SubmitPartOptions): Promise<PartOutcome> {
   const { pool, request, signal } = options;
+  const timers = options.timers ?? systemTimers;
   let attempts = 0;
   let doubt: string | undefined;
   let lastStatus: { commandStatus: number; statusName: string } | undefined;
@@ -56,7 +60,7 @@ export async function submitPart(options: SubmitPartOptions): Promise<PartOutcom
 
     let answer: SubmitSmOutcome | undefined;
     if (result.kind === 'in-doubt') {
-      answer = await firstOf(result.lateResponse, options.lateResponseGraceMs, signal);
+      answer = await firstOf(result.lateResponse, options.lateResponseGraceMs, signal, timers);
       if (answer === undefined) {
         void result.lateResponse.then((late) => {
           if (late !== undefined) options.onLateResponse(late);
@@ -101,7 +105,7 @@ export async function submitPart(options: SubmitPartOptions): Promise<PartOutcom
     const wait = options.backoff(attempts - 1);
     if (attempts >= options.maxAttempts || options.now() + wait >= options.deadlineAt)
       return unsent('retries-exhausted');
-    await sleepUnlessAborted(wait, signal);
+    await sleepUnlessAborted(wait, signal, timers);
   }
 }
 
@@ -110,15 +114,16 @@ function firstOf<T>(
   promise: Promise<T | undefined>,
   ms: number,
   signal: AbortSignal,
+  timers: Timers,
 ): Promise<T | undefined> {
   return new Promise((resolve) => {
     const finish = (value: T | undefined) => {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       resolve(value);
     };
     const onAbort = () => finish(undefined);
-    const timer = setTimeout(() => finish(undefined), ms);
+    const timer = timers.setTimeout(() => finish(undefined), ms);
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(finish, () => finish(undefined));
   });

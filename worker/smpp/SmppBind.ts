@@ -19,6 +19,7 @@ import { exponentialBackoff } from '../../core/backoff.js';
 import { parseOptions } from '../../core/runtime/parseOptions.js';
 import { bindFailureKind, CommandStatus, describeCommandStatus } from '../../core/smpp/commandStatus.js';
 import type { SmppPdu } from '../../core/smpp/smppPackage.js';
+import { systemTimers, type Timers } from '../runtime/Timers.js';
 import { deliverSmFromPdu } from './deliverSmFromPdu.js';
 import {
   SmppBindRejectedError,
@@ -116,6 +117,8 @@ export interface SmppBindOptions extends SmppBindTuning {
   /** Monotonic milliseconds. @default performance.now */
   now?: () => number;
   random?: () => number;
+  /** @default the global setTimeout/clearTimeout */
+  timers?: Timers;
 }
 
 interface QueuedSubmit {
@@ -132,6 +135,7 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
   readonly #options: SmppBindOptions;
   readonly #tuning: z.output<typeof smppBindTuningSchema>;
   readonly #now: () => number;
+  readonly #timers: Timers;
   readonly #limiter: SubmitRateLimiter;
   readonly #reconnectDelay: (attempt: number) => number;
   readonly #queue = new SubmitQueue();
@@ -144,8 +148,8 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
   /** The connect-and-bind in progress, if any: abort() and stop() end it rather than wait for it. */
   #connecting: AbortController | undefined;
   #boundAt = 0;
-  #reconnectTimer: NodeJS.Timeout | undefined;
-  #pumpTimer: NodeJS.Timeout | undefined;
+  #reconnectTimer: unknown;
+  #pumpTimer: unknown;
   #pumpAt = Number.POSITIVE_INFINITY;
   /** How late the pump's timer grants: every millisecond of it per grant costs 0.1 % of the rate at 50/s. */
   readonly #pumpLag = { timerGrants: 0, totalMs: 0, maxMs: 0 };
@@ -160,6 +164,7 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
     this.#options = options;
     this.#tuning = parseTuning(options);
     this.#now = options.now ?? (() => performance.now());
+    this.#timers = options.timers ?? systemTimers;
     this.#limiter = new SubmitRateLimiter({ ratePerSecond: this.#tuning.submitsPerSecond });
     this.#reconnectDelay = exponentialBackoff({
       initialMs: this.#tuning.reconnectInitialMs,
@@ -223,7 +228,7 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
    */
   abort(reason: string): void {
     this.#stopping ??= Promise.resolve();
-    clearTimeout(this.#reconnectTimer);
+    this.#timers.clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
     this.#abortConnecting(reason);
     this.#failQueued(reason);
@@ -347,7 +352,7 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
 
   #scheduleReconnect(delayMs: number): void {
     if (this.#stopping) return;
-    this.#reconnectTimer = setTimeout(() => this.#connect(), delayMs);
+    this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), delayMs);
   }
 
   /**
@@ -386,9 +391,9 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
 
   #schedulePump(atMs: number): void {
     if (this.#pumpTimer && this.#pumpAt <= atMs) return;
-    clearTimeout(this.#pumpTimer);
+    this.#timers.clearTimeout(this.#pumpTimer);
     this.#pumpAt = atMs;
-    this.#pumpTimer = setTimeout(this.#onPumpTimer, Math.max(0, atMs - this.#now()));
+    this.#pumpTimer = this.#timers.setTimeout(this.#onPumpTimer, Math.max(0, atMs - this.#now()));
   }
 
   readonly #onPumpTimer = (): void => {
@@ -472,13 +477,13 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
   #failQueued(reason: string): void {
     const waiting = this.#queue.takeAll();
     for (const entry of waiting) entry.reject(new SmppNotBoundError({ status: `closed (${reason})` }));
-    clearTimeout(this.#pumpTimer);
+    this.#timers.clearTimeout(this.#pumpTimer);
     this.#pumpTimer = undefined;
     this.#pumpAt = Number.POSITIVE_INFINITY;
   }
 
   async #shutdown(): Promise<void> {
-    clearTimeout(this.#reconnectTimer);
+    this.#timers.clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
     this.#failQueued('stopping');
     const connection = this.#connection;
@@ -498,12 +503,12 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
     if (this.#inFlight === 0 || connection.isClosed) return Promise.resolve();
     return new Promise((resolve) => {
       const finish = () => {
-        clearTimeout(deadline);
+        this.#timers.clearTimeout(deadline);
         this.#onIdle = undefined;
         connection.off('closed', finish);
         resolve();
       };
-      const deadline = setTimeout(finish, this.#tuning.drainTimeoutMs);
+      const deadline = this.#timers.setTimeout(finish, this.#tuning.drainTimeoutMs);
       this.#onIdle = finish;
       connection.once('closed', finish);
     });
