@@ -1,42 +1,13 @@
 /**
- * Keeps this worker's share of the fleet's bind slots: one LeaseManager per worker process.
- *
- * Policy (docs/leases.md has the reasoning at length)
- * - A slot is a lease item `LEASE#<subAccount>` / `SLOT#<n>`, n < bindCap. Holding its lease is the only
- *   permission to keep a bind open on it. Lease period L (fleet config `leasePeriodMs`, 7.5 s by default).
- * - Every heartbeat H ≤ L/3 (default L/3) the worker renews each lease it holds, writes its presence, reads
- *   the slots and the presence items, and moves toward its fair share (leaseDecisions.ts): acquire free or
- *   expired slots, give up extras. Every store call is aborted after callTimeoutMs < H.
- * - A lease is valid locally until (send time of its last successful acquire/renew) + L − margin, margin M
- *   defaulting to L/5 (1.5 s at the default L): measured on both the monotonic and the wall clock, and it ends when either
- *   passes. `holds()` checks that deadline synchronously; a timer emits `lost` at it even if the renewal is
- *   still hanging; the store lets anyone else take the slot only after (that send time) + L by the taker's
- *   clock. So while the clocks of any two workers differ by less than M, the old holder has stopped before a
- *   new one can start. A renewal refused (fence or holder changed) emits `lost` at once.
- * - The fence grows by one on every acquisition (also when a holder takes back its own lease), and the item
- *   is never deleted, so a fence value names one tenure: a late renewal or release carrying an old fence
- *   does nothing.
- * - Pause or partition: the timers of a frozen process do not run, but on waking `holds()` is already false
- *   (it reads the clocks), the overdue timer emits `lost`, and its late requests fail on the fence. The bind
- *   socket of a frozen process does stay open at 8x8 until 8x8 drops it; the new holder's bind may be
- *   refused meanwhile and SmppBind retries it with backoff.
- * - Takeover of a dead worker's slots: within L after its last renewal (plus any amount its clock ran ahead
- *   of the taker's, and one round trip). A heartbeat that sees another worker's lease lapse before the next
- *   one schedules that next one at the lapse (nextLapseMs). A worker counts as live while its presence
- *   (written each heartbeat, valid L − M) has not run out, so by the time its slots expire nobody still
- *   reserves its share.
- * - Giving up a slot: `releasing` is emitted, the caller closes the bind and calls `unbound()`, and only
- *   then is the lease released (renewed meanwhile), so a slot is never free while this worker's bind on it is
- *   open. With no `releasing` listener (nothing binds) the release is immediate.
- * - Shutdown: `stop()` stops taking and giving up slots but keeps renewing what is held, so a drain is not
- *   cut short, and marks its presence `draining` at once; after the caller has closed every bind,
- *   `releaseAll()` frees the slots at once (expiry 0) and removes the presence item. A worker that sees a
- *   live draining presence looks at the slots every `drainWatchMs` (reads only) until it is gone, so the
- *   freed slots are taken within that, not at the next heartbeat.
- * - Renewals and the presence write keep the regular cadence H; a run brought forward (a lapse, a drain
- *   being watched) only reads and takes what came free.
- * - AWS calls per heartbeat: one renewal per held slot + one presence write + one presence read + one slot
- *   read per sub-account, plus acquisitions and releases when something changes.
+ * Keeps this worker's share of the fleet's bind slots: one LeaseManager per worker process. The policy, its
+ * numbers and why it never opens a bind over the cap: docs/leases.md. In short:
+ * - Holding a slot's lease (`LEASE#<subAccount>` / `SLOT#<n>`) is the only permission to keep a bind on it.
+ *   Each heartbeat (at most a third of the lease period) renews what is held, writes this worker's presence
+ *   and moves toward its fair share (leaseDecisions.ts); every store call is cut off after callTimeoutMs.
+ * - `holds()` answers from a local deadline on both clocks (the last renewal's send time + lease − margin);
+ *   a timer emits `lost` at it even while a renewal hangs, and a refused renewal emits `lost` at once.
+ * - Giving a slot up: `releasing`, the caller closes the bind and calls `unbound()`, then the release.
+ * - Shutdown: `stop()` (renew only, presence `draining`), close every bind, then `releaseAll()`.
  */
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';

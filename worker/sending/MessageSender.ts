@@ -3,20 +3,15 @@
  *
  *   plan (validate, message id, fits?, country rules) → suppression list (only for a sub-account with
  *   optOuts: one read) → claim the record → segment → submit each part over the BindPool
- *   → record part outcomes + SUBMIT correlation (one transaction) → publish the event → delete from SQS
+ *   → record the part outcomes (the record, and one correlation item per SMSC id) → delete from SQS
  *
- * and what to do with the SQS message (`MessageDisposition`): delete it once its outcome is recorded (and
- * the event published), or leave it for a later delivery (a part could not be sent now, another attempt
- * holds it, no bind is up). It never throws for a bad message; it throws only when recording (or reading
- * the suppression list) failed, and then the SQS message comes back by itself. A request a guardrail
- * refuses is recorded `failed` with the guardrail's reason and never submitted.
- *
- * In-doubt policy (fleet config `inDoubtPolicy`), for a part whose submit got no answer and for a record
- * found in `submitting` whose previous attempt's claim expired (its worker died mid-submit):
- * - at-least-once (default): send again; the part and the record say `inDoubt: true` with the reason, so
- *   a possible duplicate SMS is named in the record;
- * - at-most-once: do not send again; the part becomes `unknown` with the reason (and so does the message
- *   once no other part says more).
+ * and what to do with the SQS message (`MessageDisposition`): delete it once its outcome is recorded, or
+ * leave it for a later delivery (a part could not be sent now, another attempt holds it, no bind is up).
+ * It publishes nothing: the messages table's stream announces each write (core/recordChangeEvents.ts). It
+ * never throws for a bad message; it throws only when recording (or reading the suppression list) failed,
+ * and then the SQS message comes back by itself. A request a guardrail refuses is recorded `failed` with
+ * the guardrail's reason and never submitted. The steps, the in-doubt policy (fleet config
+ * `inDoubtPolicy`) and late resps: docs/delivery-guarantees.md.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -90,7 +85,11 @@ export type SendOutcome =
   /** Some part could not be sent now (retryable status, no bind, stopping); the record says which. */
   | 'waiting';
 
-/** The most parts one transaction can record (1 message update + 2 items per part ≤ 100). */
+/**
+ * The most parts the sender takes for one message, whatever the config's `maxParts` says (the limit
+ * docs/delivery-guarantees.md states). It was a transaction's size once; the record's one item now holds
+ * every part far inside DynamoDB's 400 KB, so raising it is a decision, not a limit.
+ */
 export const maxPartsPerMessage = 49;
 
 export const messageSenderOptionsSchema = z.object({
