@@ -1,7 +1,7 @@
 /**
  * DynamoDB's wire format → plain values, for the items the SDK hands back raw: the `Item` of a
- * ConditionalCheckFailedException and of a TransactionCanceledException's CancellationReasons (the
- * DocumentClient does not unmarshall those). Covers the types this code writes; sets become arrays.
+ * ConditionalCheckFailedException (the DocumentClient does not unmarshall it). Covers the types this code
+ * writes; sets become arrays.
  */
 type AttributeValue = Record<string, unknown>;
 
