@@ -1,10 +1,9 @@
 /**
  * The status page's view model (the body of GET /status.json), from what the fleet writes: the leases
- * table's slot and presence items (docs/leases.md), message records (core/messageRecord.ts,
- * lambdas/shared/messageItem.ts) and the send queues' attributes. Pure: the reader
- * (lambdas/shared/FleetStatusReader.ts) fetches, this decides what the page says. Items are read
- * defensively — a record another writer started, an older worker's presence without `binds` — and never
- * make the page fail.
+ * table's slot and presence items (docs/leases.md), message records (core/messageRecord.ts) and the send
+ * queues' attributes. Pure: the reader (lambdas/shared/FleetStatusReader.ts) fetches, this decides what the
+ * page says. Items are read defensively — a record another writer started, an older worker's presence
+ * without `binds` — and never make the page fail.
  */
 import { type BindReport, bindSecondCountsMaxSeconds } from './bindReport.js';
 import { isFinalState, type MessageState, messageStates } from './messageState.js';

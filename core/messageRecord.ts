@@ -1,15 +1,17 @@
 /**
  * The message record (DESIGN.md contract 2) as it is stored in the messages table under
- * `messageKey(messageId)`, and the correlation items under the SMSC id (core/tableKeys.ts).
+ * `messageKey(messageId)`, and the correlation items under the SMSC id (core/tableKeys.ts). The one
+ * definition of the stored item, for every writer and reader.
  *
- * Writers: the API writes a record in `accepted` (at least `messageId`, `subAccount`, `status`; anything
- * else it knows is kept); the worker claims it, fills in the rest and moves it on. Readers (GET
+ * Writers: the API writes a record in `accepted` (AcceptedMessageItem); the worker claims it (or creates it,
+ * for a message put straight into SQS), fills in the rest and moves it on. Readers (GET
  * /messages/{id}) should read `status`, `parts[].smscMessageId`, `parts[].status`, `errorCode`, the
  * timestamps and `inDoubt`; `claim*` and `version` are bookkeeping.
  */
 import type { FailureReason, MessageEncoding } from './events.js';
 import type { FieldError } from './fieldErrors.js';
 import { type MessageState, messageStates } from './messageState.js';
+import type { ItemKey } from './tableKeys.js';
 
 /** One SMS part: its own submit_sm, SMSC id and receipt. */
 export interface PartRecord {
@@ -81,7 +83,38 @@ export interface MessageRecord {
   version: number;
   /** TTL, epoch seconds. */
   expiresAt?: number;
+  /** The request's text, kept by the API only (the worker keeps none). */
+  text?: string;
+  /** The API Gateway request id (also sent as an SQS message attribute); API records only. */
+  correlationId?: string;
+  /** `api` on a record the API wrote first; absent on one the worker created from SQS. */
+  source?: 'api';
+  /** The acceptance-time index's partition (core/tableKeys.ts acceptedIndexAttributes); set once, never changed. */
+  acceptedShard?: string;
 }
+
+/**
+ * The record as the API first writes it: `accepted`, everything the request says, and no `parts` (the worker
+ * splits the text itself when it claims it; GET answers `parts: []` meanwhile) nor `version` (0 when absent).
+ */
+export type AcceptedMessageItem = ItemKey &
+  Omit<MessageRecord, 'parts' | 'version'> &
+  Required<
+    Pick<
+      MessageRecord,
+      | 'to'
+      | 'from'
+      | 'text'
+      | 'encoding'
+      | 'totalParts'
+      | 'registeredDelivery'
+      | 'context'
+      | 'correlationId'
+      | 'source'
+      | 'acceptedShard'
+      | 'expiresAt'
+    >
+  >;
 
 /** A `SUBMIT` correlation item's payload: which message and part 8x8 gave this id to. */
 export interface SubmitCorrelation {

@@ -1,10 +1,10 @@
 /** MessageStore on the messages table through the DynamoDB document client. */
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AcceptedMessageItem } from '../../core/messageRecord.js';
 import { isConditionalCheckFailed } from '../../core/runtime/isConditionalCheckFailed.js';
 import { messageKey } from '../../core/tableKeys.js';
 import { StorageUnavailableError } from './errors.js';
 import type { CreateResult, MessageStore } from './MessageStore.js';
-import type { MessageItem } from './messageItem.js';
 
 export interface DynamoDbMessageStoreOptions {
   client: DynamoDBDocumentClient;
@@ -24,7 +24,7 @@ export class DynamoDbMessageStore implements MessageStore {
     this.#onCleanupError = options.onCleanupError ?? (() => {});
   }
 
-  async create(item: MessageItem): Promise<CreateResult> {
+  async create(item: AcceptedMessageItem): Promise<CreateResult> {
     // Twice at most: an existing record can vanish between the refused put and the read (deleteUnqueued).
     for (let attempt = 0; attempt < 2; attempt++) {
       try {

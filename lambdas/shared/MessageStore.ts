@@ -1,11 +1,11 @@
 /** Where the API keeps message records (the port; DynamoDbMessageStore is the adapter). */
-import type { MessageItem } from './messageItem.js';
+import type { AcceptedMessageItem } from '../../core/messageRecord.js';
 
 export type CreateResult = { created: true } | { created: false; existing: Record<string, unknown> };
 
 export interface MessageStore {
   /** Writes the record unless one with its id exists; then answers the existing one. */
-  create(item: MessageItem): Promise<CreateResult>;
+  create(item: AcceptedMessageItem): Promise<CreateResult>;
   /** The stored item, read consistently, or undefined. */
   get(messageId: string): Promise<Record<string, unknown> | undefined>;
   /**

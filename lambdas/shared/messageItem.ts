@@ -1,23 +1,11 @@
 /**
- * The message record as the API writes it (DynamoDB item, messages table) and reads it back for
- * GET /messages/{id}, and the SQS message it queues. Pure: plain values in, plain values out.
- *
- * Item attributes, named as the worker's record names them (core/messageRecord.ts), which claims
- * this item by `messageId` and fills in the rest (parts, requestHash, claim and event bookkeeping):
- *   pk, sk            core/tableKeys messageKey(messageId)
- *   messageId, subAccount, to, from, text, encoding, totalParts, registeredDelivery, validityPeriod?,
- *   clientReference?, context ({} when none), idempotencyKey?
- *   status            `accepted`
- *   createdAt, updatedAt   epoch ms (the worker adds submittedAt, finalAt)
- *   correlationId     the API Gateway request id (also sent as an SQS message attribute)
- *   source            `api`
- *   expiresAt         TTL, epoch seconds (retentionSeconds.messages)
- *   acceptedShard     the acceptance-time index's partition (core/tableKeys.ts acceptedIndexAttributes), with
- *                     createdAt as its sort key: set here once, never changed, so the index costs one write
- * No `parts` until the worker claims it: it splits the text itself and keeps parts it finds only when they
- * are complete; GET answers `parts: []` meanwhile.
+ * The message record as the API writes it (core/messageRecord.ts AcceptedMessageItem, the one definition of
+ * the stored item) and reads it back for GET /messages/{id}, and the SQS message it queues. Pure: plain
+ * values in, plain values out.
  */
+
 import { sqsMessageAttributes } from '../../core/messageId.js';
+import type { AcceptedMessageItem } from '../../core/messageRecord.js';
 import type { MessageState } from '../../core/messageState.js';
 import type { AcceptedResponse, MessageRecord } from '../../core/openApi.js';
 import type { SendRequest } from '../../core/sendRequest.js';
@@ -29,30 +17,6 @@ import {
 } from '../../core/tableKeys.js';
 import type { SendPlan } from './validateSendRequest.js';
 
-export interface MessageItem {
-  pk: string;
-  sk: string;
-  messageId: string;
-  subAccount: string;
-  to: string;
-  from: string;
-  text: string;
-  encoding: SendPlan['encoding'];
-  totalParts: number;
-  status: MessageState;
-  createdAt: number;
-  updatedAt: number;
-  registeredDelivery: boolean;
-  validityPeriod?: number;
-  clientReference?: string;
-  context: Record<string, string>;
-  idempotencyKey?: string;
-  correlationId: string;
-  source: 'api';
-  expiresAt: number;
-  acceptedShard: string;
-}
-
 export interface NewMessage {
   id: string;
   request: SendRequest;
@@ -61,7 +25,7 @@ export interface NewMessage {
   nowMs: number;
 }
 
-export function toMessageItem({ id, request, plan, correlationId, nowMs }: NewMessage): MessageItem {
+export function toMessageItem({ id, request, plan, correlationId, nowMs }: NewMessage): AcceptedMessageItem {
   return {
     ...messageKey(id),
     messageId: id,

@@ -1,13 +1,14 @@
 /** Fakes of the API's own ports (MessageStore, SendQueue, metrics, idempotency) and an event builder. */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { AcceptedMessageItem } from '../../../core/messageRecord.js';
 import type { AcceptDeps } from '../../../lambdas/shared/acceptMessages.js';
 import type { ApiRuntime } from '../../../lambdas/shared/apiHandler.js';
 import type { SendIdempotencyPayload } from '../../../lambdas/shared/DynamoDbSendIdempotencyStore.js';
 import { QueueUnavailableError, StorageUnavailableError } from '../../../lambdas/shared/errors.js';
 import type { SendIdempotency } from '../../../lambdas/shared/IdempotentSend.js';
 import type { CreateResult, MessageStore } from '../../../lambdas/shared/MessageStore.js';
-import type { MessageItem, OutgoingMessage } from '../../../lambdas/shared/messageItem.js';
+import type { OutgoingMessage } from '../../../lambdas/shared/messageItem.js';
 import type { ApiMetricName, ApiMetrics } from '../../../lambdas/shared/observability.js';
 import type { BatchSendResult, SendQueue } from '../../../lambdas/shared/SendQueue.js';
 
@@ -16,7 +17,7 @@ export class FakeMessageStore implements MessageStore {
   failCreate = false;
   deleted: string[] = [];
 
-  async create(item: MessageItem): Promise<CreateResult> {
+  async create(item: AcceptedMessageItem): Promise<CreateResult> {
     if (this.failCreate) throw new StorageUnavailableError('PutItem');
     const existing = this.items.get(item.messageId);
     if (existing !== undefined) return { created: false, existing };
