@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeyedSerialQueue } from '../../../worker/runtime/KeyedSerialQueue.js';
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../../support/deferred.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BackgroundTasks } from '../../../../core/runtime/BackgroundTasks.js';
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../../../support/deferred.js';
 
 describe('BackgroundTasks', () => {
   it('counts a task until it settles, and hands back its value', async () => {
