@@ -34,13 +34,16 @@ import { withTimeout } from '../runtime/withTimeout.js';
 import { fromAttributeMap } from './attributeValues.js';
 import { MessageStoreError } from './errors.js';
 import type { ClaimInput } from './MessageStore.js';
-import type {
-  ConditionalWrite,
-  CorrelationItem,
-  CorrelationRef,
-  FieldChanges,
-  RecordCondition,
-  RecordTables,
+import {
+  type ConditionalWrite,
+  type CorrelationItem,
+  type CorrelationRef,
+  changeableRecordFields,
+  type FieldChanges,
+  keptRecordFields,
+  type RecordCondition,
+  type RecordTables,
+  requestRecordFields,
 } from './RecordTables.js';
 
 export interface DynamoDbRecordTablesOptions {
@@ -49,41 +52,6 @@ export interface DynamoDbRecordTablesOptions {
   /** Abort one DynamoDB call after this. */
   requestTimeoutMs: number;
 }
-
-/** Record fields a submission or a receipt may change (everything else is set once, at the claim). */
-const changeableFields = [
-  'status',
-  'parts',
-  'encoding',
-  'totalParts',
-  'concatReference',
-  'updatedAt',
-  'submittedAt',
-  'finalAt',
-  'reason',
-  'errorCode',
-  'errorDescription',
-  'smppCommandStatus',
-  'smppCommandStatusName',
-  'inDoubt',
-  'inDoubtReasons',
-  'claimExpiresAtMs',
-] as const satisfies readonly (keyof MessageRecord)[];
-
-/** Request fields a claim copies onto the record. */
-const requestFields = [
-  'subAccount',
-  'to',
-  'from',
-  'clientReference',
-  'idempotencyKey',
-  'context',
-  'registeredDelivery',
-  'validityPeriod',
-] as const satisfies readonly (keyof MessageRecord)[];
-
-/** Fields a claim sets only on a record that lacks them (what the API or an earlier attempt wrote stays). */
-const keptFields = ['requestHash', 'encoding', 'totalParts', 'concatReference', 'expiresAt'] as const;
 
 export class DynamoDbRecordTables implements RecordTables {
   readonly #client: DynamoDBDocumentClient;
@@ -144,13 +112,13 @@ export class DynamoDbRecordTables implements RecordTables {
       'version = if_not_exists(version, :zero) + :one',
       'parts = if_not_exists(parts, :parts)',
     ];
-    for (const field of requestFields) {
+    for (const field of requestRecordFields) {
       if (initial[field] === undefined) continue;
       names[`#${field}`] = field;
       values[`:${field}`] = initial[field];
       sets.push(`#${field} = :${field}`);
     }
-    for (const field of keptFields) {
+    for (const field of keptRecordFields) {
       if (initial[field] === undefined) continue;
       names[`#${field}`] = field;
       values[`:${field}`] = initial[field];
@@ -187,7 +155,7 @@ export class DynamoDbRecordTables implements RecordTables {
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':one': 1, ':expectedVersion': condition.version };
     const sets: string[] = [];
-    for (const field of changeableFields) {
+    for (const field of changeableRecordFields) {
       const value = record[field];
       if (value === undefined) continue;
       names[`#${field}`] = field;

@@ -46,7 +46,12 @@ import type {
   RecordSubmissionInput,
   ValidationFailureResult,
 } from './MessageStore.js';
-import type { CorrelationRef, FieldChanges, RecordTables } from './RecordTables.js';
+import {
+  type CorrelationRef,
+  type FieldChanges,
+  type RecordTables,
+  requestRecordFields,
+} from './RecordTables.js';
 import { applyReceiptToRecord, type ReceiptFacts, rollUp } from './recordTransitions.js';
 
 export interface MessageRecordingOptions {
@@ -387,18 +392,7 @@ export function claimedRecord(
 ): MessageRecord {
   const { initial, now } = input;
   const request = Object.fromEntries(
-    (
-      [
-        'subAccount',
-        'to',
-        'from',
-        'clientReference',
-        'idempotencyKey',
-        'context',
-        'registeredDelivery',
-        'validityPeriod',
-      ] as const
-    )
+    requestRecordFields
       .filter((field) => initial[field] !== undefined)
       .map((field) => [field, initial[field]]),
   );

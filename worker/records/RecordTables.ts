@@ -18,6 +18,47 @@ import type {
 import type { ItemKey } from '../../core/tableKeys.js';
 import type { ClaimInput } from './MessageStore.js';
 
+/** Record fields a submission or a receipt may change (everything else is set once, at the claim). */
+export const changeableRecordFields = [
+  'status',
+  'parts',
+  'encoding',
+  'totalParts',
+  'concatReference',
+  'updatedAt',
+  'submittedAt',
+  'finalAt',
+  'reason',
+  'errorCode',
+  'errorDescription',
+  'smppCommandStatus',
+  'smppCommandStatusName',
+  'inDoubt',
+  'inDoubtReasons',
+  'claimExpiresAtMs',
+] as const satisfies readonly (keyof MessageRecord)[];
+
+/** Request fields a claim copies onto the record (this attempt's reading of the request wins). */
+export const requestRecordFields = [
+  'subAccount',
+  'to',
+  'from',
+  'clientReference',
+  'idempotencyKey',
+  'context',
+  'registeredDelivery',
+  'validityPeriod',
+] as const satisfies readonly (keyof MessageRecord)[];
+
+/** Fields a claim sets only on a record that lacks them (what the API or an earlier attempt wrote stays). */
+export const keptRecordFields = [
+  'requestHash',
+  'encoding',
+  'totalParts',
+  'concatReference',
+  'expiresAt',
+] as const;
+
 /** A conditional write: made, or refused with the item as it is now (undefined when there is none). */
 export type ConditionalWrite = { written: true } | { written: false; current: MessageRecord | undefined };
 

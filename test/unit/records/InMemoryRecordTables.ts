@@ -13,13 +13,16 @@ import type { ItemKey } from '../../../core/tableKeys.js';
 import { MessageStoreError } from '../../../worker/records/errors.js';
 import { MessageRecording } from '../../../worker/records/MessageRecording.js';
 import type { ClaimInput } from '../../../worker/records/MessageStore.js';
-import type {
-  ConditionalWrite,
-  CorrelationItem,
-  CorrelationRef,
-  FieldChanges,
-  RecordCondition,
-  RecordTables,
+import {
+  type ConditionalWrite,
+  type CorrelationItem,
+  type CorrelationRef,
+  changeableRecordFields,
+  type FieldChanges,
+  keptRecordFields,
+  type RecordCondition,
+  type RecordTables,
+  requestRecordFields,
 } from '../../../worker/records/RecordTables.js';
 
 type Operation = keyof RecordTables;
@@ -28,25 +31,6 @@ type Operation = keyof RecordTables;
 export interface FakeCorrelationItem extends CorrelationItem {
   listed?: boolean;
 }
-
-const changeableFields = [
-  'status',
-  'parts',
-  'encoding',
-  'totalParts',
-  'concatReference',
-  'updatedAt',
-  'submittedAt',
-  'finalAt',
-  'reason',
-  'errorCode',
-  'errorDescription',
-  'smppCommandStatus',
-  'smppCommandStatusName',
-  'inDoubt',
-  'inDoubtReasons',
-  'claimExpiresAtMs',
-] as const;
 
 export class InMemoryRecordTables implements RecordTables {
   readonly records = new Map<string, MessageRecord>();
@@ -89,20 +73,10 @@ export class InMemoryRecordTables implements RecordTables {
     const { initial, now } = input;
     const defined = (record: MessageRecord, fields: readonly (keyof MessageRecord)[]) =>
       Object.fromEntries(fields.filter((f) => record[f] !== undefined).map((f) => [f, record[f]]));
-    const kept = ['requestHash', 'encoding', 'totalParts', 'concatReference', 'expiresAt'] as const;
     this.#write({
-      ...defined(initial, kept),
+      ...defined(initial, keptRecordFields),
       ...(current ?? {}),
-      ...defined(initial, [
-        'subAccount',
-        'to',
-        'from',
-        'clientReference',
-        'idempotencyKey',
-        'context',
-        'registeredDelivery',
-        'validityPeriod',
-      ]),
+      ...defined(initial, requestRecordFields),
       messageId: input.messageId,
       status: 'submitting',
       claimToken: input.claimToken,
@@ -131,7 +105,7 @@ export class InMemoryRecordTables implements RecordTables {
     )
       return { written: false, current: clone(current) };
     const changes = Object.fromEntries(
-      changeableFields.filter((f) => record[f] !== undefined).map((f) => [f, record[f]]),
+      changeableRecordFields.filter((f) => record[f] !== undefined).map((f) => [f, record[f]]),
     );
     this.#write({ ...current, ...clone(changes), version: current.version + 1 } as MessageRecord);
     return { written: true };
