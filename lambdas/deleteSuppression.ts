@@ -4,27 +4,21 @@
  */
 import { apiErrorCodes, apiOperations, type SuppressionResponse } from '../core/openApi.js';
 import { ApiResources } from './shared/ApiResources.js';
-import type { SubAccountRoute } from './shared/apiConfig.js';
-import { type ApiHandler, type ApiRuntime, createApiHandler, lazyApiHandler } from './shared/apiHandler.js';
+import { type ApiHandler, lazyApiHandler } from './shared/apiHandler.js';
 import { errorResponse, jsonResponse } from './shared/http.js';
 import type { SuppressionStore } from './shared/SuppressionStore.js';
-import { invalidSuppressionRequest, suppressionStorageAnswer } from './shared/suppressionAnswers.js';
-import { readSuppressionRequest } from './shared/suppressionRequest.js';
+import { createSuppressionRoute, type SuppressionRouteDeps } from './shared/suppressionAnswers.js';
 
-export interface DeleteSuppressionDeps {
-  runtime: ApiRuntime;
-  subAccounts: ReadonlyMap<string, Pick<SubAccountRoute, 'keepsSuppressionList'>>;
+export interface DeleteSuppressionDeps extends SuppressionRouteDeps {
   store: Pick<SuppressionStore, 'remove'>;
 }
 
 export function createDeleteSuppressionHandler(deps: DeleteSuppressionDeps): ApiHandler {
-  return createApiHandler(apiOperations.deleteSuppression, deps.runtime, async (event, scope) => {
-    const { requestId } = scope;
-    const request = readSuppressionRequest(event, deps.subAccounts);
-    if (!request.ok) return invalidSuppressionRequest(request.errors, requestId);
-    const { ref } = request;
-    scope.annotate({ subAccount: ref.subAccount });
-    try {
+  return createSuppressionRoute(
+    apiOperations.deleteSuppression,
+    deps,
+    'could not write the suppression list',
+    async (ref, { requestId }) => {
       const removed = await deps.store.remove(ref);
       if (removed === undefined) {
         return errorResponse(
@@ -36,13 +30,8 @@ export function createDeleteSuppressionHandler(deps: DeleteSuppressionDeps): Api
       }
       const answer: SuppressionResponse = { suppressed: false, suppression: removed };
       return jsonResponse(200, answer);
-    } catch (error) {
-      const answer = suppressionStorageAnswer(error, requestId);
-      if (answer === undefined) throw error;
-      scope.logger.error({ message: 'could not write the suppression list' }, error as Error);
-      return answer;
-    }
-  });
+    },
+  );
 }
 
 export function deleteSuppressionDeps(resources: ApiResources): DeleteSuppressionDeps {

@@ -5,16 +5,12 @@
  */
 import { apiOperations, type SuppressionResponse } from '../core/openApi.js';
 import { ApiResources } from './shared/ApiResources.js';
-import type { SubAccountRoute } from './shared/apiConfig.js';
-import { type ApiHandler, type ApiRuntime, createApiHandler, lazyApiHandler } from './shared/apiHandler.js';
+import { type ApiHandler, lazyApiHandler } from './shared/apiHandler.js';
 import { jsonResponse } from './shared/http.js';
 import type { SuppressionStore } from './shared/SuppressionStore.js';
-import { invalidSuppressionRequest, suppressionStorageAnswer } from './shared/suppressionAnswers.js';
-import { readSuppressionRequest } from './shared/suppressionRequest.js';
+import { createSuppressionRoute, type SuppressionRouteDeps } from './shared/suppressionAnswers.js';
 
-export interface PutSuppressionDeps {
-  runtime: ApiRuntime;
-  subAccounts: ReadonlyMap<string, Pick<SubAccountRoute, 'keepsSuppressionList'>>;
+export interface PutSuppressionDeps extends SuppressionRouteDeps {
   store: Pick<SuppressionStore, 'add'>;
   /** Epoch ms. @default Date.now */
   now?: () => number;
@@ -22,24 +18,17 @@ export interface PutSuppressionDeps {
 
 export function createPutSuppressionHandler(deps: PutSuppressionDeps): ApiHandler {
   const now = deps.now ?? Date.now;
-  return createApiHandler(apiOperations.putSuppression, deps.runtime, async (event, scope) => {
-    const { requestId } = scope;
-    const request = readSuppressionRequest(event, deps.subAccounts);
-    if (!request.ok) return invalidSuppressionRequest(request.errors, requestId);
-    const { ref } = request;
-    scope.annotate({ subAccount: ref.subAccount });
-    try {
+  return createSuppressionRoute(
+    apiOperations.putSuppression,
+    deps,
+    'could not write the suppression list',
+    async (ref, scope) => {
       const { created, suppression } = await deps.store.add({ ...ref, source: 'api', optedOutAt: now() });
       scope.annotate({ outcome: created ? 'suppressed' : 'already-suppressed' });
       const answer: SuppressionResponse = { suppressed: true, suppression };
       return jsonResponse(created ? 201 : 200, answer);
-    } catch (error) {
-      const answer = suppressionStorageAnswer(error, requestId);
-      if (answer === undefined) throw error;
-      scope.logger.error({ message: 'could not write the suppression list' }, error as Error);
-      return answer;
-    }
-  });
+    },
+  );
 }
 
 export function putSuppressionDeps(resources: ApiResources): PutSuppressionDeps {
