@@ -1,8 +1,8 @@
 /**
- * The port through which sending and receipts read and write message records and SMSC-id correlation
- * (MessageRecording over RecordTables: DynamoDbMessageStore in production, fake tables in unit tests). Nothing here publishes: the messages table's
- * change stream announces every state a write records, and every event item (`announce`), once written
- * (core/recordChangeEvents.ts).
+ * The port through which sending and receipts read and write message records and SMSC-id correlation:
+ * MessageRecording over RecordTables (DynamoDbMessageStore in production, fake tables in unit tests).
+ * Nothing here publishes: the messages table's change stream announces every state a write records, and
+ * every event item (`announce`), once written (core/recordChangeEvents.ts).
  */
 import type { InboundDetail, ReceiptUnmatchedDetail, UnreadableDetail } from '../../core/events.js';
 import type { MessageRecord, StoredReceipt, SubmitCorrelation } from '../../core/messageRecord.js';
