@@ -31,7 +31,8 @@ export type DetailType = (typeof detailTypes)[keyof typeof detailTypes];
  * (its record is `failed`), `validation` (it was invalid), `idempotency-conflict` (put on SQS with an
  * idempotency key already used for a different request: the first stands, this one is not sent),
  * `blocked-destination` (the sub-account's country rules refuse the number) or `opted-out` (the number is on
- * the sub-account's suppression list).
+ * the sub-account's suppression list). `expired-before-submit` (state `expired`): the validity period, counted
+ * from acceptance, ran out before any part went to 8x8, so nothing was sent.
  */
 export const failureReasons = [
   'undeliverable',
@@ -43,6 +44,7 @@ export const failureReasons = [
   'blocked-destination',
   'opted-out',
   'unknown',
+  'expired-before-submit',
 ] as const;
 export type FailureReason = (typeof failureReasons)[number];
 
@@ -78,6 +80,7 @@ export const eventTypes = {
   inbound: 'TEXT_INBOUND',
   unreadable: 'TEXT_DELIVER_UNREADABLE',
   optedOut: 'TEXT_OPTED_OUT',
+  'expired-before-submit': 'TEXT_TTL_EXPIRED',
 } as const;
 
 export const messageEncodings = ['GSM7', 'UCS2'] as const;
@@ -97,6 +100,7 @@ export const defaultStatusDescriptions = {
   'blocked-destination': 'The sub-account’s country rules do not allow this destination; it was not sent',
   'opted-out': 'The destination opted out of this sub-account’s messages; it was not sent',
   unknown: 'The carrier did not report whether the message was delivered',
+  'expired-before-submit': 'The validity period ran out before the message could be sent; it was not sent',
 } as const satisfies Record<'submitted' | 'delivered' | FailureReason, string>;
 
 const eventIdSchema = z

@@ -51,6 +51,7 @@ function messageStatusOf(state: MessageState, reason: FailureReason | undefined)
   if (reason === 'validation' || reason === 'idempotency-conflict') return 'INVALID';
   if (reason === 'blocked-destination') return 'BLOCKED';
   if (reason === 'opted-out') return 'OPTED_OUT';
+  if (reason === 'expired-before-submit') return 'EXPIRED';
   return state.toUpperCase();
 }
 
@@ -66,13 +67,15 @@ export function stateChangeEvent(
 ): SmsEvent | undefined {
   const kind = eventForState(state);
   if (kind === undefined) return undefined;
-  // A request never sent is the one reason the state alone does not tell (its state is `failed`).
+  // A request never sent is where the state alone does not tell the reason (`failed`, or `expired` in time).
   const reason: FailureReason | undefined =
     kind.reason === undefined
       ? undefined
       : state === 'failed' && isUnsentReason(record.reason)
         ? record.reason
-        : kind.reason;
+        : state === 'expired' && record.reason === 'expired-before-submit'
+          ? record.reason
+          : kind.reason;
   const common = {
     eventId: messageEventId(record.messageId, state),
     messageId: record.messageId,

@@ -892,6 +892,7 @@ export class SmscSimulator extends EventEmitter<SmscSimulatorEvents> {
       esmClass,
       dataCoding,
       registeredDelivery,
+      validityPeriod: stringField(pdu.validity_period),
       shortMessage,
       messagePayload,
       udh: read.udh,

@@ -18,6 +18,8 @@ export interface SubmittedMessage {
   readonly esmClass: number;
   readonly dataCoding: number;
   readonly registeredDelivery: number;
+  /** validity_period as received ('' when absent): SMPP 3.4 absolute `YYMMDDhhmmsstnnp` or relative `…R`. */
+  readonly validityPeriod: string;
   /** short_message exactly as received, UDH included. */
   readonly shortMessage: Buffer;
   /** The message_payload TLV, when sent. */

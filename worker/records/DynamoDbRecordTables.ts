@@ -92,6 +92,8 @@ export class DynamoDbRecordTables implements RecordTables {
       ':owner': input.claimOwner,
       ':claimExpiresAtMs': now + input.claimTtlMs,
       ':now': now,
+      // The acceptance its validity counts from (the SQS SentTimestamp); an existing record keeps its own.
+      ':createdAt': initial.createdAt,
       ':zero': 0,
       ':one': 1,
       ':parts': initial.parts,
@@ -106,7 +108,7 @@ export class DynamoDbRecordTables implements RecordTables {
       'claimExpiresAtMs = :claimExpiresAtMs',
       'updatedAt = :now',
       'messageId = :messageId',
-      'createdAt = if_not_exists(createdAt, :now)',
+      'createdAt = if_not_exists(createdAt, :createdAt)',
       'acceptedShard = if_not_exists(acceptedShard, :acceptedShard)',
       'attempts = if_not_exists(attempts, :zero) + :one',
       'version = if_not_exists(version, :zero) + :one',

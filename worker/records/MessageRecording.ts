@@ -416,7 +416,7 @@ export function claimedRecord(
     concatReference: old?.concatReference ?? initial.concatReference,
     requestHash: old?.requestHash ?? initial.requestHash,
     expiresAt: old?.expiresAt ?? initial.expiresAt,
-    createdAt: old?.createdAt ?? now,
+    createdAt: old?.createdAt ?? initial.createdAt,
     updatedAt: now,
   } as MessageRecord;
 }

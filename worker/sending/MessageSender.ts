@@ -36,8 +36,9 @@ import type { AcceptedPart, MessageStore } from '../records/MessageStore.js';
 import { KeyedSerialQueue } from '../runtime/KeyedSerialQueue.js';
 import type { SubmitSmOutcome } from '../smpp/SmppBind.js';
 import type { SubmitSmRequest } from '../smpp/types.js';
-import { relativeValidityPeriod } from '../smpp/validityPeriod.js';
+import { absoluteValidityPeriod } from '../smpp/validityPeriod.js';
 import type { BindPool } from './BindPool.js';
+import { expiredBeforeSubmitRecord, isExpiredBeforeSubmit, validUntilOf } from './expiry.js';
 import type { PartAttempt, PartOutcome } from './PartOutcome.js';
 import {
   idempotencyConflictRecord,
@@ -78,6 +79,8 @@ export type SendOutcome =
   | 'invalid'
   /** Refused by a guardrail (country rules, opt-outs): recorded `failed` with its reason, nothing submitted. */
   | 'refused'
+  /** Its validity ran out before any part was sent: recorded `expired` (`expired-before-submit`), nothing submitted. */
+  | 'expired'
   /** Already submitted or final (a duplicate SQS message, a reused idempotency key). */
   | 'duplicate'
   /** Another attempt holds it now. */
@@ -321,6 +324,29 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     return { action: 'delete', outcome: 'refused' };
   }
 
+  /** Settles a claimed record whose validity ran out before any part was sent: `expired`, never submitted. */
+  async #recordExpiry(
+    plan: Extract<SendPlan, { kind: 'send' }>,
+    base: MessageRecord,
+    claimToken: string,
+  ): Promise<MessageDisposition> {
+    const now = this.#now();
+    await this.#recordWithRetries(plan.messageId, () =>
+      this.#store.recordSubmission({
+        base,
+        claimToken,
+        settle: (current) => ({ record: expiredBeforeSubmitRecord(current, now) }),
+        accepted: [],
+        now,
+      }),
+    );
+    this.#log.info('validity period ran out before submit: recorded as expired, not sent', {
+      messageId: plan.messageId,
+      validUntil: validUntilOf(base),
+    });
+    return { action: 'delete', outcome: 'expired' };
+  }
+
   async #send(
     plan: Extract<SendPlan, { kind: 'send' }>,
     message: SendQueueMessage,
@@ -333,7 +359,12 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     const claim = await this.#recordWithRetries(plan.messageId, () =>
       this.#store.claim({
         messageId: plan.messageId,
-        initial: initialRecord(plan, this.#references.next(plan.destination.addr), startedAt),
+        initial: initialRecord(
+          plan,
+          this.#references.next(plan.destination.addr),
+          startedAt,
+          message.sentAt ?? startedAt,
+        ),
         claimToken,
         claimOwner: this.#options.workerId,
         now: startedAt,
@@ -357,6 +388,10 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     // A record some part of which 8x8 already took (before the rule existed) goes on; others are refused.
     if (plan.refusal !== undefined && claim.record.parts.every((part) => part.smscMessageId === undefined)) {
       return this.#recordRefusal(plan, plan.refusal, claim.record, claimToken);
+    }
+    // Checked once, before anything is sent: a message some part of which may be at 8x8 is finished.
+    if (isExpiredBeforeSubmit(claim.record, claim.from === 'expired', startedAt)) {
+      return this.#recordExpiry(plan, claim.record, claimToken);
     }
 
     const base = claim.record;
@@ -486,8 +521,8 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
       concatReference: base.concatReference ?? 0,
     });
     const { request } = plan;
-    const validityPeriod =
-      request.validityPeriod === undefined ? undefined : relativeValidityPeriod(request.validityPeriod);
+    // The same absolute time on every part, whenever it is sent: acceptance + validity (expiry.ts).
+    const validityPeriod = absoluteValidityPeriod(validUntilOf(base));
     return Promise.all(
       partNumbers.map(async (partNumber): Promise<PartAttempt> => {
         const part = segmented.parts[partNumber - 1];
@@ -512,7 +547,7 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
           dataCoding: part.dataCoding,
           shortMessage: part.shortMessage,
           registeredDelivery: request.registeredDelivery ? 1 : 0,
-          ...(validityPeriod === undefined ? {} : { validityPeriod }),
+          validityPeriod,
         };
         const outcome = await submitPart({
           pool: this.#pool,

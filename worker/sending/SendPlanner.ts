@@ -33,6 +33,8 @@ export interface SendQueueMessage {
   attributes: Readonly<Record<string, string>>;
   /** ApproximateReceiveCount: 1 on the first delivery. */
   receiveCount: number;
+  /** SQS's SentTimestamp (epoch ms): when the producer handed it over, the acceptance of a message sent straight to SQS. */
+  sentAt?: number;
 }
 
 export interface SendPlanContext {
@@ -214,11 +216,16 @@ export function requestHashOf(request: SendRequest): string {
     .digest('hex');
 }
 
-/** The record a valid request starts as (what the claim creates when there is none). */
+/**
+ * The record a valid request starts as (what the claim creates when there is none). `acceptedAt` becomes its
+ * `createdAt`, from which its validity counts (worker/sending/expiry.ts): the SQS SentTimestamp, else `now`.
+ * A record that exists (the API's, or an earlier claim's) keeps its own.
+ */
 export function initialRecord(
   plan: Extract<SendPlan, { kind: 'send' }>,
   concatReference: number,
   now: number,
+  acceptedAt: number = now,
 ): MessageRecord {
   const { request } = plan;
   const parts: PartRecord[] = Array.from({ length: plan.totalParts }, (_, index) => ({
@@ -241,7 +248,7 @@ export function initialRecord(
     totalParts: plan.totalParts,
     concatReference,
     parts,
-    createdAt: now,
+    createdAt: Math.min(acceptedAt, now),
     updatedAt: now,
     version: 0,
     expiresAt: expiresAtSeconds(now, retentionSeconds.messages),

@@ -216,7 +216,7 @@ export class SqsSendConsumer extends EventEmitter<SqsSendConsumerEvents> {
             MaxNumberOfMessages: room,
             WaitTimeSeconds: this.#options.waitTimeSeconds,
             VisibilityTimeout: this.#options.visibilityTimeoutSeconds,
-            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
             MessageAttributeNames: ['All'],
           }),
           { abortSignal },
@@ -337,11 +337,13 @@ function toSendQueueMessage(message: Message, queueUrl: string): SendQueueMessag
     if (value.StringValue !== undefined) attributes[name] = value.StringValue;
   }
   const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+  const sentAt = Number(message.Attributes?.SentTimestamp);
   return {
     sqsMessageId: message.MessageId ?? '',
     queueUrl,
     body: message.Body ?? '',
     attributes,
     receiveCount: Number.isFinite(receiveCount) && receiveCount >= 1 ? receiveCount : 1,
+    ...(Number.isFinite(sentAt) && sentAt > 0 ? { sentAt } : {}),
   };
 }

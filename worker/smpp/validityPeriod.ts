@@ -1,16 +1,24 @@
 /**
- * SMPP 3.4 relative validity period (§7.1.1): `YYMMDDhhmmss000R`, here built from a number of seconds.
- * Relative form is used because it does not depend on the SMSC's clock or time zone.
+ * SMPP 3.4 absolute validity period (§7.1.1): `YYMMDDhhmmsstnnp`, written in UTC (`nn` = 00, `p` = `+`).
+ * Absolute, not relative, because a message's validity counts from its acceptance (worker/sending/expiry.ts):
+ * a relative period made at submit time would restart the clock for a message that waited in the queue, and
+ * every part of a long message must carry the same expiry whenever it is sent.
  */
-export function relativeValidityPeriod(seconds: number): string {
-  if (!Number.isInteger(seconds) || seconds <= 0) {
-    throw new RangeError(`validity period must be a positive whole number of seconds, got ${seconds}`);
+export function absoluteValidityPeriod(epochMs: number): string {
+  // YY has two digits: a time is only unambiguous within one century.
+  if (!Number.isFinite(epochMs) || epochMs < 0 || epochMs >= Date.UTC(2070, 0, 1)) {
+    throw new RangeError(`validity period must be epoch ms before 2070, got ${epochMs}`);
   }
-  const days = Math.floor(seconds / 86_400);
-  if (days > 99) throw new RangeError(`validity period of ${seconds} s is longer than SMPP can express`);
-  const hours = Math.floor((seconds % 86_400) / 3600);
-  const minutes = Math.floor((seconds % 3600) / 60);
-  const secs = seconds % 60;
+  const at = new Date(epochMs);
   const two = (n: number) => String(n).padStart(2, '0');
-  return `0000${two(days)}${two(hours)}${two(minutes)}${two(secs)}000R`;
+  const tenths = Math.floor(at.getUTCMilliseconds() / 100);
+  return (
+    two(at.getUTCFullYear() % 100) +
+    two(at.getUTCMonth() + 1) +
+    two(at.getUTCDate()) +
+    two(at.getUTCHours()) +
+    two(at.getUTCMinutes()) +
+    two(at.getUTCSeconds()) +
+    `${tenths}00+`
+  );
 }

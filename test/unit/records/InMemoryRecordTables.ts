@@ -83,7 +83,7 @@ export class InMemoryRecordTables implements RecordTables {
       claimOwner: input.claimOwner,
       claimExpiresAtMs: now + input.claimTtlMs,
       updatedAt: now,
-      createdAt: current?.createdAt ?? now,
+      createdAt: current?.createdAt ?? initial.createdAt,
       attempts: (current?.attempts ?? 0) + 1,
       version: (current?.version ?? 0) + 1,
       parts: current?.parts ?? initial.parts,

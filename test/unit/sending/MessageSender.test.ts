@@ -54,6 +54,53 @@ function message(body: unknown, extra: Partial<SendQueueMessage> = {}): SendQueu
 const request = { subAccount: 'acme', to: '+6591234567', from: 'ACME', text: 'Your code is 1234' };
 const signal = new AbortController().signal;
 
+describe('MessageSender validity', () => {
+  it('never submits a message whose validity ran out while it was queued, counted from its SQS SentTimestamp', async () => {
+    const { sender, bind, store, publisher } = setUp();
+    const disposition = await sender.handle(
+      message({ ...request, validityPeriod: 60 }, { sentAt: now - 60_000 }),
+      signal,
+    );
+    expect(disposition).toEqual({ action: 'delete', outcome: 'expired' });
+    expect(bind.submitted).toEqual([]);
+    expect([...store.records.values()][0]).toMatchObject({
+      status: 'expired',
+      reason: 'expired-before-submit',
+      createdAt: now - 60_000,
+    });
+    expect(publisher.published.map((event) => event.detail)).toMatchObject([
+      {
+        reason: 'expired-before-submit',
+        eventType: 'TEXT_TTL_EXPIRED',
+        messageStatus: 'EXPIRED',
+        isFinal: true,
+      },
+    ]);
+  });
+
+  it('sends a message still within its validity with the absolute time from its acceptance, not from now', async () => {
+    const { sender, bind } = setUp();
+    await sender.handle(message({ ...request, validityPeriod: 60 }, { sentAt: now - 59_000 }), signal);
+    // Accepted at 00:15:41 (now is 00:16:40), so valid until 00:16:41.
+    expect(bind.submitted.map((p) => p.validityPeriod)).toEqual(['700101001641000+']);
+  });
+
+  it('finishes a long message whose first part went out even when its validity passes before the rest', async () => {
+    let clock = now;
+    const { sender, bind, store } = setUp({ now: () => clock, maxSubmitAttempts: 1 });
+    bind.answers.push(accepted('p1'), refused(0x08, 'ESME_RSYSERR', true));
+    const body = { ...request, text: 'x'.repeat(300), validityPeriod: 60 };
+    const first = await sender.handle(message(body, { sqsMessageId: 'long-1' }), signal);
+    expect(first.action).toBe('retry');
+    clock = now + 120_000;
+    const second = await sender.handle(message(body, { sqsMessageId: 'long-1', receiveCount: 2 }), signal);
+    expect(second).toEqual({ action: 'delete', outcome: 'submitted' });
+    expect([...store.records.values()][0]?.status).toBe('submitted');
+    expect(bind.submitted).toHaveLength(3);
+    expect(new Set(bind.submitted.map((p) => p.validityPeriod))).toEqual(new Set(['700101001740000+']));
+  });
+});
+
 describe('MessageSender guardrails', () => {
   const optOuts = { stopKeywords: ['STOP'] };
 
@@ -177,7 +224,8 @@ describe('MessageSender', () => {
       [5, 0, 3, 17, 2, 1],
       [5, 0, 3, 17, 2, 2],
     ]);
-    expect(bind.submitted[0]?.validityPeriod).toBe('000000010000000R');
+    // Acceptance (1970-01-01T00:16:40Z, the fake clock) + 1 h, as absolute time, on every part.
+    expect(bind.submitted.map((p) => p.validityPeriod)).toEqual(['700101011640000+', '700101011640000+']);
   });
 
   it('records an invalid body as failed with a validation event and deletes it, without sending', async () => {

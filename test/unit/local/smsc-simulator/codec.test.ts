@@ -120,6 +120,7 @@ function fakeSubmitted(shortMessage: Buffer, read: ReturnType<typeof readShortMe
     esmClass: read.udh === undefined ? 0 : 0x40,
     dataCoding: read.encoding === 'UCS2' ? 8 : 0,
     registeredDelivery: 1,
+    validityPeriod: '',
     shortMessage,
     messagePayload: undefined,
     udh: read.udh,
