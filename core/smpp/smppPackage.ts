@@ -14,7 +14,11 @@
  * Raw message bytes: the package decodes `short_message` and `message_payload` into strings with its own
  * (partial) GSM and UDH handling. Every encoding decision of ours lives in core/encoding, so this module
  * replaces those two field filters with pass-throughs: outgoing fields must already be Buffers and incoming
- * ones stay Buffers. The patch is applied once, on first import, before any PDU is built or parsed.
+ * ones stay Buffers. The time fields (`schedule_delivery_time`, `validity_period`) likewise stay the
+ * strings SMPP writes: the package would turn them into Dates (a relative time against the local clock of
+ * whoever decodes it) and turn a short string into a relative time; the worker writes its own absolute time
+ * (worker/smpp/validityPeriod.ts) and the simulator records what came. The patch is applied once, on first
+ * import, before any PDU is built or parsed.
  */
 import { createRequire } from 'node:module';
 import type * as Smpp from 'smpp';
@@ -35,10 +39,16 @@ const rawBytes: SmppDefs.FieldFilter = {
   decode: (value) => value,
 };
 
+const timeFields = ['schedule_delivery_time', 'validity_period'] as const;
+
 function keepMessageBytesRaw(): void {
   for (const command of Object.values(defs.commands)) {
     const field = command.params?.short_message;
     if (field) field.filter = rawBytes;
+    for (const name of timeFields) {
+      const time = command.params?.[name];
+      if (time) time.filter = rawBytes;
+    }
   }
   const payload = defs.tlvs.message_payload;
   if (payload) payload.filter = rawBytes;
