@@ -9,7 +9,8 @@
  * - submitted: every part has an SMSC message id; receipts are awaited (when registeredDelivery was asked).
  * - delivered: the handset has it (receipt DELIVRD).
  * - undeliverable: the carrier gave up (receipt UNDELIV, or DELETED).
- * - expired: the validity period ran out (receipt EXPIRED).
+ * - expired: the validity period ran out (receipt EXPIRED), or ran out before any part was submitted (reason
+ *   `expired-before-submit`: never sent).
  * - rejected: refused by 8x8 or the carrier (a final submit_sm_resp error such as an invalid destination, or
  *   receipt REJECTD).
  * - failed: the fleet could not send it (invalid request, too many parts, retries exhausted).

@@ -88,7 +88,11 @@ export const sendRequestSchema = z.strictObject(
         error: `must be at most ${sendRequestLimits.maxClientReferenceLength} characters`,
       })
       .optional(),
-    /** Seconds the SMSC keeps trying before the message expires. @default the SMSC's own */
+    /**
+     * Seconds from acceptance (the API's, or SQS's SentTimestamp) after which the message is no use: not
+     * submitted if it has not gone out by then, and sent to 8x8 as that absolute time (worker/sending/expiry.ts).
+     * @default 48 h
+     */
     validityPeriod: z
       .int({ error: 'must be a whole number of seconds' })
       .min(sendRequestLimits.minValidityPeriodSeconds, {
