@@ -37,7 +37,7 @@ Message:
   --sub-account <id>        sub-account from the fleet config (default $${sendEnv.subAccount}, else ${defaultSubAccount})
   --idempotency-key <key>   the same key never sends a second SMS (safe to re-run)
   --client-reference <ref>  yours; copied into the record and every event
-  --validity <duration>     how long 8x8 keeps trying: 90, 90s, 30m, 72h (60 s to 72 h)
+  --validity <duration>     how long from acceptance it is worth sending: 90, 90s, 30m, 72h (60 s to 72 h; default 48 h)
 
 What to do:
   --dry-run                 validate only (the API's ?dryRun=true): prints encoding and parts, sends nothing
