@@ -249,7 +249,9 @@ export const messageRecordSchema = z
       .string()
       .optional()
       .describe(
-        'Why it failed: the final state, or `validation` / `idempotency-conflict` for a request never sent.',
+        'Why it failed: the final state, or for a request never sent `validation`, `idempotency-conflict`, ' +
+          '`blocked-destination`, `opted-out` (state `failed`) or `expired-before-submit` (state `expired`: its ' +
+          'validity period, counted from acceptance, ran out first).',
       ),
     errorCode: z
       .string()
