@@ -226,6 +226,36 @@ describe('claim', () => {
     });
   });
 
+  it('creates a record accepted when its SQS message was sent, and a later claim keeps that acceptance', async () => {
+    const plan = sendPlan();
+    const sentAt = Date.UTC(2026, 11, 2, 12, 0, 0);
+    const claimedAt = sentAt + 300_000;
+    const first = await store.claim({
+      messageId: plan.messageId,
+      initial: initialRecord(plan, 1, claimedAt, sentAt),
+      claimToken: 't1',
+      claimOwner: 'w',
+      now: claimedAt,
+      claimTtlMs: 60_000,
+    });
+    expect(first).toMatchObject({ kind: 'claimed', from: 'none', record: { createdAt: sentAt } });
+    // The claim ran out; a copy sent later (its own SentTimestamp) takes it over.
+    const later = claimedAt + 120_000;
+    const second = await store.claim({
+      messageId: plan.messageId,
+      initial: initialRecord(plan, 1, later, later - 1_000),
+      claimToken: 't2',
+      claimOwner: 'w',
+      now: later,
+      claimTtlMs: 60_000,
+    });
+    expect(second).toMatchObject({ kind: 'claimed', record: { createdAt: sentAt } });
+    const stored = await aws().documentClient.send(
+      new GetCommand({ TableName: resources.tables.messages, Key: messageKey(plan.messageId) }),
+    );
+    expect(stored.Item).toMatchObject({ createdAt: sentAt, updatedAt: later });
+  });
+
   it('puts a message it creates into the acceptance-time index once: a claim and a validation failure', async () => {
     // A day no other test writes on, so the index partitions hold only these two.
     const now = Date.UTC(2030, 0, 15, 10);
