@@ -30,9 +30,11 @@ export type DetailType = (typeof detailTypes)[keyof typeof detailTypes];
  * Why an `SMS Failed` was published: the final state, or, for a request that never became a message to send
  * (its record is `failed`), `validation` (it was invalid), `idempotency-conflict` (put on SQS with an
  * idempotency key already used for a different request: the first stands, this one is not sent),
- * `blocked-destination` (the sub-account's country rules refuse the number) or `opted-out` (the number is on
- * the sub-account's suppression list). `expired-before-submit` (state `expired`): the validity period, counted
- * from acceptance, ran out before any part went to 8x8, so nothing was sent.
+ * `blocked-destination` (the sub-account's country rules refuse the number), `opted-out` (the number is on
+ * the sub-account's suppression list), `rate-limited-destination` (over the sub-account's per-number velocity
+ * limit) or `daily-cap` (over the sub-account's messages per day; core/velocityLimits.ts).
+ * `expired-before-submit` (state `expired`): the validity period, counted from acceptance, ran out before
+ * any part went to 8x8, so nothing was sent.
  */
 export const failureReasons = [
   'undeliverable',
@@ -43,6 +45,8 @@ export const failureReasons = [
   'idempotency-conflict',
   'blocked-destination',
   'opted-out',
+  'rate-limited-destination',
+  'daily-cap',
   'unknown',
   'expired-before-submit',
 ] as const;
@@ -54,6 +58,8 @@ export const unsentReasons = [
   'idempotency-conflict',
   'blocked-destination',
   'opted-out',
+  'rate-limited-destination',
+  'daily-cap',
 ] as const;
 export type UnsentReason = (typeof unsentReasons)[number];
 
@@ -75,6 +81,9 @@ export const eventTypes = {
   /** Refused by the sender's own rules, as End User Messaging's protect configurations report it. */
   'blocked-destination': 'TEXT_BLOCKED',
   'opted-out': 'TEXT_BLOCKED',
+  /** Over a velocity limit (core/velocityLimits.ts): refused by the sender's own rules too. */
+  'rate-limited-destination': 'TEXT_BLOCKED',
+  'daily-cap': 'TEXT_BLOCKED',
   unknown: 'TEXT_UNKNOWN',
   receiptUnmatched: 'TEXT_RECEIPT_UNMATCHED',
   inbound: 'TEXT_INBOUND',
@@ -99,6 +108,9 @@ export const defaultStatusDescriptions = {
     'The idempotency key was already used for a different request; this one was not sent',
   'blocked-destination': 'The sub-account’s country rules do not allow this destination; it was not sent',
   'opted-out': 'The destination opted out of this sub-account’s messages; it was not sent',
+  'rate-limited-destination':
+    'The sub-account’s velocity limit for this destination number was reached; it was not sent',
+  'daily-cap': 'The sub-account’s daily message cap was reached; it was not sent',
   unknown: 'The carrier did not report whether the message was delivered',
   'expired-before-submit': 'The validity period ran out before the message could be sent; it was not sent',
 } as const satisfies Record<'submitted' | 'delivered' | FailureReason, string>;

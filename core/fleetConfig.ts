@@ -8,6 +8,7 @@ import { FleetConfigError } from './errors.js';
 import { type FieldError, formatPath, toFieldErrors } from './fieldErrors.js';
 import { optOutsConfigSchema } from './suppressions.js';
 import { queueSettings } from './tableKeys.js';
+import { velocityLimitsConfigSchema } from './velocityLimits.js';
 
 /** 8x8's SMPP hosts by region (8x8's connection page). */
 export const smppHostsByRegion = { sg: 'smpp.8x8.com', uk: 'smpp.8x8.uk' } as const;
@@ -148,6 +149,11 @@ const subAccountSchema = z
      * is checked against it (one read per message). `{}` for the default keywords. @default off
      */
     optOuts: optOutsConfigSchema.optional(),
+    /**
+     * Velocity limits (core/velocityLimits.ts): messages per destination number per hour and per day, and
+     * per sub-account per day, counted fleet-wide. One DynamoDB transaction per message. @default off
+     */
+    velocityLimits: velocityLimitsConfigSchema.optional(),
   })
   .superRefine((account, ctx) => {
     if (account.region !== undefined && account.host !== undefined) {

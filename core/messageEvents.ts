@@ -52,6 +52,7 @@ function messageStatusOf(state: MessageState, reason: FailureReason | undefined)
   if (reason === 'blocked-destination') return 'BLOCKED';
   if (reason === 'opted-out') return 'OPTED_OUT';
   if (reason === 'expired-before-submit') return 'EXPIRED';
+  if (reason === 'rate-limited-destination' || reason === 'daily-cap') return 'RATE_LIMITED';
   return state.toUpperCase();
 }
 

@@ -13,6 +13,8 @@
  * | correlation | `SMSC#<systemId>#<normalised id>`    | `SUBMIT`      | which message and part 8x8 gave this id to, and/or a   |
  * |             |                                      |               | receipt that came before that was recorded             |
  * | idempotency | `IDEM#<subAccount>#<idempotencyKey>` | `IDEM`        | the message id the key was first used for              |
+ * | velocity    | `VEL#<subAccount>#DEST#<number>` / `#ALL` | `HOUR#…`/`DAY#…` | a velocity counter (`count`) for one window  |
+ * |             | `VEL#<subAccount>#MSG#<messageId>`   | `VEL`         | the message was counted (core/velocityLimits.ts)       |
  * | leases      | `LEASE#<subAccount>`                 | `SLOT#<n>`    | bind slot n (0..bindCap-1): holder, fence, expiry      |
  * |             | `WORKERS`                            | `WORKER#<id>` | a worker's presence: `aliveUntilMs`, `binds` (status)  |
  *
@@ -148,6 +150,20 @@ export const tableDefinitions = {
     timeToLiveAttribute: ttlAttribute,
     globalSecondaryIndexes: [],
     pointInTimeRecovery: true,
+  },
+  /**
+   * Velocity counters and markers (core/velocityLimits.ts), apart from the messages table: they are written
+   * in a transaction per message and need no stream (nothing is published from them), and a table of their
+   * own keeps the hot per-window counters off the records' partitions. Only sub-accounts with
+   * `velocityLimits` write here. No PITR: the counts only matter within their day.
+   */
+  velocity: {
+    nameSuffix: 'velocity-counters',
+    partitionKey: pk,
+    sortKey: sk,
+    timeToLiveAttribute: ttlAttribute,
+    globalSecondaryIndexes: [],
+    pointInTimeRecovery: false,
   },
   leases: {
     nameSuffix: 'bind-leases',
@@ -429,6 +445,8 @@ export const workerEnv = {
   correlationTable: 'CORRELATION_TABLE',
   idempotencyTable: 'IDEMPOTENCY_TABLE',
   leasesTable: 'LEASES_TABLE',
+  /** The velocity counters (core/velocityLimits.ts); read only when a sub-account has velocityLimits. */
+  velocityTable: 'VELOCITY_TABLE',
   /** JSON object: sub-account id → its send queue URL. */
   sendQueueUrls: 'SEND_QUEUE_URLS',
   /** Unique per worker (the ECS task id in AWS); the lease holder name. */

@@ -74,6 +74,7 @@ export class SmppFleetStack extends Stack {
       fleetConfigJson: this.toJsonString(
         withPasswordSources(input, (subAccountId) => this.passwords.passwordSourceFor(subAccountId)),
       ),
+      velocityLimits: config.subAccounts.some((account) => account.velocityLimits !== undefined),
       desiredCount: options.workerCount,
       cpu: options.workerCpu,
       memoryLimitMiB: options.workerMemoryMiB,

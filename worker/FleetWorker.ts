@@ -19,6 +19,7 @@ import type { SubAccountConfig } from '../core/fleetConfig.js';
 import { errorAttributes, type WorkerLog } from '../core/log.js';
 import { ConcatReferenceCounter } from './encoding/ConcatReferenceCounter.js';
 import { DynamoDbSuppressionList } from './guardrails/DynamoDbSuppressionList.js';
+import { DynamoDbVelocityCounter } from './guardrails/DynamoDbVelocityCounter.js';
 import { BindPresenceReporter } from './leases/BindPresenceReporter.js';
 import { BindSecondCounter } from './leases/BindSecondCounter.js';
 import { DynamoDbLeaseStore } from './leases/DynamoDbLeaseStore.js';
@@ -121,6 +122,10 @@ export class FleetWorker {
       client: clients.dynamo,
       tableName: settings.messagesTable,
     });
+    const velocity =
+      settings.velocityTable === undefined
+        ? undefined
+        : new DynamoDbVelocityCounter({ client: clients.dynamo, tableName: settings.velocityTable });
     const concatReferences = new ConcatReferenceCounter();
     const timings = visibilityTimings(settings.fleet.visibilityTimeoutSeconds);
     for (const config of settings.fleet.subAccounts) {
@@ -136,9 +141,11 @@ export class FleetWorker {
           respIdFormat: config.respIdFormat,
           destinationRule: config.destinationRule,
           optOuts: config.optOuts,
+          velocityLimits: config.velocityLimits,
         },
         store,
         suppressions,
+        ...(velocity === undefined ? {} : { velocity }),
         pool,
         concatReferences,
         logger,

@@ -35,6 +35,9 @@ const noPitrReasons: Partial<Record<TableId, string>> = {
     'Correlation items live three days (8x8’s 48 h receipt wait plus a day); a point-in-time restore makes a ' +
     'new table that the running workers do not use, so PITR would cost money without restoring service. ' +
     'The table is retained and deletion-protected instead.',
+  velocity:
+    'Velocity counters count messages per hour and per day: a restore would bring back stale counts for ' +
+    'windows that are over, and a lost count only lets through what the window allows again.',
   leases:
     'Bind-slot leases describe only which worker holds which bind right now; they are rebuilt from scratch ' +
     'within one lease period, and restoring old fencing tokens would be wrong.',
@@ -47,6 +50,9 @@ const workerTableActions: Readonly<Record<TableId, readonly string[]>> = {
   correlation: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   leases: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   idempotency: [],
+  // The one TransactWriteItems per message of worker/guardrails/DynamoDbVelocityCounter.ts (its marker put
+  // and counter updates are authorised as PutItem and UpdateItem); granted only with velocityLimits.
+  velocity: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
 };
 
 function attribute(key: KeyAttribute): dynamodb.Attribute {
@@ -110,8 +116,9 @@ export class Tables extends Construct {
    * grant no call uses. The worker never touches the idempotency table (an SQS request's key becomes its
    * message id, core/messageId.ts).
    */
-  grantWorker(grantee: iam.IGrantable): void {
+  grantWorker(grantee: iam.IGrantable, options: { velocityLimits?: boolean } = {}): void {
     for (const [tableId, actions] of Object.entries(workerTableActions)) {
+      if (tableId === 'velocity' && options.velocityLimits !== true) continue;
       if (actions.length > 0) this.itemsOnly[tableId as TableId].grant(grantee, ...actions);
     }
   }

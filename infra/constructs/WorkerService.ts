@@ -32,6 +32,8 @@ export interface WorkerServiceProps {
   readonly passwords: SmppPasswords;
   /** FLEET_CONFIG: the fleet config as JSON text, password sources pointing at Secrets Manager. */
   readonly fleetConfigJson: string;
+  /** Some sub-account has velocityLimits: the task may count on the velocity table. @default false */
+  readonly velocityLimits?: boolean;
   /** @default 2 — one task can die (or be replaced in a deployment) while the other keeps binds */
   readonly desiredCount?: number;
   /** @default 1024 */
@@ -99,6 +101,7 @@ export class WorkerService extends Construct {
       [workerEnv.correlationTable]: props.tables.byId.correlation.tableName,
       [workerEnv.idempotencyTable]: props.tables.byId.idempotency.tableName,
       [workerEnv.leasesTable]: props.tables.byId.leases.tableName,
+      [workerEnv.velocityTable]: props.tables.byId.velocity.tableName,
       [workerEnv.sendQueueUrls]: props.sendQueues.queueUrlsJson,
       [workerEnv.logLevel]: props.logLevel ?? 'INFO',
       [workerEnv.healthPort]: String(props.healthPort ?? 8080),
@@ -152,7 +155,7 @@ export class WorkerService extends Construct {
 
     const taskRole = this.taskDefinition.taskRole;
     props.sendQueues.grantConsume(taskRole);
-    props.tables.grantWorker(taskRole);
+    props.tables.grantWorker(taskRole, { velocityLimits: props.velocityLimits ?? false });
     props.passwords.grantRead(taskRole);
 
     const executionRole = this.taskDefinition.executionRole;

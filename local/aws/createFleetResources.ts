@@ -125,6 +125,7 @@ export async function createFleetResources(
     [workerEnv.correlationTable]: tables.correlation,
     [workerEnv.idempotencyTable]: tables.idempotency,
     [workerEnv.leasesTable]: tables.leases,
+    [workerEnv.velocityTable]: tables.velocity,
     [apiEnv.eventBusName]: eventBus.name,
     [workerEnv.sendQueueUrls]: JSON.stringify(
       Object.fromEntries(Object.entries(sendQueues).map(([id, queues]) => [id, queues.queueUrl])),

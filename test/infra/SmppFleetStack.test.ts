@@ -235,8 +235,9 @@ describe('worker task role', () => {
   it('writes to its tables (never the API’s idempotency keys) and publishes no event itself', () => {
     const statements = statementsOfRole(taskRoleLogicalId());
     const dynamodb = statements.filter((statement) => actionsOf(statement).includes('dynamodb:UpdateItem'));
+    // Nor the velocity counters: the example config has no velocityLimits (test/infra/velocityLimits.test.ts).
     const tableArns = tableIds
-      .filter((id) => id !== 'idempotency')
+      .filter((id) => id !== 'idempotency' && id !== 'velocity')
       .map(
         (id) =>
           `{${logicalIdOf('AWS::DynamoDB::Table', (properties) => properties.TableName === tableName(id))}.Arn}`,
@@ -270,6 +271,7 @@ describe('worker service', () => {
         workerEnv.correlationTable,
         workerEnv.idempotencyTable,
         workerEnv.leasesTable,
+        workerEnv.velocityTable,
         workerEnv.sendQueueUrls,
         workerEnv.logLevel,
         workerEnv.healthPort,

@@ -11,3 +11,15 @@ export class SuppressionListError extends Error {
     this.operation = operation;
   }
 }
+
+/** A velocity-counter call failed; the SQS message comes back and is counted then (once: the marker). */
+export class VelocityCounterError extends Error {
+  override readonly name = 'VelocityCounterError';
+  readonly operation: string;
+
+  constructor(operation: string, options?: ErrorOptions) {
+    const cause = options?.cause instanceof Error ? `: ${options.cause.name}: ${options.cause.message}` : '';
+    super(`velocity counter ${operation} failed${cause}`, options);
+    this.operation = operation;
+  }
+}

@@ -16,6 +16,8 @@ export interface WorkerSettings {
   messagesTable: string;
   correlationTable: string;
   leasesTable: string;
+  /** Absent in an environment from before velocity limits: then no sub-account may have them. */
+  velocityTable: string | undefined;
   /** Sub-account id → its send queue URL; one per configured sub-account. */
   sendQueueUrls: Record<string, string>;
   workerId: string;
@@ -41,6 +43,10 @@ const envSchema = z.object({
   [workerEnv.correlationTable]: required(workerEnv.correlationTable),
   [workerEnv.leasesTable]: required(workerEnv.leasesTable),
   [workerEnv.sendQueueUrls]: required(workerEnv.sendQueueUrls),
+  [workerEnv.velocityTable]: z
+    .string()
+    .min(1, { error: `${workerEnv.velocityTable} is empty` })
+    .optional(),
   [workerEnv.workerId]: z.string().min(1).optional(),
   [workerEnv.healthPort]: z.coerce.number().int().min(0).max(65_535).default(8080),
   [workerEnv.maskPhoneNumbers]: z.enum(['true', 'false']).default('true'),
@@ -91,6 +97,12 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
       }
     }
   });
+  const limited = fleet?.subAccounts.filter((account) => account.velocityLimits !== undefined) ?? [];
+  if (limited.length > 0 && vars[workerEnv.velocityTable] === undefined) {
+    problems.push(
+      `${workerEnv.velocityTable} is not set, but sub-accounts ${limited.map((a) => a.id).join(', ')} have velocityLimits`,
+    );
+  }
   if (problems.length > 0 || !fleet) throw new WorkerSettingsError(problems);
 
   return {
@@ -98,6 +110,7 @@ export function readWorkerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
     messagesTable: text(workerEnv.messagesTable),
     correlationTable: text(workerEnv.correlationTable),
     leasesTable: text(workerEnv.leasesTable),
+    velocityTable: vars[workerEnv.velocityTable] as string | undefined,
     sendQueueUrls,
     workerId: (vars[workerEnv.workerId] as string | undefined) ?? `${hostname()}-${process.pid}`,
     healthPort: Number(vars[workerEnv.healthPort]),

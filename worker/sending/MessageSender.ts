@@ -2,7 +2,8 @@
  * One SQS send message from body to outcome (the sending pipeline), for one sub-account:
  *
  *   plan (validate, message id, fits?, country rules) → suppression list (only for a sub-account with
- *   optOuts: one read) → claim the record → segment → submit each part over the BindPool
+ *   optOuts: one read) → claim the record → velocity limits (only for a sub-account with velocityLimits and
+ *   a message the API did not count: one transaction) → segment → submit each part over the BindPool
  *   → record the part outcomes (the record, and one correlation item per SMSC id) → delete from SQS
  *
  * and what to do with the SQS message (`MessageDisposition`): delete it once its outcome is recorded, or
@@ -27,8 +28,15 @@ import { BackgroundTasks } from '../../core/runtime/BackgroundTasks.js';
 import { parseOptions } from '../../core/runtime/parseOptions.js';
 import type { OptOutsConfig } from '../../core/suppressions.js';
 import { queueSettings } from '../../core/tableKeys.js';
+import {
+  countWithConflictRetries,
+  describeVelocityRefusal,
+  type VelocityLimitsConfig,
+  velocityCount,
+} from '../../core/velocityLimits.js';
 import { ConcatReferenceCounter } from '../encoding/ConcatReferenceCounter.js';
 import type { SuppressionList } from '../guardrails/SuppressionList.js';
+import type { VelocityCounter } from '../guardrails/VelocityCounter.js';
 import type { SmscIdFormat } from '../receipts/smscMessageId.js';
 import { normaliseSmscMessageId } from '../receipts/smscMessageId.js';
 import { ClaimLostError } from '../records/errors.js';
@@ -129,9 +137,13 @@ export type MessageSenderOptions = z.input<typeof messageSenderOptionsSchema> & 
     destinationRule?: DestinationRule | undefined;
     /** Set when the sub-account keeps a suppression list: every send is checked against it. */
     optOuts?: OptOutsConfig | undefined;
+    /** Set when the sub-account has velocity limits: each message is counted once before it is sent. */
+    velocityLimits?: VelocityLimitsConfig | undefined;
   };
   /** The suppression list; required when `subAccount.optOuts` is set. */
   suppressions?: SuppressionList;
+  /** The velocity counters; required when `subAccount.velocityLimits` is set. */
+  velocity?: VelocityCounter;
   store: MessageStore;
   pool: Pick<BindPool, 'submit'>;
   concatReferences?: ConcatReferenceCounter;
@@ -168,6 +180,7 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
   readonly #maxParts: number;
   readonly #store: MessageStore;
   readonly #suppressions: SuppressionList | undefined;
+  readonly #velocity: { counter: VelocityCounter; limits: VelocityLimitsConfig } | undefined;
   readonly #pool: Pick<BindPool, 'submit'>;
   readonly #references: ConcatReferenceCounter;
   readonly #now: () => number;
@@ -198,6 +211,16 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
       );
     }
     this.#suppressions = options.subAccount.optOuts === undefined ? undefined : options.suppressions;
+    const limits = options.subAccount.velocityLimits;
+    if (limits !== undefined && options.velocity === undefined) {
+      throw new TypeError(
+        `invalid message sender options: sub-account ${options.subAccount.id} has velocityLimits but no velocity counter was given`,
+      );
+    }
+    this.#velocity =
+      limits === undefined || options.velocity === undefined
+        ? undefined
+        : { counter: options.velocity, limits };
     this.#pool = options.pool;
     this.#references = options.concatReferences ?? new ConcatReferenceCounter();
     this.#now = options.now ?? Date.now;
@@ -264,6 +287,32 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     const { subAccount, to } = plan.request;
     const suppression = await this.#suppressions.find(subAccount, to, signal);
     return suppression === undefined ? plan : { ...plan, refusal: optedOutRefusal(to, suppression) };
+  }
+
+  /**
+   * Counts the message against the sub-account's velocity limits (one transaction, only for a sub-account
+   * with limits): the refusal when it is over one. Called only for a message the API did not record (the API
+   * counted those: claim from `accepted`) and before any part is sent; a copy of one already counted (a
+   * retried SQS message, another worker) finds its marker and is not counted again (core/velocityLimits.ts).
+   */
+  async #countVelocity(
+    plan: Extract<SendPlan, { kind: 'send' }>,
+    signal: AbortSignal,
+  ): Promise<Refusal | undefined> {
+    if (this.#velocity === undefined) return undefined;
+    const { counter, limits } = this.#velocity;
+    const now = this.#now();
+    const count = velocityCount(
+      { subAccount: this.#subAccount.id, messageId: plan.messageId, to: plan.request.to, now },
+      limits,
+    );
+    const decision = await countWithConflictRetries(() => counter.count(count, plan.messageId, signal));
+    if (decision.kind === 'allowed') return undefined;
+    return {
+      reason: decision.reason,
+      errorCode: decision.reason === 'daily-cap' ? 'DAILY_CAP' : 'RATE_LIMITED_DESTINATION',
+      description: `The destination ${plan.request.to} is ${describeVelocityRefusal(decision, limits, now)}; it was not sent`,
+    };
   }
 
   /** Resolves when background work (recording late resps) has finished. */
@@ -386,13 +435,17 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
       };
     }
     // A record some part of which 8x8 already took (before the rule existed) goes on; others are refused.
-    if (plan.refusal !== undefined && claim.record.parts.every((part) => part.smscMessageId === undefined)) {
+    const nothingSent = claim.record.parts.every((part) => part.smscMessageId === undefined);
+    if (plan.refusal !== undefined && nothingSent) {
       return this.#recordRefusal(plan, plan.refusal, claim.record, claimToken);
     }
     // Checked once, before anything is sent: a message some part of which may be at 8x8 is finished.
     if (isExpiredBeforeSubmit(claim.record, claim.from === 'expired', startedAt)) {
       return this.#recordExpiry(plan, claim.record, claimToken);
     }
+    const overLimit =
+      nothingSent && claim.from !== 'accepted' ? await this.#countVelocity(plan, signal) : undefined;
+    if (overLimit !== undefined) return this.#recordRefusal(plan, overLimit, claim.record, claimToken);
 
     const base = claim.record;
     const toSend = base.parts.filter(

@@ -69,7 +69,10 @@ export type SendPlan =
 
 /** Why a valid request is not sent, as its record and `SMS Failed` event say. */
 export interface Refusal {
-  reason: Extract<UnsentReason, 'blocked-destination' | 'opted-out'>;
+  reason: Extract<
+    UnsentReason,
+    'blocked-destination' | 'opted-out' | 'rate-limited-destination' | 'daily-cap'
+  >;
   errorCode: string;
   description: string;
 }

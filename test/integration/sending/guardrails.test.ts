@@ -135,6 +135,8 @@ describe('opt-outs through SQS', () => {
     // The worker's sending path reads no other item of the messages table: these are the checks.
     const calls = fleet.takeTableCalls();
     expect(calls[`GetItemCommand ${fleet.resources.tables.messages}`]).toBe(bodies.length);
+    // A sub-account without velocityLimits counts nothing: no transaction.
+    expect(fleet.takeAwsCalls().TransactWriteItemsCommand).toBeUndefined();
   });
 
   it('does not treat a text that only contains a keyword as an opt-out', async () => {

@@ -19,6 +19,7 @@ import { createFleetResources, type FleetResources } from '../../../local/aws/cr
 import { type RecordStream, startRecordStream } from '../../../local/recordStream/startRecordStream.js';
 import { SmscSimulator, type SmscSimulatorOptions } from '../../../local/smsc-simulator/SmscSimulator.js';
 import { DynamoDbSuppressionList } from '../../../worker/guardrails/DynamoDbSuppressionList.js';
+import { DynamoDbVelocityCounter } from '../../../worker/guardrails/DynamoDbVelocityCounter.js';
 import { ReceiptRecorder } from '../../../worker/receipts/ReceiptRecorder.js';
 import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
 import { BindPool } from '../../../worker/sending/BindPool.js';
@@ -140,11 +141,16 @@ export async function startWorkerHarness(
     client: aws.documentClient,
     tableName: resources.tables.messages,
   });
+  const velocity = new DynamoDbVelocityCounter({
+    client: aws.documentClient,
+    tableName: resources.tables.velocity,
+  });
   const pool = new BindPool({ subAccount });
   const sender = new MessageSender({
     subAccount: account,
     store,
     suppressions,
+    velocity,
     pool,
     workerId: `test-worker-${randomUUID().slice(0, 8)}`,
     inDoubtPolicy: config.inDoubtPolicy,
