@@ -16,6 +16,8 @@ export const apiEnv = {
   idempotencyTable: workerEnv.idempotencyTable,
   /** The leases table: bind slots and worker presence, read by GET /status.json. */
   leasesTable: workerEnv.leasesTable,
+  /** The velocity counters (core/velocityLimits.ts): the send routes count there for sub-accounts with limits. */
+  velocityTable: workerEnv.velocityTable,
   /** The bus the records-stream consumer publishes the fleet's events to (lambdas/publishRecordEvents.ts). */
   eventBusName: 'EVENT_BUS_NAME',
   /** JSON object: sub-account id → its send queue URL (the DLQ's is derived: core/tableKeys.ts). */

@@ -45,6 +45,8 @@ export const apiErrorCodes = {
   notFound: 'not_found',
   messageNotFound: 'message_not_found',
   destinationOptedOut: 'destination_opted_out',
+  /** Over one of the sub-account's velocity limits (core/velocityLimits.ts): 429 with Retry-After. */
+  rateLimited: 'rate_limited',
   suppressionNotFound: 'suppression_not_found',
   methodNotAllowed: 'method_not_allowed',
   idempotencyKeyReused: 'idempotency_key_reused',
@@ -171,14 +173,21 @@ export const batchItemResultSchema = z
           apiErrorCodes.invalidRequest,
           apiErrorCodes.destinationOptedOut,
           apiErrorCodes.idempotencyKeyReused,
+          apiErrorCodes.rateLimited,
         ]),
         error: z.string(),
         errors: z.array(fieldErrorSchema).optional(),
         messageId: messageIdSchema.optional(),
+        retryAfterSeconds: z
+          .int()
+          .positive()
+          .optional()
+          .describe('For rate_limited: the item may be sent again after this many seconds.'),
       })
       .describe(
-        'Invalid, its number opted out (destination_opted_out), or its idempotencyKey was used for a ' +
-          'different request: fix it before sending again.',
+        'Invalid, its number opted out (destination_opted_out), its idempotencyKey was used for a ' +
+          'different request: fix it before sending again; or over a velocity limit (rate_limited): send it ' +
+          'again after retryAfterSeconds.',
       ),
     z
       .object({
@@ -416,6 +425,13 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): JsonObjec
               'idempotency_key_reused: the key was used for a different request; idempotency_request_in_progress: ' +
                 'the first request with this key is still being handled (retry shortly).',
             ),
+            '429': {
+              ...errorAnswer(
+                'rate_limited: over one of the sub-account’s velocity limits (named in `errors`); nothing was ' +
+                  'recorded or sent. Send it again after Retry-After seconds.',
+              ),
+              headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } },
+            },
             '503': errorAnswer('Queueing or storage failed: retry the same request (retryable: true).'),
           },
         },
@@ -429,7 +445,15 @@ export function openApiDocument(options: OpenApiDocumentOptions = {}): JsonObjec
           responses: {
             '200': {
               description:
-                'One result per item, in order: accepted, rejected, failed (retryable) or valid (dry run).',
+                'One result per item, in order: accepted, rejected, failed (retryable) or valid (dry run). ' +
+                'Items over a velocity limit are rejected with rate_limited and retryAfterSeconds; the ' +
+                'others go on. `Retry-After` is then the longest of those waits.',
+              headers: {
+                'Retry-After': {
+                  description: 'Set when some item was rate_limited: seconds until all of them may be sent.',
+                  schema: { type: 'integer' },
+                },
+              },
               content: jsonContent('BatchResponse'),
             },
             ...common,

@@ -445,7 +445,7 @@ export const workerEnv = {
   correlationTable: 'CORRELATION_TABLE',
   idempotencyTable: 'IDEMPOTENCY_TABLE',
   leasesTable: 'LEASES_TABLE',
-  /** The velocity counters (core/velocityLimits.ts); read only when a sub-account has velocityLimits. */
+  /** The velocity counters (core/velocityLimits.ts); needed only when a sub-account has velocityLimits. */
   velocityTable: 'VELOCITY_TABLE',
   /** JSON object: sub-account id → its send queue URL. */
   sendQueueUrls: 'SEND_QUEUE_URLS',

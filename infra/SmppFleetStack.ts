@@ -91,6 +91,7 @@ export class SmppFleetStack extends Stack {
       // The handlers never read passwords: they get the config as written, which is shorter (Lambda's
       // environment is limited to 4 KB) and holds no deploy-time tokens.
       fleetConfigJson: JSON.stringify(input),
+      velocityLimits: config.subAccounts.some((account) => account.velocityLimits !== undefined),
       authorization: options.apiAuthorization,
       throttleRatePerSecond: options.apiThrottleRatePerSecond,
       throttleBurst: options.apiThrottleBurst,

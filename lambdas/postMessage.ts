@@ -35,7 +35,15 @@ import type { SuppressionStore } from './shared/SuppressionStore.js';
 import { answerForSendError } from './shared/sendErrors.js';
 import { suppressionStorageAnswer } from './shared/suppressionAnswers.js';
 import { checksSuppressions, optedOutError, requireSuppressionStore } from './shared/suppressionCheck.js';
+import type { VelocityCounter } from './shared/VelocityCounter.js';
 import { validateSendRequest } from './shared/validateSendRequest.js';
+import {
+  checkVelocity,
+  rateLimitedResponse,
+  requireVelocityCounter,
+  type VelocityRefusal,
+  velocityStorageAnswer,
+} from './shared/velocityCheck.js';
 
 export interface PostMessageDeps {
   runtime: ApiRuntime;
@@ -45,7 +53,11 @@ export interface PostMessageDeps {
   publicBaseUrl: string | undefined;
   /** Required when a sub-account keeps a suppression list (fleet config `optOuts`). */
   suppressions?: Pick<SuppressionStore, 'get'>;
+  /** Required when a sub-account has velocity limits (fleet config `velocityLimits`). */
+  velocity?: VelocityCounter;
   newMessageId?: () => string;
+  /** Epoch ms, for the velocity windows. @default Date.now */
+  now?: () => number;
 }
 
 const route = apiOperations.postMessage;
@@ -53,6 +65,8 @@ const route = apiOperations.postMessage;
 export function createPostMessageHandler(deps: PostMessageDeps): ApiHandler {
   const makeId = deps.newMessageId ?? newMessageId;
   const suppressions = requireSuppressionStore(deps.subAccounts, deps.suppressions);
+  const velocity = requireVelocityCounter(deps.subAccounts, deps.velocity);
+  const now = deps.now ?? Date.now;
   return createApiHandler(route, deps.runtime, async (event, scope): Promise<APIGatewayProxyResult> => {
     const { requestId, metrics } = scope;
     const body = readJsonBody(event, bodyLimits.single, requestId);
@@ -123,6 +137,32 @@ export function createPostMessageHandler(deps: PostMessageDeps): ApiHandler {
     const messageId = key === undefined ? makeId() : messageIdForIdempotencyKey(request.subAccount, key);
     const statusUrl = statusUrlFor(baseUrlOf(event, deps.publicBaseUrl, route.path), messageId);
     scope.annotate({ messageId });
+
+    // Counted once per message id (a retry with the same key is not counted again), before it is recorded.
+    let refusal: VelocityRefusal | undefined;
+    try {
+      refusal = await checkVelocity(
+        velocity,
+        deps.subAccounts.get(request.subAccount),
+        { subAccount: request.subAccount, messageId, to: request.to },
+        now(),
+      );
+    } catch (error) {
+      const answer = velocityStorageAnswer(error, requestId);
+      if (answer === undefined) throw error;
+      metrics.count(apiMetricNames.failed);
+      scope.logger.error(
+        { message: 'could not count the message against its velocity limits' },
+        error as Error,
+      );
+      return answer;
+    }
+    if (refusal !== undefined) {
+      metrics.count(apiMetricNames.rejected);
+      scope.annotate({ outcome: 'rate-limited' });
+      return rateLimitedResponse(refusal, requestId);
+    }
+
     const accept = async (): Promise<{ answer: AcceptedResponse; replayed: boolean }> => {
       const accepted: Accepted = await acceptMessage(deps.accept, {
         messageId,
@@ -184,6 +224,9 @@ export function postMessageDeps(resources: ApiResources): PostMessageDeps {
     idempotency: new IdempotentSend<AcceptedResponse>(resources.idempotencyStore),
     publicBaseUrl: resources.publicBaseUrl,
     suppressions: resources.suppressionStore,
+    ...([...resources.subAccounts.values()].some((route) => route.velocityLimits !== undefined)
+      ? { velocity: resources.velocityCounter }
+      : {}),
   };
 }
 

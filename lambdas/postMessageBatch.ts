@@ -45,7 +45,9 @@ import type { SuppressionStore } from './shared/SuppressionStore.js';
 import { idempotencyKeyReusedMessage } from './shared/sendErrors.js';
 import { suppressionStorageAnswer } from './shared/suppressionAnswers.js';
 import { checksSuppressions, optedOutError, requireSuppressionStore } from './shared/suppressionCheck.js';
+import type { VelocityCounter } from './shared/VelocityCounter.js';
 import { validateSendRequest } from './shared/validateSendRequest.js';
+import { checkVelocity, requireVelocityCounter, velocityStorageAnswer } from './shared/velocityCheck.js';
 
 export interface PostMessageBatchDeps {
   runtime: ApiRuntime;
@@ -54,7 +56,11 @@ export interface PostMessageBatchDeps {
   publicBaseUrl: string | undefined;
   /** Required when a sub-account keeps a suppression list (fleet config `optOuts`). */
   suppressions?: Pick<SuppressionStore, 'getMany'>;
+  /** Required when a sub-account has velocity limits (fleet config `velocityLimits`). */
+  velocity?: VelocityCounter;
   newMessageId?: () => string;
+  /** Epoch ms, for the velocity windows. @default Date.now */
+  now?: () => number;
 }
 
 const suppressionRefKey = (ref: { subAccount: string; to?: string; phoneNumber?: string }): string =>
@@ -115,6 +121,8 @@ export function toBatchItemResult(
 export function createPostMessageBatchHandler(deps: PostMessageBatchDeps): ApiHandler {
   const makeId = deps.newMessageId ?? newMessageId;
   const suppressions = requireSuppressionStore(deps.subAccounts, deps.suppressions);
+  const velocity = requireVelocityCounter(deps.subAccounts, deps.velocity);
+  const now = deps.now ?? Date.now;
 
   /** The suppressions among the valid items' numbers, by sub-account and number. */
   async function findOptedOut(
@@ -219,6 +227,47 @@ export function createPostMessageBatchHandler(deps: PostMessageBatchDeps): ApiHa
       else duplicates.push({ index, input, first: first.index });
     });
 
+    // Velocity limits: each item counted on its own, one after another in the batch's order (items to the same
+    // number or sub-account update the same counters, and concurrent transactions on them would conflict).
+    // An item over a limit is rejected with rate_limited; the others go on.
+    let longestWait = 0;
+    try {
+      for (const [messageId, { index, input }] of [...firsts]) {
+        const refusal = await checkVelocity(
+          velocity,
+          deps.subAccounts.get(input.request.subAccount),
+          { subAccount: input.request.subAccount, messageId, to: input.request.to },
+          now(),
+        );
+        if (refusal === undefined) continue;
+        firsts.delete(messageId);
+        longestWait = Math.max(longestWait, refusal.retryAfterSeconds);
+        results[index] = {
+          index,
+          result: 'rejected',
+          code: apiErrorCodes.rateLimited,
+          error: refusal.message,
+          errors: [refusal.error],
+          retryAfterSeconds: refusal.retryAfterSeconds,
+        };
+      }
+    } catch (error) {
+      const answer = velocityStorageAnswer(error, requestId);
+      if (answer === undefined) throw error;
+      scope.logger.error(
+        { message: 'could not count the batch against its velocity limits' },
+        error as Error,
+      );
+      return answer;
+    }
+    for (let position = duplicates.length - 1; position >= 0; position--) {
+      const duplicate = duplicates[position];
+      if (duplicate === undefined || firsts.has(duplicate.input.messageId)) continue;
+      // Its first item was rate limited: so is it (the same message).
+      results[duplicate.index] = { ...(results[duplicate.first] as BatchItemResult), index: duplicate.index };
+      duplicates.splice(position, 1);
+    }
+
     const primaries = [...firsts.values()];
     const outcomes = await acceptMessages(
       deps.accept,
@@ -282,7 +331,7 @@ export function createPostMessageBatchHandler(deps: PostMessageBatchDeps): ApiHa
           .slice(0, 10),
       });
     }
-    return jsonResponse(200, answer);
+    return jsonResponse(200, answer, longestWait > 0 ? { 'Retry-After': String(longestWait) } : {});
   });
 }
 
@@ -293,6 +342,9 @@ export function postMessageBatchDeps(resources: ApiResources): PostMessageBatchD
     accept: acceptDeps(resources),
     publicBaseUrl: resources.publicBaseUrl,
     suppressions: resources.suppressionStore,
+    ...([...resources.subAccounts.values()].some((route) => route.velocityLimits !== undefined)
+      ? { velocity: resources.velocityCounter }
+      : {}),
   };
 }
 

@@ -20,6 +20,11 @@ export interface RouteAccess {
   readonly suppressions?: readonly ('get' | 'batchGet' | 'put' | 'delete')[];
   /** The idempotency table: GetItem, PutItem, UpdateItem, DeleteItem (Powertools idempotency). */
   readonly idempotencyTable?: 'readWrite';
+  /**
+   * The velocity table: `count` = the TransactWriteItems that counts a message (PutItem and UpdateItem),
+   * granted only when some sub-account has velocityLimits.
+   */
+  readonly velocityTable?: 'count';
   /** The leases table: `query` = Query (a sub-account's slots, the workers' presence). */
   readonly leasesTable?: 'query';
   /**
@@ -58,6 +63,7 @@ export const apiRoutes = [
       apiEnv.fleetConfig,
       apiEnv.messagesTable,
       apiEnv.idempotencyTable,
+      apiEnv.velocityTable,
       apiEnv.sendQueueUrls,
       apiEnv.publicBaseUrl,
       ...observability,
@@ -65,6 +71,7 @@ export const apiRoutes = [
     access: {
       messagesTable: ['read', 'write'],
       suppressions: ['get'],
+      velocityTable: 'count',
       idempotencyTable: 'readWrite',
       sendQueues: 'send',
     },
@@ -77,11 +84,17 @@ export const apiRoutes = [
     env: [
       apiEnv.fleetConfig,
       apiEnv.messagesTable,
+      apiEnv.velocityTable,
       apiEnv.sendQueueUrls,
       apiEnv.publicBaseUrl,
       ...observability,
     ],
-    access: { messagesTable: ['read', 'write'], suppressions: ['batchGet'], sendQueues: 'send' },
+    access: {
+      messagesTable: ['read', 'write'],
+      suppressions: ['batchGet'],
+      velocityTable: 'count',
+      sendQueues: 'send',
+    },
     audience: 'callers',
   },
   {

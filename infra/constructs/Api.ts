@@ -32,6 +32,11 @@ export interface ApiProps {
   readonly sendQueues: SendQueues;
   /** FLEET_CONFIG for the handlers (they read sub-accounts and maxParts, never passwords). */
   readonly fleetConfigJson: string;
+  /**
+   * Some sub-account has velocityLimits: the send routes get the velocity table's name and may count there.
+   * @default false
+   */
+  readonly velocityLimits?: boolean;
   /** @default 'iam' */
   readonly authorization?: ApiAuthorization;
   /** Stage-wide steady rate, requests per second. @default 100 */
@@ -196,6 +201,9 @@ export class Api extends Construct {
       [apiEnv.fleetConfig]: props.fleetConfigJson,
       [apiEnv.messagesTable]: props.tables.byId.messages.tableName,
       [apiEnv.idempotencyTable]: props.tables.byId.idempotency.tableName,
+      ...(props.velocityLimits === true
+        ? { [apiEnv.velocityTable]: props.tables.byId.velocity.tableName }
+        : {}),
       [apiEnv.sendQueueUrls]: props.sendQueues.queueUrlsJson,
       [apiEnv.logLevel]: props.logLevel ?? 'INFO',
       [apiEnv.maskPhoneNumbers]: String(props.maskPhoneNumbers ?? true),
@@ -374,6 +382,11 @@ export class Api extends Construct {
         'dynamodb:UpdateItem',
         'dynamodb:DeleteItem',
       );
+    }
+    // The one TransactWriteItems per message of lambdas/shared/DynamoDbVelocityCounter.ts, authorised as its
+    // marker's PutItem and the counters' UpdateItem; only when some sub-account has limits.
+    if (route.access.velocityTable === 'count' && props.velocityLimits === true) {
+      props.tables.itemsOnly.velocity.grant(fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     }
     if (route.access.leasesTable === 'query') {
       iam.Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:Query'], resourceArns: [leases.tableArn] });

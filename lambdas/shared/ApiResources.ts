@@ -16,18 +16,21 @@ import {
   readStatusSubAccounts,
   readSubAccountRoutes,
   readSuppressionSubAccounts,
+  readVelocityTable,
   type SubAccountRoute,
 } from './apiConfig.js';
 import type { ApiRuntime } from './apiHandler.js';
 import { DynamoDbMessageStore } from './DynamoDbMessageStore.js';
 import { DynamoDbSendIdempotencyStore } from './DynamoDbSendIdempotencyStore.js';
 import { DynamoDbSuppressionStore } from './DynamoDbSuppressionStore.js';
+import { DynamoDbVelocityCounter } from './DynamoDbVelocityCounter.js';
 import { FleetStatusReader } from './FleetStatusReader.js';
 import type { MessageStore } from './MessageStore.js';
 import { createApiRuntime } from './observability.js';
 import type { SendQueue } from './SendQueue.js';
 import { SqsSendQueue } from './SqsSendQueue.js';
 import type { SuppressionStore } from './SuppressionStore.js';
+import type { VelocityCounter } from './VelocityCounter.js';
 
 /**
  * SDK calls are bounded well inside API Gateway's 29 s: a hung connection is abandoned and retried (the
@@ -101,6 +104,18 @@ export class ApiResources {
         new DynamoDbSuppressionStore({
           client: DynamoDBDocumentClient.from(this.dynamodb),
           tableName: readMessagesTable(this.env),
+        }),
+    );
+  }
+
+  /** The velocity counters, in their own table. */
+  get velocityCounter(): VelocityCounter {
+    return this.#once(
+      'velocityCounter',
+      () =>
+        new DynamoDbVelocityCounter({
+          client: DynamoDBDocumentClient.from(this.dynamodb),
+          tableName: readVelocityTable(this.env),
         }),
     );
   }

@@ -9,6 +9,7 @@ import { FleetConfigError } from '../../core/errors.js';
 import { type FieldError, toFieldErrors } from '../../core/fieldErrors.js';
 import { type FleetConfig, parseFleetConfig } from '../../core/fleetConfig.js';
 import { deadLetterQueueUrlFor } from '../../core/tableKeys.js';
+import type { VelocityLimitsConfig } from '../../core/velocityLimits.js';
 import { ApiConfigError } from './errors.js';
 import type { StatusSubAccount } from './FleetStatusReader.js';
 
@@ -25,6 +26,8 @@ export interface SubAccountRoute {
   readonly destinationRule?: DestinationRule;
   /** The sub-account keeps a suppression list (fleet config `optOuts`): sends are checked against it. */
   readonly keepsSuppressionList?: boolean;
+  /** Velocity limits (fleet config `velocityLimits`): each send is counted before it is accepted. */
+  readonly velocityLimits?: VelocityLimitsConfig;
 }
 
 export interface ObservabilityConfig {
@@ -157,6 +160,7 @@ export function readSubAccountRoutes(env: Env): ReadonlyMap<string, SubAccountRo
         queueUrl: queueUrlOf(account.id),
         ...(account.destinationRule === undefined ? {} : { destinationRule: account.destinationRule }),
         ...(account.optOuts === undefined ? {} : { keepsSuppressionList: true }),
+        ...(account.velocityLimits === undefined ? {} : { velocityLimits: account.velocityLimits }),
       },
     ]),
   );
@@ -203,6 +207,12 @@ export function readCorrelationTable(env: Env): string {
     z.object({ [apiEnv.correlationTable]: requiredText('the SMSC-id correlation table name') }),
     env,
   )[apiEnv.correlationTable];
+}
+
+export function readVelocityTable(env: Env): string {
+  return parseEnv(z.object({ [apiEnv.velocityTable]: requiredText('the velocity table name') }), env)[
+    apiEnv.velocityTable
+  ];
 }
 
 export function readIdempotencyTable(env: Env): string {
