@@ -1,6 +1,6 @@
 /**
  * Creates the fleet's AWS resources in the emulator, from the same definitions the CDK stack reads
- * (core/tableKeys.ts) and a parsed fleet config: the four tables (the messages table with its change
+ * (core/tableKeys.ts) and a parsed fleet config: the five tables (the messages table with its change
  * stream), a send queue with a DLQ per sub-account, the records-stream consumer's DLQ, the event bus, and an
  * example subscriber (a queue and a rule matching every `smpp-fleet` event), attached the way a real
  * subscriber attaches. Idempotent: running it again against the same emulator changes nothing.

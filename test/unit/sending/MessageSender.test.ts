@@ -7,6 +7,7 @@ import { MessageSender, type MessageSenderOptions } from '../../../worker/sendin
 import type { SendQueueMessage } from '../../../worker/sending/SendPlanner.js';
 import { SmppResponseTimeoutError } from '../../../worker/smpp/errors.js';
 import { InMemorySuppressionList } from '../guardrails/InMemorySuppressionList.js';
+import { InMemoryVelocityCounter } from '../guardrails/InMemoryVelocityCounter.js';
 import { inMemoryMessageStore } from '../records/InMemoryRecordTables.js';
 import { accepted, FakeBind, refused } from './FakeBind.js';
 
@@ -98,6 +99,56 @@ describe('MessageSender validity', () => {
     expect([...store.records.values()][0]?.status).toBe('submitted');
     expect(bind.submitted).toHaveLength(3);
     expect(new Set(bind.submitted.map((p) => p.validityPeriod))).toEqual(new Set(['700101001740000+']));
+
+describe('MessageSender velocity limits', () => {
+  const velocityLimits = { perDestinationPerHour: 1 };
+  const limited = { id: 'acme', maxParts: 5, respIdFormat: 'text' as const, velocityLimits };
+
+  it('counts a message once, though its first delivery found no bind and a second sent it', async () => {
+    const velocity = new InMemoryVelocityCounter();
+    const { sender, pool, bind, store } = setUp({ subAccount: limited, velocity });
+    pool.remove(bind);
+    const id = 'velocity-once';
+    const first = await sender.handle(
+      message(request, { attributes: { [sqsMessageAttributes.messageId]: id } }),
+      signal,
+    );
+    expect(first.outcome).toBe('waiting');
+    pool.add(bind);
+    const second = await sender.handle(
+      message(request, { attributes: { [sqsMessageAttributes.messageId]: id }, receiveCount: 2 }),
+      signal,
+    );
+    expect(second.outcome).toBe('submitted');
+    expect(bind.submitted).toHaveLength(1);
+    expect(store.records.get(id)?.status).toBe('submitted');
+    expect([...velocity.items.values()]).toEqual([1, 1]);
+  });
+
+  it('refuses a message over the limit: failed with reason rate-limited-destination, SMS Failed, nothing submitted', async () => {
+    const velocity = new InMemoryVelocityCounter();
+    const { sender, bind, publisher } = setUp({ subAccount: limited, velocity });
+    await sender.handle(message(request), signal);
+    const refused = await sender.handle(message({ ...request, text: 'again' }), signal);
+    expect(refused.outcome).toBe('refused');
+    expect(bind.submitted).toHaveLength(1);
+    const failed = publisher.published.filter((event) => event.detailType === detailTypes.failed);
+    expect(failed.map((event) => event.detail)).toMatchObject([{ reason: 'rate-limited-destination' }]);
+  });
+
+  it('makes no call for a sub-account without limits', async () => {
+    const velocity = new InMemoryVelocityCounter();
+    const { sender, bind } = setUp({ velocity });
+    await sender.handle(message(request), signal);
+    await sender.handle(message(request), signal);
+    expect(velocity.calls).toBe(0);
+    expect(bind.submitted).toHaveLength(2);
+  });
+
+  it('refuses to start with limits and no counter', () => {
+    expect(() => setUp({ subAccount: limited })).toThrow(
+      'has velocityLimits but no velocity counter was given',
+    );
   });
 });
 
