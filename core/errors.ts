@@ -14,3 +14,17 @@ export class FleetConfigError extends Error {
     this.errors = errors;
   }
 }
+
+/**
+ * The velocity counters kept losing races (TransactionConflict: other messages counted against the same
+ * items at the same moment): nothing was counted; the same request may be retried.
+ */
+export class VelocityCountConflictError extends Error {
+  override readonly name = 'VelocityCountConflictError';
+  readonly tries: number;
+
+  constructor(tries: number) {
+    super(`velocity counters: ${tries} transaction conflicts in a row; nothing was counted, retry`);
+    this.tries = tries;
+  }
+}

@@ -20,6 +20,7 @@
  * so expiry is never relied on: the window is in the key.
  */
 import { z } from 'zod';
+import { VelocityCountConflictError } from './errors.js';
 import type { FailureReason } from './events.js';
 import { type ItemKey, ttlAttribute } from './tableKeys.js';
 
@@ -216,17 +217,22 @@ export function describeVelocityRefusal(
 }
 
 /**
- * Counts a message, trying again while the transaction only lost a race (TransactionConflict: another
- * message counted against the same items at the same moment). After `tries` conflicts it throws, and the
- * caller's retry (the SQS message, the API caller's 503) comes back later.
+ * Counts a message, trying again while the transaction only lost a race (TransactionConflict: DynamoDB
+ * cancels a transaction that touches an item another transaction is writing). Messages of one sub-account
+ * all update its day counter, so with `perSubAccountPerDay` concurrent sends do race: each retry waits a
+ * short random time so the racers spread out. After `tries` conflicts it throws VelocityCountConflictError
+ * and the caller's retry (the SQS message, the API caller's 503) comes back later; nothing was counted.
  */
 export async function countWithConflictRetries(
   attempt: () => Promise<VelocityDecision>,
-  tries = 5,
+  tries = 8,
+  wait: (tried: number) => Promise<void> = (tried) =>
+    new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * tried)),
 ): Promise<Exclude<VelocityDecision, { kind: 'conflict' }>> {
   for (let tried = 1; ; tried++) {
     const decision = await attempt();
     if (decision.kind !== 'conflict') return decision;
-    if (tried >= tries) throw new Error(`velocity counters: ${tries} transaction conflicts in a row`);
+    if (tried >= tries) throw new VelocityCountConflictError(tries);
+    await wait(tried);
   }
 }

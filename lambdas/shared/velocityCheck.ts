@@ -6,6 +6,7 @@
  * reaches it anyway finds the marker: never counted twice.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { VelocityCountConflictError } from '../../core/errors.js';
 import type { FieldError } from '../../core/fieldErrors.js';
 import { apiErrorCodes } from '../../core/openApi.js';
 import {
@@ -73,7 +74,9 @@ export function rateLimitedResponse(refusal: VelocityRefusal, requestId: string)
 
 /** The answer for a counter failure, or undefined for any other error (rethrown by the caller). */
 export function velocityStorageAnswer(error: unknown, requestId: string): APIGatewayProxyResult | undefined {
-  if (!(error instanceof StorageUnavailableError)) return undefined;
+  if (!(error instanceof StorageUnavailableError) && !(error instanceof VelocityCountConflictError)) {
+    return undefined;
+  }
   return errorResponse(
     503,
     apiErrorCodes.storageUnavailable,

@@ -122,13 +122,23 @@ describe('velocityDecision', () => {
       kind: 'conflict',
     });
     let calls = 0;
-    const decision = await countWithConflictRetries(async () =>
-      ++calls < 3 ? { kind: 'conflict' } : { kind: 'allowed', counted: 'now' },
+    const waits: number[] = [];
+    const decision = await countWithConflictRetries(
+      async () => (++calls < 3 ? { kind: 'conflict' } : { kind: 'allowed', counted: 'now' }),
+      5,
+      async (tried) => {
+        waits.push(tried);
+      },
     );
+    expect(waits).toEqual([1, 2]);
     expect([decision.kind, calls]).toEqual(['allowed', 3]);
-    await expect(countWithConflictRetries(async () => ({ kind: 'conflict' }), 2)).rejects.toThrow(
-      '2 transaction conflicts in a row',
-    );
+    await expect(
+      countWithConflictRetries(
+        async () => ({ kind: 'conflict' }),
+        2,
+        async () => {},
+      ),
+    ).rejects.toThrow('2 transaction conflicts in a row; nothing was counted, retry');
   });
 
   it('never tells a caller to retry in less than a second', () => {
