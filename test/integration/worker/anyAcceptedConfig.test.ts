@@ -65,7 +65,7 @@ const subAccountConfig = fc.record({
   enquireLinkIntervalMs: fc.integer({ min: 1_000, max: 600_000 }),
   requestTimeoutMs: fc.integer({ min: 100, max: 300_000 }),
   tls: fc.constantFrom<'plain' | 'pem' | 'file'>('plain', 'pem', 'file'),
-  // Guardrails (issue 15): country rules either way, and opt-outs with the default or drawn keywords.
+  // Guardrails (issue 15): country rules either way, opt-outs with the default or drawn keywords, velocity limits.
   guardrails: fc.record(
     {
       allowedDestinations: fc.array(fc.stringMatching(/^\+?[0-9]{1,15}$/), { minLength: 1, maxLength: 5 }),
@@ -81,6 +81,14 @@ const subAccountConfig = fc.record({
           { requiredKeys: [] },
         ),
         { nil: undefined },
+      ),
+      velocityLimits: fc.record(
+        {
+          perDestinationPerHour: fc.integer({ min: 1, max: 10_000_000 }),
+          perDestinationPerDay: fc.integer({ min: 1, max: 10_000_000 }),
+          perSubAccountPerDay: fc.integer({ min: 1, max: 10_000_000 }),
+        },
+        { requiredKeys: ['perSubAccountPerDay'] },
       ),
     },
     { requiredKeys: [] },
