@@ -315,6 +315,25 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     };
   }
 
+  /** Lets go of a claim under which nothing was sent; a failure is logged (the claim then runs out). */
+  async #releaseUnsent(messageId: string, base: MessageRecord, claimToken: string): Promise<void> {
+    const now = this.#now();
+    try {
+      await this.#store.recordSubmission({
+        base,
+        claimToken,
+        accepted: [],
+        now,
+        settle: (current) => ({ record: { ...current, updatedAt: now, claimExpiresAtMs: 0 } }),
+      });
+    } catch (error) {
+      this.#log.warn('could not release the claim of an unsent message', {
+        messageId,
+        ...errorAttributes(error),
+      });
+    }
+  }
+
   /** Resolves when background work (recording late resps) has finished. */
   async idle(): Promise<void> {
     await this.#background.settled();
@@ -443,8 +462,15 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     if (isExpiredBeforeSubmit(claim.record, claim.from === 'expired', startedAt)) {
       return this.#recordExpiry(plan, claim.record, claimToken);
     }
-    const overLimit =
-      nothingSent && claim.from !== 'accepted' ? await this.#countVelocity(plan, signal) : undefined;
+    let overLimit: Refusal | undefined;
+    try {
+      overLimit =
+        nothingSent && claim.from !== 'accepted' ? await this.#countVelocity(plan, signal) : undefined;
+    } catch (error) {
+      // Nothing was sent: the claim is let go, so the next delivery finds it released, not in doubt.
+      await this.#releaseUnsent(plan.messageId, claim.record, claimToken);
+      throw error;
+    }
     if (overLimit !== undefined) return this.#recordRefusal(plan, overLimit, claim.record, claimToken);
 
     const base = claim.record;

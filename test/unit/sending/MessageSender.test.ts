@@ -136,6 +136,26 @@ describe('MessageSender velocity limits', () => {
     expect(failed.map((event) => event.detail)).toMatchObject([{ reason: 'rate-limited-destination' }]);
   });
 
+  it('lets the claim go when counting fails, so the next delivery sends it, not in doubt (even at-most-once)', async () => {
+    const counter = new InMemoryVelocityCounter();
+    let failures = 1;
+    const velocity = {
+      count: (...args: Parameters<InMemoryVelocityCounter['count']>) => {
+        if (failures-- > 0) return Promise.reject(new Error('DynamoDB unavailable'));
+        return counter.count(...args);
+      },
+    };
+    const { sender, bind, store } = setUp({ subAccount: limited, velocity, inDoubtPolicy: 'at-most-once' });
+    const attributes = { [sqsMessageAttributes.messageId]: 'velocity-failed-once' };
+    await expect(sender.handle(message(request, { attributes }), signal)).rejects.toThrow(
+      'DynamoDB unavailable',
+    );
+    const again = await sender.handle(message(request, { attributes, receiveCount: 2 }), signal);
+    expect(again.outcome).toBe('submitted');
+    expect(bind.submitted).toHaveLength(1);
+    expect(store.records.get('velocity-failed-once')?.parts.map((part) => part.inDoubt)).toEqual([undefined]);
+  });
+
   it('makes no call for a sub-account without limits', async () => {
     const velocity = new InMemoryVelocityCounter();
     const { sender, bind } = setUp({ velocity });
