@@ -1,5 +1,5 @@
 /**
- * The velocity counters in the messages table (why there: core/tableKeys.ts): one TransactWriteItems per
+ * The velocity counters in their own table (why: core/tableKeys.ts): one TransactWriteItems per
  * message, the marker put and each configured counter's conditional ADD (core/velocityLimits.ts). A
  * cancelled transaction is an answer, not an error: its reasons say counted before, over a limit or a race.
  */
@@ -17,7 +17,7 @@ import type { VelocityCounter } from './VelocityCounter.js';
 
 export interface DynamoDbVelocityCounterOptions {
   client: DynamoDBDocumentClient;
-  /** The messages table. */
+  /** The velocity table. */
   tableName: string;
   /** Per call. @default 5_000 */
   requestTimeoutMs?: number;
