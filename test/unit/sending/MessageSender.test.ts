@@ -99,6 +99,8 @@ describe('MessageSender validity', () => {
     expect([...store.records.values()][0]?.status).toBe('submitted');
     expect(bind.submitted).toHaveLength(3);
     expect(new Set(bind.submitted.map((p) => p.validityPeriod))).toEqual(new Set(['700101001740000+']));
+  });
+});
 
 describe('MessageSender velocity limits', () => {
   const velocityLimits = { perDestinationPerHour: 1 };
