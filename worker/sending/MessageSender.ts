@@ -366,53 +366,41 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
   }
 
   /**
-   * Settles a claimed record as refused: through the claim rather than a create, so a record the API
-   * accepted before a rule refused it ends failed too, not left `accepted`.
+   * Settles a claimed record that will not be sent (a guardrail refused it, or its validity ran out): through
+   * the claim rather than a create, so a record the API accepted ends final too, not left `accepted`.
    */
-  async #recordRefusal(
+  async #recordUnsent(
     plan: Extract<SendPlan, { kind: 'send' }>,
-    refusal: Refusal,
     base: MessageRecord,
     claimToken: string,
+    unsent: { outcome: 'refused'; refusal: Refusal } | { outcome: 'expired' },
   ): Promise<MessageDisposition> {
     const now = this.#now();
     await this.#recordWithRetries(plan.messageId, () =>
       this.#store.recordSubmission({
         base,
         claimToken,
-        settle: (current) => ({ record: refusedRecord(current, refusal, now) }),
+        settle: (current) => ({
+          record:
+            unsent.outcome === 'refused'
+              ? refusedRecord(current, unsent.refusal, now)
+              : expiredBeforeSubmitRecord(current, now),
+        }),
         accepted: [],
         now,
       }),
     );
-    this.#log.info('send request refused by a guardrail: recorded as failed, not sent', {
-      messageId: plan.messageId,
-      reason: refusal.reason,
-    });
-    return { action: 'delete', outcome: 'refused' };
-  }
-
-  /** Settles a claimed record whose validity ran out before any part was sent: `expired`, never submitted. */
-  async #recordExpiry(
-    plan: Extract<SendPlan, { kind: 'send' }>,
-    base: MessageRecord,
-    claimToken: string,
-  ): Promise<MessageDisposition> {
-    const now = this.#now();
-    await this.#recordWithRetries(plan.messageId, () =>
-      this.#store.recordSubmission({
-        base,
-        claimToken,
-        settle: (current) => ({ record: expiredBeforeSubmitRecord(current, now) }),
-        accepted: [],
-        now,
-      }),
-    );
-    this.#log.info('validity period ran out before submit: recorded as expired, not sent', {
-      messageId: plan.messageId,
-      validUntil: validUntilOf(base),
-    });
-    return { action: 'delete', outcome: 'expired' };
+    if (unsent.outcome === 'refused')
+      this.#log.info('send request refused by a guardrail: recorded as failed, not sent', {
+        messageId: plan.messageId,
+        reason: unsent.refusal.reason,
+      });
+    else
+      this.#log.info('validity period ran out before submit: recorded as expired, not sent', {
+        messageId: plan.messageId,
+        validUntil: validUntilOf(base),
+      });
+    return { action: 'delete', outcome: unsent.outcome };
   }
 
   async #send(
@@ -456,11 +444,14 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
     // A record some part of which 8x8 already took (before the rule existed) goes on; others are refused.
     const nothingSent = claim.record.parts.every((part) => part.smscMessageId === undefined);
     if (plan.refusal !== undefined && nothingSent) {
-      return this.#recordRefusal(plan, plan.refusal, claim.record, claimToken);
+      return this.#recordUnsent(plan, claim.record, claimToken, {
+        outcome: 'refused',
+        refusal: plan.refusal,
+      });
     }
     // Checked once, before anything is sent: a message some part of which may be at 8x8 is finished.
     if (isExpiredBeforeSubmit(claim.record, claim.from === 'expired', startedAt)) {
-      return this.#recordExpiry(plan, claim.record, claimToken);
+      return this.#recordUnsent(plan, claim.record, claimToken, { outcome: 'expired' });
     }
     let overLimit: Refusal | undefined;
     try {
@@ -471,7 +462,8 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
       await this.#releaseUnsent(plan.messageId, claim.record, claimToken);
       throw error;
     }
-    if (overLimit !== undefined) return this.#recordRefusal(plan, overLimit, claim.record, claimToken);
+    if (overLimit !== undefined)
+      return this.#recordUnsent(plan, claim.record, claimToken, { outcome: 'refused', refusal: overLimit });
 
     const base = claim.record;
     const toSend = base.parts.filter(
