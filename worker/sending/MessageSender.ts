@@ -123,6 +123,11 @@ export const messageSenderOptionsSchema = z.object({
   lateResponseGraceMs: z.int().min(0).default(1_000),
   /** Delay before the SQS message comes back when no bind was up. */
   noBindRetrySeconds: z.int().min(0).max(43_200).default(5),
+  /**
+   * Delay before the SQS message of a part still refused after maxSubmitAttempts comes back: this, doubled
+   * per receive, at most 300 s.
+   */
+  refusedRetrySeconds: z.int().min(0).max(300).default(10),
   /** Tries of the write that records sent parts (the parts are out: giving up means resending them). */
   recordAttempts: z.int().min(1).max(20).default(5),
 });
@@ -703,7 +708,8 @@ export class MessageSender extends EventEmitter<MessageSenderEvents> {
   #retryDelaySeconds(attempts: readonly PartAttempt[], receiveCount: number): number {
     const causes = attempts.flatMap(({ outcome }) => (outcome.kind === 'unsent' ? [outcome.cause] : []));
     if (causes.includes('stopping')) return 0;
-    if (causes.includes('retries-exhausted')) return Math.min(300, 10 * 2 ** Math.max(0, receiveCount - 1));
+    if (causes.includes('retries-exhausted'))
+      return Math.min(300, this.#options.refusedRetrySeconds * 2 ** Math.max(0, receiveCount - 1));
     return this.#options.noBindRetrySeconds;
   }
 }

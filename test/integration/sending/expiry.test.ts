@@ -26,7 +26,7 @@ beforeAll(async () => {
   fleet = await startWorkerHarness(aws(), {
     prefix: 'expiry',
     // One submit per part and delivery: a part the simulator refuses once waits for the next delivery.
-    sender: { now: () => Date.now() + senderClockAheadMs, maxSubmitAttempts: 1 },
+    sender: { now: () => Date.now() + senderClockAheadMs, maxSubmitAttempts: 1, refusedRetrySeconds: 1 },
   });
 });
 
