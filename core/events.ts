@@ -36,22 +36,6 @@ export type DetailType = (typeof detailTypes)[keyof typeof detailTypes];
  * `expired-before-submit` (state `expired`): the validity period, counted from acceptance, ran out before
  * any part went to 8x8, so nothing was sent.
  */
-export const failureReasons = [
-  'undeliverable',
-  'expired',
-  'rejected',
-  'failed',
-  'validation',
-  'idempotency-conflict',
-  'blocked-destination',
-  'opted-out',
-  'rate-limited-destination',
-  'daily-cap',
-  'unknown',
-  'expired-before-submit',
-] as const;
-export type FailureReason = (typeof failureReasons)[number];
-
 /** The reasons of a request refused before it became a message to send: its record's state is `failed`. */
 export const unsentReasons = [
   'validation',
@@ -62,6 +46,17 @@ export const unsentReasons = [
   'daily-cap',
 ] as const;
 export type UnsentReason = (typeof unsentReasons)[number];
+
+export const failureReasons = [
+  'undeliverable',
+  'expired',
+  'rejected',
+  'failed',
+  ...unsentReasons,
+  'unknown',
+  'expired-before-submit',
+] as const;
+export type FailureReason = (typeof failureReasons)[number];
 
 export function isUnsentReason(reason: FailureReason | undefined): reason is UnsentReason {
   return (unsentReasons as readonly (string | undefined)[]).includes(reason);

@@ -5,46 +5,24 @@
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { detailTypes, messageEventId, type SmsEvent } from '../../../core/events.js';
-import { parseFleetConfig } from '../../../core/fleetConfig.js';
 import { messageKey } from '../../../core/tableKeys.js';
 import { createPublishRecordEventsHandler } from '../../../lambdas/publishRecordEvents.js';
-import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
-import { type RecordStream, startRecordStream } from '../../../local/recordStream/startRecordStream.js';
+import { startRecordStream } from '../../../local/recordStream/startRecordStream.js';
 import { pollUntil } from '../../support/poll.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
-import { handlerEnvFor } from './sendApiFixture.js';
+import { useRecordStreamFleet } from './sendApiFixture.js';
 
 const aws = useAwsEmulator();
-let resources: FleetResources;
-let stream: RecordStream;
+const fleet = useRecordStreamFleet(aws, 'stream');
 let counter = 0;
-
-const env = () => handlerEnvFor(resources, aws().emulator.endpoint);
-
-beforeAll(async () => {
-  resources = await createFleetResources(
-    aws(),
-    parseFleetConfig({ subAccounts: [{ id: 'acme', password: { env: 'X' } }] }),
-    { prefix: 'stream' },
-  );
-  stream = await startRecordStream({
-    streamArn: resources.recordStream.streamArn,
-    env: env(),
-    idlePollMs: 50,
-  });
-});
-
-afterAll(async () => {
-  await stream?.stop();
-});
 
 /** Receives (and deletes) from the subscriber queue until `count` events came, then once more for extras. */
 async function receiveEvents(
   count: number,
 ): Promise<{ detailType: string; detail: Record<string, unknown> }[]> {
-  const queueUrl = resources.subscriber?.queueUrl ?? '';
+  const queueUrl = fleet().resources.subscriber?.queueUrl ?? '';
   const events: { detailType: string; detail: Record<string, unknown> }[] = [];
   const receive = async () => {
     const { Messages = [] } = await aws().sqs.send(
@@ -99,7 +77,7 @@ function messageItem(messageId: string, status: string, extra: Record<string, un
 describe('the records-stream consumer over the emulator', () => {
   it('publishes each state a record enters, once, and nothing for writes that enter none', async () => {
     const id = `m-${counter++}`;
-    const table = resources.tables.messages;
+    const table = fleet().resources.tables.messages;
     const put = (item: Record<string, unknown>, condition?: string) =>
       aws().documentClient.send(
         new PutCommand({
@@ -142,8 +120,8 @@ describe('the records-stream consumer over the emulator', () => {
     });
     const retries: number[] = [];
     const own = await startRecordStream({
-      streamArn: resources.recordStream.streamArn,
-      env: env(),
+      streamArn: fleet().resources.recordStream.streamArn,
+      env: fleet().env,
       handler: failing,
       idlePollMs: 50,
       onRetry: ({ records }) => retries.push(records),
@@ -154,7 +132,7 @@ describe('the records-stream consumer over the emulator', () => {
       for (const id of ['steady', 'flaky', 'after']) {
         await aws().documentClient.send(
           new PutCommand({
-            TableName: resources.tables.messages,
+            TableName: fleet().resources.tables.messages,
             Item: messageItem(id, 'failed', { reason: 'validation', finalAt: 2 }),
           }),
         );

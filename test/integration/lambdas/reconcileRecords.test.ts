@@ -7,9 +7,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { detailTypes, messageEventId } from '../../../core/events.js';
-import { parseFleetConfig } from '../../../core/fleetConfig.js';
 import { unmatchedReceiptEvent } from '../../../core/messageEvents.js';
 import { queueReachMs } from '../../../core/reconcileRecord.js';
 import {
@@ -26,36 +25,14 @@ import {
   reconcileRecordsHandlerFromEnv,
 } from '../../../lambdas/reconcileRecords.js';
 import { readAwsClientSettings } from '../../../lambdas/shared/apiConfig.js';
-import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
-import { type RecordStream, startRecordStream } from '../../../local/recordStream/startRecordStream.js';
 import type { DeliveryReceipt } from '../../../worker/receipts/deliveryReceipt.js';
 import { DynamoDbMessageStore } from '../../../worker/records/DynamoDbMessageStore.js';
 import { pollUntil } from '../../support/poll.js';
 import { useAwsEmulator } from '../aws/emulatorFixture.js';
-import { handlerEnvFor } from './sendApiFixture.js';
+import { useRecordStreamFleet } from './sendApiFixture.js';
 
 const aws = useAwsEmulator();
-let resources: FleetResources;
-let stream: RecordStream;
-
-const env = () => handlerEnvFor(resources, aws().emulator.endpoint);
-
-beforeAll(async () => {
-  resources = await createFleetResources(
-    aws(),
-    parseFleetConfig({ subAccounts: [{ id: 'acme', password: { env: 'X' } }] }),
-    { prefix: 'reconcile' },
-  );
-  stream = await startRecordStream({
-    streamArn: resources.recordStream.streamArn,
-    env: env(),
-    idlePollMs: 50,
-  });
-});
-
-afterAll(async () => {
-  await stream?.stop();
-});
+const fleet = useRecordStreamFleet(aws, 'reconcile');
 
 const nowMs = Date.now();
 const oldMs = nowMs - queueReachMs - 10 * 60_000;
@@ -79,13 +56,13 @@ function messageItem(messageId: string, createdAt: number, extra: Record<string,
 }
 
 const put = (item: Record<string, unknown>) =>
-  aws().documentClient.send(new PutCommand({ TableName: resources.tables.messages, Item: item }));
+  aws().documentClient.send(new PutCommand({ TableName: fleet().resources.tables.messages, Item: item }));
 
 const read = async (messageId: string) =>
   (
     await aws().documentClient.send(
       new GetCommand({
-        TableName: resources.tables.messages,
+        TableName: fleet().resources.tables.messages,
         Key: messageKey(messageId),
         ConsistentRead: true,
       }),
@@ -96,7 +73,7 @@ const readWatermark = async () =>
   (
     await aws().documentClient.send(
       new GetCommand({
-        TableName: resources.tables.messages,
+        TableName: fleet().resources.tables.messages,
         Key: reconcilerWatermarkKey,
         ConsistentRead: true,
       }),
@@ -104,11 +81,11 @@ const readWatermark = async () =>
   ).Item?.reconciledToMs;
 
 const reconcile = (overrides: Pick<ReconcileRecordsDeps, 'now'> = {}): Promise<ReconcileSummary> =>
-  reconcileRecordsHandlerFromEnv(env(), { now: () => nowMs, ...overrides })();
+  reconcileRecordsHandlerFromEnv(fleet().env, { now: () => nowMs, ...overrides })();
 
 /** Receives (and deletes) what the subscriber queue holds until `count` events (of `detailType`) came. */
 async function receiveEvents(count: number, detailType?: string) {
-  const queueUrl = resources.subscriber?.queueUrl ?? '';
+  const queueUrl = fleet().resources.subscriber?.queueUrl ?? '';
   const events: { detailType: string; detail: Record<string, unknown> }[] = [];
   await pollUntil(
     `${count} events at the subscriber`,
@@ -198,7 +175,7 @@ describe('the reconciler over the emulator', () => {
     // A second run finds them final: nothing written, nothing announced.
     expect(await reconcile()).toMatchObject({ failed: 0, submitted: 0, changedMeanwhile: 0 });
     expect(await read('lost')).toMatchObject({ status: 'failed', version: 2 });
-    await stream.caughtUp();
+    await fleet().stream.caughtUp();
   });
 
   it('records as submitted a message 8x8 has every part of, with its SMS Submitted event', async () => {
@@ -223,7 +200,7 @@ describe('the reconciler over the emulator', () => {
     await put(messageItem('raced', oldMs + 6_000));
     // A worker's write lands between the reconciler's read and its UpdateItem (a middleware of the real
     // client runs it just before the update is sent).
-    const client = new DynamoDBClient(readAwsClientSettings(env()));
+    const client = new DynamoDBClient(readAwsClientSettings(fleet().env));
     let raced = 0;
     client.middlewareStack.add(
       (next, context) => async (args) => {
@@ -242,8 +219,8 @@ describe('the reconciler over the emulator', () => {
     );
     const handler = createReconcileRecordsHandler({
       dynamo: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
-      messagesTable: resources.tables.messages,
-      correlationTable: resources.tables.correlation,
+      messagesTable: fleet().resources.tables.messages,
+      correlationTable: fleet().resources.tables.correlation,
       logger: { info: () => {}, warn: () => {} },
       now: () => nowMs,
     });
@@ -284,7 +261,10 @@ describe('early receipts no worker reported', () => {
   const store = () =>
     new DynamoDbMessageStore({
       client: aws().documentClient,
-      tables: { messages: resources.tables.messages, correlation: resources.tables.correlation },
+      tables: {
+        messages: fleet().resources.tables.messages,
+        correlation: fleet().resources.tables.correlation,
+      },
     });
   const receipt = (id: string): DeliveryReceipt => ({
     smscMessageId: id,
@@ -306,7 +286,7 @@ describe('early receipts no worker reported', () => {
     (
       await aws().documentClient.send(
         new QueryCommand({
-          TableName: resources.tables.messages,
+          TableName: fleet().resources.tables.messages,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)',
           ExpressionAttributeValues: { ':pk': eventItemKeys.unmatched('acme', id, '').pk, ':id': `${id}#` },
         }),

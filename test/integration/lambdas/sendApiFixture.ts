@@ -12,6 +12,7 @@ import { type FleetConfigInput, parseFleetConfig } from '../../../core/fleetConf
 import { emulatorCredentials } from '../../../local/aws/AwsEmulator.js';
 import { createFleetResources, type FleetResources } from '../../../local/aws/createFleetResources.js';
 import { type HttpApi, type StartHttpApiOptions, startHttpApi } from '../../../local/httpApi/startHttpApi.js';
+import { type RecordStream, startRecordStream } from '../../../local/recordStream/startRecordStream.js';
 import { type EmulatorFixture, useAwsEmulator } from '../aws/emulatorFixture.js';
 
 export interface HttpAnswer {
@@ -50,6 +51,43 @@ export interface UseSendApiOptions {
   /** Sub-accounts in FLEET_CONFIG that get no queue from createFleetResources. */
   extraSubAccounts?: FleetConfigInput['subAccounts'];
   server?: Omit<StartHttpApiOptions, 'env'>;
+}
+
+export interface RecordStreamFleet {
+  resources: FleetResources;
+  /** The records-stream consumer, run over the emulator's stream as `npm start` runs it. */
+  stream: RecordStream;
+  /** The handlers' environment for these resources (handlerEnvFor). */
+  env: Record<string, string>;
+}
+
+/**
+ * One sub-account's resources (prefix `prefix`) and the records-stream consumer running over them for the
+ * file's tests, so what a write announces reaches the example subscriber queue. Stopped after the file.
+ */
+export function useRecordStreamFleet(aws: () => EmulatorFixture, prefix: string): () => RecordStreamFleet {
+  let fleet: RecordStreamFleet | undefined;
+  beforeAll(async () => {
+    const resources = await createFleetResources(
+      aws(),
+      parseFleetConfig({ subAccounts: [{ id: 'acme', password: { env: 'X' } }] }),
+      { prefix },
+    );
+    const env = handlerEnvFor(resources, aws().emulator.endpoint);
+    const stream = await startRecordStream({
+      streamArn: resources.recordStream.streamArn,
+      env,
+      idlePollMs: 50,
+    });
+    fleet = { resources, stream, env };
+  });
+  afterAll(async () => {
+    await fleet?.stream.stop();
+  });
+  return () => {
+    if (fleet === undefined) throw new Error('useRecordStreamFleet: used before its beforeAll ran');
+    return fleet;
+  };
 }
 
 /** What every handler needs to reach these resources on the emulator, quietly (the stack sets the rest in AWS). */
