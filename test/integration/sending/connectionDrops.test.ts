@@ -30,7 +30,7 @@ describe('connections the SMSC closes right after a submit_sm', () => {
     fleet = await startWorkerHarness(aws(), { prefix, binds: 1, sender: { noBindRetrySeconds: 1 } });
     const destinationPrefix = '6597401';
     fleet.sim.setFaults({ dropOnSubmit: { destinationPrefix, timesEach: 2 } });
-    const count = 10;
+    const count = 6;
     // Half one part, half two parts.
     const partsOf = (i: number) => (i % 2 === 0 ? 1 : 2);
     const ids = await fleet.send(
