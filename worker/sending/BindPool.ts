@@ -2,7 +2,9 @@
  * The binds this worker holds for one sub-account, as the sending path sees them. The wiring adds a bind
  * when its lease is won and removes it when the lease is lost or released; the pool only submits.
  *
- * - A part goes to the least-loaded bound bind (queued + awaiting resp, relative to its rate).
+ * - A normal part goes to the least-loaded bound bind (queued + awaiting resp, relative to its rate). A high
+ *   part (issue 14) goes to the bind with the fewest high parts queued, relative to its rate: the bind sends
+ *   its high lane first, so that queue is what the part waits behind; ties go by total load as for normal.
  * - A bind that turns out not to be bound (SmppNotBoundError, or closed before the PDU was written) never
  *   saw the part: the part goes to the next bind. With none bound the caller hears `no-bind` and leaves the
  *   SQS message for later instead of failing it.
@@ -15,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import { describeCommandStatus } from '../../core/smpp/commandStatus.js';
 import { systemTimers, type Timers } from '../runtime/Timers.js';
 import { SmppError, SmppResponseTimeoutError } from '../smpp/errors.js';
+import type { Lane } from '../smpp/LanePicker.js';
 import type { BindStatus, SmppBindEvents, SubmitSmOutcome } from '../smpp/SmppBind.js';
 import type { SubmitSmRequest } from '../smpp/types.js';
 
@@ -23,7 +26,7 @@ export interface PoolBind {
   readonly name: string;
   readonly status: BindStatus;
   submit(request: SubmitSmRequest): Promise<SubmitSmOutcome>;
-  snapshot(): { inFlight: number; queued: number; submitsPerSecond: number };
+  snapshot(): { inFlight: number; queued: number; queuedHigh: number; submitsPerSecond: number };
   on(event: 'status', listener: (...args: SmppBindEvents['status']) => void): unknown;
   on(event: 'lateSubmitResponse', listener: (...args: SmppBindEvents['lateSubmitResponse']) => void): unknown;
   off(event: 'status', listener: (...args: SmppBindEvents['status']) => void): unknown;
@@ -141,7 +144,7 @@ export class BindPool extends EventEmitter<BindPoolEvents> {
   async submit(request: SubmitSmRequest): Promise<PoolSubmitResult> {
     const tried = new Set<PoolBind>();
     for (;;) {
-      const bind = this.#pick(tried);
+      const bind = this.#pick(tried, request.lane ?? 'normal');
       if (bind === undefined) return { kind: 'no-bind' };
       tried.add(bind);
       try {
@@ -162,15 +165,20 @@ export class BindPool extends EventEmitter<BindPoolEvents> {
     }
   }
 
-  #pick(tried: ReadonlySet<PoolBind>): PoolBind | undefined {
+  #pick(tried: ReadonlySet<PoolBind>, lane: Lane): PoolBind | undefined {
     let best: PoolBind | undefined;
+    let bestAhead = Number.POSITIVE_INFINITY;
     let bestLoad = Number.POSITIVE_INFINITY;
     for (const bind of this.#binds.keys()) {
       if (bind.status !== 'bound' || tried.has(bind)) continue;
       const snapshot = bind.snapshot();
-      const load = (snapshot.inFlight + snapshot.queued) / Math.max(snapshot.submitsPerSecond, 1e-9);
-      if (load < bestLoad) {
+      const rate = Math.max(snapshot.submitsPerSecond, 1e-9);
+      const load = (snapshot.inFlight + snapshot.queued) / rate;
+      // What the part waits behind: for high, only the high lane; for normal, everything.
+      const ahead = lane === 'high' ? snapshot.queuedHigh / rate : load;
+      if (ahead < bestAhead || (ahead === bestAhead && load < bestLoad)) {
         best = bind;
+        bestAhead = ahead;
         bestLoad = load;
       }
     }

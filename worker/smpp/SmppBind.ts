@@ -12,6 +12,10 @@
  * margin and pauses it briefly. How late the pump's timer grants is kept (`pumpTimerLag`): each millisecond
  * of it per cycle of 50 costs 0.1 % of the rate. The submit path uses callbacks, not promise chains, and an
  * O(1) queue: the engine's own CPU per submit is now close to a bare `smpp` loop's.
+ *
+ * Lanes (issue 14, docs/priority-lanes.md "Lane 3"): waiting parts are kept in two FIFOs by the request's
+ * `lane`; the pump takes high first, and normal `normalShare` of the submits while both wait (SubmitQueue,
+ * LanePicker). Lanes share the one window and rate: high does not add capacity, it only goes first.
  */
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
@@ -27,12 +31,14 @@ import {
   SmppError,
   SmppNotBoundError,
 } from './errors.js';
+import type { Lane } from './LanePicker.js';
 import {
   SmppConnection as Connection,
   type SmppConnection,
   type SmppCredentials,
   type SmppEndpoint,
 } from './SmppConnection.js';
+import { SubmitQueue } from './SubmitQueue.js';
 import { SubmitRateLimiter } from './SubmitRateLimiter.js';
 import { type BindMode, bindModes, type DeliverSm, type SubmitSmRequest } from './types.js';
 
@@ -102,6 +108,11 @@ export const smppBindTuningSchema = z.object({
   stableAfterMs: z.number().int().positive().default(30_000),
   /** On stop, how long to wait for outstanding submit_sm_resp before unbinding anyway. */
   drainTimeoutMs: z.number().int().positive().default(30_000),
+  /**
+   * The least share of this bind's submits that queued normal-lane parts get while high-lane parts wait too
+   * (counted in submits: LanePicker). 0 is strict priority; the cap keeps high's lane worth having.
+   */
+  normalShare: z.number().min(0).max(0.9).default(0.2),
 });
 export type SmppBindTuning = z.input<typeof smppBindTuningSchema>;
 
@@ -122,6 +133,7 @@ export interface SmppBindOptions extends SmppBindTuning {
 }
 
 interface QueuedSubmit {
+  readonly lane: Lane;
   fields: Record<string, unknown>;
   throttledRetries: number;
   /** The limiter's number for the grant it was last sent under. */
@@ -138,7 +150,7 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
   readonly #timers: Timers;
   readonly #limiter: SubmitRateLimiter;
   readonly #reconnectDelay: (attempt: number) => number;
-  readonly #queue = new SubmitQueue();
+  readonly #queue: SubmitQueue<QueuedSubmit>;
   #status: BindStatus = 'closed';
   #connection: SmppConnection | undefined;
   #inFlight = 0;
@@ -166,6 +178,7 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
     this.#now = options.now ?? (() => performance.now());
     this.#timers = options.timers ?? systemTimers;
     this.#limiter = new SubmitRateLimiter({ ratePerSecond: this.#tuning.submitsPerSecond });
+    this.#queue = new SubmitQueue(this.#tuning.normalShare);
     this.#reconnectDelay = exponentialBackoff({
       initialMs: this.#tuning.reconnectInitialMs,
       maxMs: this.#tuning.reconnectMaxMs,
@@ -186,6 +199,8 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
       bindMode: this.#options.bindMode,
       inFlight: this.#inFlight,
       queued: this.#queue.length,
+      /** The part of `queued` in the high lane: what a new high part waits behind. */
+      queuedHigh: this.#queue.lengthOf('high'),
       window: this.#tuning.window,
       submitsPerSecond: this.#tuning.submitsPerSecond,
       boundSince: this.#status === 'bound' ? this.#boundAt : undefined,
@@ -237,13 +252,23 @@ export class SmppBind extends EventEmitter<SmppBindEvents> {
     this.#setStatus('closed', reason);
   }
 
-  /** Submits one part; waits for a window slot and a rate grant, retries ESME_RTHROTTLED itself. */
+  /**
+   * Submits one part; waits for a window slot and a rate grant (after the high lane's parts, when `lane` is
+   * normal, but for its share), retries ESME_RTHROTTLED itself.
+   */
   submit(request: SubmitSmRequest): Promise<SubmitSmOutcome> {
     if (this.#status !== 'bound' || this.#stopping) {
       return Promise.reject(new SmppNotBoundError({ status: this.#stopping ? 'stopping' : this.#status }));
     }
     return new Promise<SubmitSmOutcome>((resolve, reject) => {
-      this.#queue.push({ fields: submitSmFields(request), throttledRetries: 0, grant: -1, resolve, reject });
+      this.#queue.push({
+        lane: request.lane ?? 'normal',
+        fields: submitSmFields(request),
+        throttledRetries: 0,
+        grant: -1,
+        resolve,
+        reject,
+      });
       this.#pump();
     });
   }
@@ -537,48 +562,4 @@ function submitSmFields(request: SubmitSmRequest): Record<string, unknown> {
     data_coding: request.dataCoding,
     short_message: request.shortMessage,
   };
-}
-
-/**
- * FIFO of waiting submits with O(1) shift and unshift: Array#shift copies the whole array once it is large
- * (a backlog of thousands of parts), which showed in the engine profile.
- */
-class SubmitQueue {
-  #items: (QueuedSubmit | undefined)[] = [];
-  #head = 0;
-
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-
-  push(entry: QueuedSubmit): void {
-    this.#items.push(entry);
-  }
-
-  /** Puts a part back at the front (a throttled part goes out again before newer ones). */
-  unshift(entry: QueuedSubmit): void {
-    if (this.#head > 0) this.#items[--this.#head] = entry;
-    else this.#items.unshift(entry);
-  }
-
-  shift(): QueuedSubmit | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const entry = this.#items[this.#head];
-    this.#items[this.#head++] = undefined;
-    if (this.#head === this.#items.length) {
-      this.#items = [];
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return entry;
-  }
-
-  takeAll(): QueuedSubmit[] {
-    const all = this.#items.slice(this.#head) as QueuedSubmit[];
-    this.#items = [];
-    this.#head = 0;
-    return all;
-  }
 }

@@ -27,6 +27,12 @@ export interface SubmitSmRequest {
   /** SMPP absolute or relative time string, or empty for the SMSC default. */
   validityPeriod?: string;
   serviceType?: string;
+  /**
+   * The message's priority lane (issue 14, docs/priority-lanes.md): a bind sends its queued `high` parts
+   * ahead of `normal` ones, leaving normal its `normalShare`. Every part of one message carries the same lane.
+   * @default 'normal'
+   */
+  lane?: 'high' | 'normal';
 }
 
 /** A deliver_sm from the SMSC as plain values: a receipt or a mobile-originated message. */

@@ -173,6 +173,68 @@ describe('SmppBind against the 8x8 simulator', () => {
     expect(account?.submits.throttled).toBeLessThanOrEqual(throttledAllowance(150));
   }, 30_000);
 
+  describe('priority lanes (issue 14)', () => {
+    // The SMSC allows more than the bind sends: what orders the parts is the bind, not throttling.
+    const fastSmsc = { accounts: [{ systemId, password, submitsPerSecond: 5_000 }] };
+    const lanePart = (lane: 'high' | 'normal', i: number) => ({
+      ...textPart(`6592${String(i).padStart(6, '0')}`, `${lane} ${i}`),
+      lane,
+    });
+    const laneOf = (text: string | undefined) => (text?.startsWith('high') ? 'high' : 'normal');
+
+    it('sends high parts queued behind a normal backlog to the SMSC before the rest of the backlog', async () => {
+      const normalShare = 0.2;
+      const { sim, ports } = await simulator(fastSmsc);
+      const bind = track(await startBound(bindTo(ports.port, { submitsPerSecond: 1_000, normalShare })));
+      const normal = Array.from({ length: 200 }, (_, i) => bind.submit(lanePart('normal', i)));
+      await nextEvent(sim, 'submit', () => sim.stats().accounts[systemId]!.submits.received >= 20);
+      // Every part written so far was sent ahead of the high ones; the rest of the backlog is still queued.
+      const writtenBefore = bind.snapshot().submitted;
+      const high = Array.from({ length: 10 }, (_, i) => bind.submit(lanePart('high', i)));
+      const outcomes = await Promise.all([...normal, ...high]);
+      expect(outcomes.every((o) => o.accepted)).toBe(true);
+
+      const order = sim.submittedMessages().map((m) => laneOf(m.text));
+      const lastHigh = order.lastIndexOf('high');
+      const normalBeforeLastHigh = order.slice(0, lastHigh).filter((lane) => lane === 'normal').length;
+      // Between the 10 high parts normal gets only its share (10 · 0.2 / 0.8 = 2.5 turns), plus any part the
+      // SMSC throttled and the bind resent (each resend is a submit of its own).
+      const throttled = sim.stats().accounts[systemId]!.submits.throttled;
+      expect(normalBeforeLastHigh).toBeLessThanOrEqual(writtenBefore + 3 + throttled);
+      expect(order.length - lastHigh - 1).toBeGreaterThan(100);
+    }, 15_000);
+
+    it('leaves normal parts at least normalShare of the submits while high parts saturate the bind', async () => {
+      const normalShare = 0.25;
+      const { sim, ports } = await simulator(fastSmsc);
+      const bind = track(await startBound(bindTo(ports.port, { submitsPerSecond: 1_000, normalShare })));
+      const outcomes = await Promise.all([
+        ...Array.from({ length: 200 }, (_, i) => bind.submit(lanePart('normal', i))),
+        ...Array.from({ length: 200 }, (_, i) => bind.submit(lanePart('high', i))),
+      ]);
+      expect(outcomes.every((o) => o.accepted)).toBe(true);
+
+      const order = sim.submittedMessages().map((m) => laneOf(m.text));
+      // From the first high part the SMSC saw to the last, both lanes were waiting at the bind.
+      const saturated = order.slice(order.indexOf('high'), order.lastIndexOf('high') + 1);
+      const normalParts = saturated.filter((lane) => lane === 'normal').length;
+      const window = Math.ceil(1 / normalShare);
+      const share = normalParts / saturated.length;
+      console.log(
+        `lanes: normal ${normalParts}/${saturated.length} of the accepted submits while high saturated (${share.toFixed(3)}, normalShare ${normalShare})`,
+      );
+      expect(share).toBeGreaterThanOrEqual(normalShare - window / saturated.length);
+      // High still went first: the normal backlog outlasted it.
+      expect(order.at(-1)).toBe('normal');
+    }, 15_000);
+
+    it('refuses a normalShare that would leave the high lane nothing worth having, naming the option', () => {
+      expect(() => bindTo(0, { normalShare: 0.95 })).toThrow(/normalShare/);
+      expect(() => bindTo(0, { normalShare: -0.1 })).toThrow(/normalShare/);
+      expect(bindTo(0, { normalShare: 0 }).snapshot()).toMatchObject({ queued: 0, queuedHigh: 0 });
+    });
+  });
+
   it('pauses on ESME_RTHROTTLED and resends the part instead of failing it', async () => {
     const { sim, ports } = await simulator({ accounts: [{ systemId, password, submitsPerSecond: 10 }] });
     const bind = track(await startBound(bindTo(ports.port, { submitsPerSecond: 50, throttlePauseMs: 200 })));

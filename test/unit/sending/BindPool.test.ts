@@ -45,6 +45,40 @@ describe('BindPool', () => {
     expect(pool.capacityPerSecond()).toBe(100);
   });
 
+  it('sends a high part to the bind with the fewest high parts queued, whatever normal backlog it holds', async () => {
+    const pool = new BindPool({ subAccount: 'acme' });
+    // "bulk" holds a normal backlog but no high parts; "otp" holds less in all, but 5 high parts.
+    const bulk = new FakeBind('bulk');
+    bulk.queued = 400;
+    const otp = new FakeBind('otp');
+    otp.queued = 5;
+    otp.queuedHigh = 5;
+    pool.add(bulk);
+    pool.add(otp);
+    expect(await pool.submit({ ...part, lane: 'high' })).toMatchObject({ kind: 'accepted', bind: 'bulk' });
+    expect(await pool.submit({ ...part, lane: 'normal' })).toMatchObject({ kind: 'accepted', bind: 'otp' });
+    expect(await pool.submit(part)).toMatchObject({ kind: 'accepted', bind: 'otp' });
+  });
+
+  it('weighs high parts queued by each bind rate, and breaks a tie in high load by total load', async () => {
+    const pool = new BindPool({ subAccount: 'acme' });
+    const slow = new FakeBind('slow');
+    slow.queuedHigh = slow.queued = 10;
+    slow.submitsPerSecond = 10;
+    const fast = new FakeBind('fast');
+    fast.queuedHigh = fast.queued = 40;
+    fast.submitsPerSecond = 100;
+    pool.add(slow);
+    pool.add(fast);
+    expect(await pool.submit({ ...part, lane: 'high' })).toMatchObject({ bind: 'fast' });
+    const [busy, idle] = [new FakeBind('busy'), new FakeBind('idle')];
+    busy.queued = 30;
+    const tiePool = new BindPool({ subAccount: 'acme' });
+    tiePool.add(busy);
+    tiePool.add(idle);
+    expect(await tiePool.submit({ ...part, lane: 'high' })).toMatchObject({ bind: 'idle' });
+  });
+
   it('moves a part to another bind when the first turns out not to be bound', async () => {
     const pool = new BindPool({ subAccount: 'acme' });
     const first = new FakeBind('first');

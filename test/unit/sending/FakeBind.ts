@@ -11,6 +11,8 @@ export class FakeBind extends EventEmitter<SmppBindEvents> implements PoolBind {
   status: BindStatus = 'bound';
   inFlight = 0;
   queued = 0;
+  /** The part of `queued` in the high lane. */
+  queuedHigh = 0;
   submitsPerSecond = 50;
   readonly submitted: SubmitSmRequest[] = [];
   /** Answers in order; when empty, `fallback` answers. */
@@ -30,7 +32,12 @@ export class FakeBind extends EventEmitter<SmppBindEvents> implements PoolBind {
   }
 
   snapshot() {
-    return { inFlight: this.inFlight, queued: this.queued, submitsPerSecond: this.submitsPerSecond };
+    return {
+      inFlight: this.inFlight,
+      queued: this.queued,
+      queuedHigh: this.queuedHigh,
+      submitsPerSecond: this.submitsPerSecond,
+    };
   }
 
   setStatus(to: BindStatus): void {

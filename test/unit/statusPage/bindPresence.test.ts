@@ -18,6 +18,7 @@ const snapshot = (submitted: number, throttled = 0): BindSnapshot => ({
   bindMode: 'transceiver',
   inFlight: 2,
   queued: 0,
+  queuedHigh: 0,
   window: 30,
   submitsPerSecond: 50,
   boundSince: undefined,
