@@ -8,7 +8,7 @@
  * SMS each.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { detailTypes } from '../../core/events.js';
 import type { FleetStatusView } from '../../core/fleetStatusView.js';
 import { messageIdForIdempotencyKey } from '../../core/messageId.js';
@@ -92,64 +92,72 @@ async function sendThroughApi(f: Fleet, items: ReadonlyArray<Record<string, unkn
   return result;
 }
 
+/** Final states by message id, as the traffic left them. */
+let statuses = new Map<string, MessageState>();
+let invalidCount = 0;
+let invalidObjects = 0;
+
+// The traffic, once: every test below checks what it left.
+beforeAll(async () => {
+  const f = fleet();
+  const readyIn = await f.waitForSpread([2, 2]);
+  console.info(`fleet ready (2 binds per worker) ${formatMs(readyIn)} after the start`);
+
+  sentAt = Date.now();
+  // The keyed pairs first: a copy that meets the other's live claim comes back only when that claim
+  // would have expired (the visibility timeout), so that wait overlaps the stream instead of following it.
+  const [keyedThroughApi, keyedThroughSqs] = await Promise.all([
+    sendThroughApi(f, firstCopies),
+    f.send(secondCopies),
+  ]);
+  keyedIds = [...keyedThroughApi, ...keyedThroughSqs];
+
+  const valid = planned.flatMap((message, index) =>
+    message.kind === 'invalid' || typeof message.body === 'string' ? [] : [{ body: message.body, index }],
+  );
+  const invalid = planned.flatMap((message, index) =>
+    message.kind === 'invalid' ? [{ message, index }] : [],
+  );
+  ids = new Array(planned.length);
+  const acceptedIds = await sendThroughApi(
+    f,
+    valid.map(({ body }) => body),
+  );
+  valid.forEach(({ index }, position) => {
+    ids[index] = acceptedIds[position] ?? '';
+  });
+  // The invalid requests: the API refuses each (nothing recorded, nothing queued) ...
+  for (const { message } of invalid) {
+    const answer = await postMessage(f.api.url, message.body);
+    refusals.push(`POST ${answer.status} ${String(answer.body.code)}`);
+  }
+  const objects = invalid.flatMap(({ message }) => (typeof message.body === 'string' ? [] : [message.body]));
+  const { batch } = await postBatch(f.api.url, objects);
+  for (const entry of batch.results)
+    refusals.push(`batch ${entry.result} ${'code' in entry ? entry.code : ''}`);
+  // ... and a producer that puts them straight into SQS gets a validation failure recorded and announced.
+  const invalidIds = await f.send(invalid.map(({ message }) => message.body));
+  invalid.forEach(({ index }, position) => {
+    ids[index] = invalidIds[position] ?? '';
+  });
+  const sentIn = Date.now() - sentAt;
+
+  statuses = await f.waitForFinal(ids);
+  invalidCount = invalid.length;
+  invalidObjects = objects.length;
+  console.info(
+    `${planned.length} messages (${expectedAcceptedParts(planned)} parts; ${valid.length} through the API, ` +
+      `${invalid.length} invalid ones straight into SQS) + ${keyed.length} keyed copies: ` +
+      `sent in ${formatMs(sentIn)}, all final in ${formatMs(Date.now() - sentAt)}`,
+  );
+}, 300_000);
+
 describe('300 messages through the HTTP API, two workers', () => {
-  it('brings every message to its expected final state', async () => {
-    const f = fleet();
-    const readyIn = await f.waitForSpread([2, 2]);
-    console.info(`fleet ready (2 binds per worker) ${formatMs(readyIn)} after the start`);
-
-    sentAt = Date.now();
-    // The keyed pairs first: a copy that meets the other's live claim comes back only when that claim
-    // would have expired (the visibility timeout), so that wait overlaps the stream instead of following it.
-    const [keyedThroughApi, keyedThroughSqs] = await Promise.all([
-      sendThroughApi(f, firstCopies),
-      f.send(secondCopies),
-    ]);
-    keyedIds = [...keyedThroughApi, ...keyedThroughSqs];
-
-    const valid = planned.flatMap((message, index) =>
-      message.kind === 'invalid' || typeof message.body === 'string' ? [] : [{ body: message.body, index }],
-    );
-    const invalid = planned.flatMap((message, index) =>
-      message.kind === 'invalid' ? [{ message, index }] : [],
-    );
-    ids = new Array(planned.length);
-    const acceptedIds = await sendThroughApi(
-      f,
-      valid.map(({ body }) => body),
-    );
-    valid.forEach(({ index }, position) => {
-      ids[index] = acceptedIds[position] ?? '';
-    });
-    // The invalid requests: the API refuses each (nothing recorded, nothing queued) ...
-    for (const { message } of invalid) {
-      const answer = await postMessage(f.api.url, message.body);
-      refusals.push(`POST ${answer.status} ${String(answer.body.code)}`);
-    }
-    const objects = invalid.flatMap(({ message }) =>
-      typeof message.body === 'string' ? [] : [message.body],
-    );
-    const { batch } = await postBatch(f.api.url, objects);
-    for (const entry of batch.results)
-      refusals.push(`batch ${entry.result} ${'code' in entry ? entry.code : ''}`);
-    // ... and a producer that puts them straight into SQS gets a validation failure recorded and announced.
-    const invalidIds = await f.send(invalid.map(({ message }) => message.body));
-    invalid.forEach(({ index }, position) => {
-      ids[index] = invalidIds[position] ?? '';
-    });
-    const sentIn = Date.now() - sentAt;
-
-    const statuses = await f.waitForFinal(ids);
-    console.info(
-      `${planned.length} messages (${expectedAcceptedParts(planned)} parts; ${valid.length} through the API, ` +
-        `${invalid.length} invalid ones straight into SQS) + ${keyed.length} keyed copies: ` +
-        `sent in ${formatMs(sentIn)}, all final in ${formatMs(Date.now() - sentAt)}`,
-    );
-
+  it('brings every message to its expected final state', () => {
     expect(countBy(refusals)).toEqual({
-      'POST 400 invalid_request': invalid.length - 2,
+      'POST 400 invalid_request': invalidCount - 2,
       'POST 400 invalid_json': 2,
-      [`batch rejected ${'invalid_request'}`]: objects.length,
+      [`batch rejected ${'invalid_request'}`]: invalidObjects,
     });
     expect(wrongFinalStates(planned, ids, statuses)).toEqual([]);
     expect(
@@ -161,7 +169,7 @@ describe('300 messages through the HTTP API, two workers', () => {
       'rejected:rejected': Math.floor(planned.length * 0.03),
       'undeliverable:undeliverable': Math.floor(planned.length * 0.03),
     });
-  }, 240_000);
+  });
 
   it('records parts, encoding and error codes as a caller reads them', async () => {
     records = await settledRecords(fleet(), ids);

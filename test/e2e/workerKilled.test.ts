@@ -9,9 +9,10 @@
  * expire after the same time: the fleet config's `visibilityTimeoutSeconds`, set here to its shortest (20 s)
  * so the file waits a third of the default's minute for them.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { detailTypes } from '../../core/events.js';
 import type { MessageRecord } from '../../core/messageRecord.js';
+import type { MessageState } from '../../core/messageState.js';
 import { metricNamespace } from '../../core/metrics.js';
 import type { UnbindEvent } from '../../local/smsc-simulator/SmscSimulator.js';
 import { synthFleet } from '../infra/synthFleet.js';
@@ -29,7 +30,7 @@ import {
   waitForEvents,
   wrongFinalStates,
 } from './fleetChecks.js';
-import { pollUntil } from './fleetHarness.js';
+import { type Fleet, pollUntil } from './fleetHarness.js';
 import { describeIamContractOf } from './iamChecks.js';
 import { messageMix, outcomeRules, type PlannedMessage, subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
@@ -49,73 +50,82 @@ let deadBinds = 0;
 let victimId = '';
 let records = new Map<string, MessageRecord>();
 
+/** What the kill left, observed once by the traffic below and checked by the tests. */
+let exitSignal: NodeJS.Signals | null = null;
+type LeaseView = Awaited<ReturnType<Fleet['leases']>>[number];
+let deadLeases: LeaseView[] = [];
+let takenLeases: LeaseView[] = [];
+let statuses = new Map<string, MessageState>();
+
+// The traffic and the kill, once: every test below checks what they left.
+beforeAll(async () => {
+  const f = fleet();
+  await f.waitForSpread([2, 2]);
+  const [victim, survivor] = f.workers;
+  if (!victim || !survivor) throw new Error('two workers expected');
+  victimId = victim.id;
+  const unbinds: Array<UnbindEvent & { at: number }> = [];
+  f.sim.on('unbind', (event) => unbinds.push({ ...event, at: Date.now() }));
+
+  const sentAt = Date.now();
+  ids = await f.send(planned.map((message) => message.body));
+  await pollUntil('200 parts accepted by the simulator', () => f.stats().submits.accepted >= 200, {
+    timeoutMs: 120_000,
+    intervalMs: 20,
+  });
+  const acceptedAtKill = f.stats().submits.accepted;
+  const killedAt = Date.now();
+  victim.signal('SIGKILL');
+  exitSignal = (await victim.exited).signal;
+  // What the dead worker held, as the table says: it can renew nothing any more.
+  deadLeases = (await f.leases()).filter((lease) => lease.holder === victim.id);
+
+  // The OS closes a killed process's sockets: the simulator frees its binds at once.
+  await pollUntil('the dead worker’s binds closed at the simulator', () => f.stats().binds.current === 2, {
+    timeoutMs: 5_000,
+    intervalMs: 20,
+  });
+  deadBinds = unbinds.filter((event) => event.at >= killedAt && event.reason === 'connection-closed').length;
+  await pollUntil(
+    'the survivor bound on all 4 slots',
+    async () => f.stats().binds.current === 4 && (await survivor.boundBinds()) === 4,
+    { timeoutMs: 30_000, intervalMs: 50 },
+  );
+  const boundAt = Date.now();
+  takenLeases = await f.leases();
+  const lastExpiry = Math.max(...deadLeases.map((lease) => lease.expiresAtMs));
+  // How soon after the expiry is a matter of timers on a loaded machine, so it is printed here, not asserted:
+  // the bound (one lease period of the last renewal) is asserted in fake time by
+  // test/integration/leases/LeaseManager.fleet.test.ts and measured by `npm run bench` (failover).
+  console.info(
+    `killed ${victim.id} after ${acceptedAtKill} accepted parts (${formatMs(killedAt - sentAt)} into the stream); ` +
+      `its ${deadBinds} binds closed at once; its leases expired ${formatMs(lastExpiry - killedAt)} after the kill; ` +
+      `${survivor.id} bound all 4 slots ${formatMs(boundAt - killedAt)} after the kill, ${formatMs(boundAt - lastExpiry)} after the expiry ` +
+      `(lease ${f.leasePeriodMs} ms, heartbeat ${f.heartbeatMs} ms)`,
+  );
+
+  statuses = await f.waitForFinal(ids, 240_000);
+  console.info(`all ${planned.length} final ${formatMs(Date.now() - sentAt)} after they were sent`);
+}, 300_000);
+
 describe('a worker killed with SIGKILL mid-stream', () => {
-  it('loses nothing: the survivor takes the slots over and every message reaches its final state', async () => {
-    const f = fleet();
-    await f.waitForSpread([2, 2]);
-    const [victim, survivor] = f.workers;
-    if (!victim || !survivor) throw new Error('two workers expected');
-    victimId = victim.id;
-    const unbinds: Array<UnbindEvent & { at: number }> = [];
-    f.sim.on('unbind', (event) => unbinds.push({ ...event, at: Date.now() }));
-
-    const sentAt = Date.now();
-    ids = await f.send(planned.map((message) => message.body));
-    await pollUntil('200 parts accepted by the simulator', () => f.stats().submits.accepted >= 200, {
-      timeoutMs: 120_000,
-      intervalMs: 20,
-    });
-    const acceptedAtKill = f.stats().submits.accepted;
-    const killedAt = Date.now();
-    victim.signal('SIGKILL');
-    const exit = await victim.exited;
-    expect(exit.signal).toBe('SIGKILL');
-    // What the dead worker held, as the table says: it can renew nothing any more.
-    const deadLeases = (await f.leases()).filter((lease) => lease.holder === victim.id);
-
-    // The OS closes a killed process's sockets: the simulator frees its binds at once.
-    await pollUntil('the dead worker’s binds closed at the simulator', () => f.stats().binds.current === 2, {
-      timeoutMs: 5_000,
-      intervalMs: 20,
-    });
-    deadBinds = unbinds.filter(
-      (event) => event.at >= killedAt && event.reason === 'connection-closed',
-    ).length;
-    await pollUntil(
-      'the survivor bound on all 4 slots',
-      async () => f.stats().binds.current === 4 && (await survivor.boundBinds()) === 4,
-      { timeoutMs: 30_000, intervalMs: 50 },
-    );
-    const boundAt = Date.now();
-    const takeover = boundAt - killedAt;
-    const takenLeases = await f.leases();
-    const lastExpiry = Math.max(...deadLeases.map((lease) => lease.expiresAtMs));
-    console.info(
-      `killed ${victim.id} after ${acceptedAtKill} accepted parts (${formatMs(killedAt - sentAt)} into the stream); ` +
-        `its ${deadBinds} binds closed at once; its leases expired ${formatMs(lastExpiry - killedAt)} after the kill; ` +
-        `${survivor.id} bound all 4 slots ${formatMs(takeover)} after the kill, ${formatMs(boundAt - lastExpiry)} after the expiry ` +
-        `(lease ${f.leasePeriodMs} ms, heartbeat ${f.heartbeatMs} ms)`,
-    );
+  it('loses nothing: the survivor takes the slots over and every message reaches its final state', () => {
+    const survivorId = fleet().workers[1]?.id;
+    expect(exitSignal).toBe('SIGKILL');
     expect(deadBinds).toBe(2);
     expect(deadLeases).toHaveLength(2);
     // Each dead slot is the survivor's now, under a larger fence, acquired no earlier than the dead
     // worker's lease ran out (the expiry it writes is its acquire or renewal time plus one lease period).
     for (const dead of deadLeases) {
       const taken = takenLeases.find((lease) => lease.slot === dead.slot);
-      expect(taken?.holder, `slot ${dead.slot}`).toBe(survivor.id);
+      expect(taken?.holder, `slot ${dead.slot}`).toBe(survivorId);
       expect(taken?.fence ?? 0, `slot ${dead.slot}`).toBeGreaterThan(dead.fence);
-      expect((taken?.expiresAtMs ?? 0) - f.leasePeriodMs, `slot ${dead.slot}`).toBeGreaterThanOrEqual(
+      expect((taken?.expiresAtMs ?? 0) - fleet().leasePeriodMs, `slot ${dead.slot}`).toBeGreaterThanOrEqual(
         dead.expiresAtMs,
       );
     }
-    // How soon after the expiry is a matter of timers on a loaded machine, so it is printed here, not asserted:
-    // the bound (one lease period of the last renewal) is asserted in fake time by
-    // test/integration/leases/LeaseManager.fleet.test.ts and measured by `npm run bench` (failover).
-
-    const statuses = await f.waitForFinal(ids, 240_000);
-    console.info(`all ${planned.length} final ${formatMs(Date.now() - sentAt)} after they were sent`);
     expect(wrongFinalStates(planned, ids, statuses)).toEqual([]);
-  }, 300_000);
+  });
 
   it('sends at most the dead worker’s in-flight window twice, and names every such message in doubt', async () => {
     const f = fleet();

@@ -5,7 +5,8 @@
  * the drain, else at its next heartbeat: the timing is asserted in fake time by the LeaseManager unit tests).
  * A graceful stop sends nothing twice and leaves no message in doubt.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MessageState } from '../../core/messageState.js';
 import { metricNames } from '../../core/metrics.js';
 import type { BindEvent, UnbindEvent } from '../../local/smsc-simulator/SmscSimulator.js';
 import { emittedMetrics } from '../support/metricContract.js';
@@ -19,7 +20,7 @@ import {
   waitForEvents,
   wrongFinalStates,
 } from './fleetChecks.js';
-import { pollUntil } from './fleetHarness.js';
+import { type Fleet, pollUntil, type WorkerExit } from './fleetHarness.js';
 import { describeIamContractOf } from './iamChecks.js';
 import { messageMix, outcomeRules, type PlannedMessage, subAccount } from './messageMix.js';
 import { useFleet } from './useFleet.js';
@@ -35,54 +36,68 @@ const planned: PlannedMessage[] = messageMix(200, '03');
 const ecsStopTimeoutMs = 120_000;
 let ids: string[] = [];
 
+/** What the stop left, observed once by the traffic below and checked by the tests. */
+const unbinds: Array<UnbindEvent & { at: number }> = [];
+const binds: Array<BindEvent & { at: number }> = [];
+let termAt = 0;
+let exit: WorkerExit | undefined;
+let leasesAtExit: Awaited<ReturnType<Fleet['leases']>> = [];
+let stoppingTail = '';
+let stoppingId = '';
+let statuses = new Map<string, MessageState>();
+
+// The traffic and the SIGTERM, once: every test below checks what they left.
+beforeAll(async () => {
+  const f = fleet();
+  await f.waitForSpread([2, 2]);
+  const [stopping, staying] = f.workers;
+  if (!stopping || !staying) throw new Error('two workers expected');
+  stoppingId = stopping.id;
+  f.sim.on('unbind', (event) => unbinds.push({ ...event, at: Date.now() }));
+  f.sim.on('bind', (event) => binds.push({ ...event, at: Date.now() }));
+
+  const sentAt = Date.now();
+  ids = await f.send(planned.map((message) => message.body));
+  await pollUntil('100 parts accepted by the simulator', () => f.stats().submits.accepted >= 100, {
+    timeoutMs: 120_000,
+    intervalMs: 20,
+  });
+  termAt = Date.now();
+  stopping.signal('SIGTERM');
+  const exited = await stopping.exited;
+  exit = exited;
+  stoppingTail = stopping.tail(20);
+  leasesAtExit = await f.leases();
+  const takenOverIn = await pollUntil(
+    'the other worker bound on all 4 slots',
+    async () => f.stats().binds.current === 4 && (await staying.boundBinds()) === 4,
+    { timeoutMs: 30_000, intervalMs: 20 },
+  );
+  console.info(
+    `SIGTERM ${formatMs(termAt - sentAt)} into the stream: ${stopping.id} exited ${exited.signal ?? `with ${exited.code}`} ` +
+      `after ${formatMs(exited.at - termAt)}; unbinds ${JSON.stringify(unbinds.filter((event) => event.at >= termAt && event.at <= exited.at).map((event) => event.reason))}; ` +
+      `${staying.id} bound all 4 slots ${formatMs(takenOverIn)} after that (heartbeat ${f.heartbeatMs} ms)`,
+  );
+  statuses = await f.waitForFinal(ids, 180_000);
+  console.info(`all ${planned.length} final ${formatMs(Date.now() - sentAt)} after they were sent`);
+}, 300_000);
+
 describe('a worker stopped with SIGTERM during traffic', () => {
-  it('drains, unbinds, releases its leases and exits 0; the other binds the released slots', async () => {
-    const f = fleet();
-    await f.waitForSpread([2, 2]);
-    const [stopping, staying] = f.workers;
-    if (!stopping || !staying) throw new Error('two workers expected');
-    const unbinds: Array<UnbindEvent & { at: number }> = [];
-    const binds: Array<BindEvent & { at: number }> = [];
-    f.sim.on('unbind', (event) => unbinds.push({ ...event, at: Date.now() }));
-    f.sim.on('bind', (event) => binds.push({ ...event, at: Date.now() }));
-
-    const sentAt = Date.now();
-    ids = await f.send(planned.map((message) => message.body));
-    await pollUntil('100 parts accepted by the simulator', () => f.stats().submits.accepted >= 100, {
-      timeoutMs: 120_000,
-      intervalMs: 20,
-    });
-    const termAt = Date.now();
-    stopping.signal('SIGTERM');
-    const exit = await stopping.exited;
-    const leasesAtExit = await f.leases();
-    const takenOverIn = await pollUntil(
-      'the other worker bound on all 4 slots',
-      async () => f.stats().binds.current === 4 && (await staying.boundBinds()) === 4,
-      { timeoutMs: 30_000, intervalMs: 20 },
-    );
-    const ownUnbinds = unbinds.filter((event) => event.at >= termAt && event.at <= exit.at);
-    console.info(
-      `SIGTERM ${formatMs(termAt - sentAt)} into the stream: ${stopping.id} exited ${exit.signal ?? `with ${exit.code}`} ` +
-        `after ${formatMs(exit.at - termAt)}; unbinds ${JSON.stringify(ownUnbinds.map((event) => event.reason))}; ` +
-        `${staying.id} bound all 4 slots ${formatMs(takenOverIn)} after that (heartbeat ${f.heartbeatMs} ms)`,
-    );
-
+  it('drains, unbinds, releases its leases and exits 0; the other binds the released slots', () => {
+    const exitAt = exit?.at ?? Number.POSITIVE_INFINITY;
     expect(exit).toMatchObject({ code: 0, signal: null });
-    expect(exit.at - termAt).toBeLessThan(ecsStopTimeoutMs);
-    expect(stopping.tail(20)).toContain('"message":"worker stopped"');
+    expect(exitAt - termAt).toBeLessThan(ecsStopTimeoutMs);
+    expect(stoppingTail).toContain('"message":"worker stopped"');
     // Its two binds ended with an unbind it sent, not a dropped connection.
+    const ownUnbinds = unbinds.filter((event) => event.at >= termAt && event.at <= exitAt);
     expect(ownUnbinds.map((event) => event.reason)).toEqual(['client-unbind', 'client-unbind']);
     // Its leases were released (holder removed), not left to expire.
-    expect(leasesAtExit.filter((lease) => lease.holder === stopping.id)).toEqual([]);
+    expect(leasesAtExit.filter((lease) => lease.holder === stoppingId)).toEqual([]);
     // How soon the other worker took them (its drain watch, else its next heartbeat: docs/leases.md) is timers
     // on a loaded machine: printed above, asserted in fake time by test/unit/leases/LeaseManager.test.ts.
-    expect(binds.filter((event) => event.at > exit.at)).toHaveLength(2);
-
-    const statuses = await f.waitForFinal(ids, 180_000);
-    console.info(`all ${planned.length} final ${formatMs(Date.now() - sentAt)} after they were sent`);
+    expect(binds.filter((event) => event.at > exitAt)).toHaveLength(2);
     expect(wrongFinalStates(planned, ids, statuses)).toEqual([]);
-  }, 300_000);
+  });
 
   it('sends nothing twice and leaves no message in doubt', async () => {
     const f = fleet();
