@@ -6,8 +6,8 @@
  *   npx tsx bench/partiqlProbe.ts
  *
  * Each case prints what it needs, what real DynamoDB documents, and what moto answered and left in the table.
- * It asserts nothing: it is the evidence behind choosing another lever while the tests run on moto. When a
- * moto upgrade makes every case say "as DynamoDB", batching becomes testable here.
+ * It asserts nothing: it is the evidence behind choosing another lever while the tests run on moto. When, after
+ * a moto upgrade, every answer matches its DynamoDB line, batching becomes testable here.
  */
 import {
   type AttributeValue,
