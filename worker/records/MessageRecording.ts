@@ -4,8 +4,8 @@
  * operations make it so, in which order, and what to do when a condition refuses one:
  *
  * - **Claim**: one conditional write; a refusal says whether the message is done or busy.
- * - **Submission** (and a late SMSC id): each accepted part's correlation item first, each answering with a
- *   receipt kept there before it; then the record, computed by `settle` with those receipts applied, written
+ * - **Submission** (and a late SMSC id): each accepted part's correlation item first (none for a message
+ *   that asked for no receipt), each answering with a receipt kept there before it; then the record, computed by `settle` with those receipts applied, written
  *   conditional on the version it was computed from (and the claim token). A receipt that moved the record
  *   meanwhile refuses the write, and `settle` runs again on what is there now. A crash between the two leaves
  *   ids that still correlate to the message, whose next attempt treats its parts as in doubt.
@@ -320,10 +320,13 @@ export class MessageRecording implements MessageStore {
   async #writeCorrelatedUnlocked(write: CorrelatedWrite): Promise<RecordedChange> {
     const { now } = write;
     const totalParts = Math.max(write.base.totalParts ?? 0, write.base.parts.length);
+    // A message sent without registered_delivery gets no receipt (8x8 sends none), so its SMSC ids have
+    // nothing to meet: no correlation write. A receipt that came anyway is kept and reported unmatched.
+    const correlated = write.base.registeredDelivery === false ? [] : write.accepted;
     // One write per part, not a batch: a batch write cannot answer with the item it replaced, and that
     // answer is what saves a read for early receipts. Most messages have one part.
     const early = await Promise.all(
-      write.accepted.map(async (part) => {
+      correlated.map(async (part) => {
         const ref = this.#ref(write.subAccount, part.normalisedSmscMessageId);
         const submission: SubmitCorrelation = {
           messageId: write.messageId,

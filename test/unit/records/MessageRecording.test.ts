@@ -145,6 +145,31 @@ describe('MessageRecording', () => {
     ]);
   });
 
+  it('writes no correlation item for a message sent without a receipt request; a receipt for it is kept unmatched', async () => {
+    const tables = new InMemoryRecordTables();
+    const recording = new MessageRecording({ tables });
+    const input = claimInput('m', 't1');
+    const claimed = await recording.claim({
+      ...input,
+      initial: { ...input.initial, registeredDelivery: false },
+    });
+    if (claimed.kind !== 'claimed') throw new Error('expected a claim');
+    const { record } = await recording.recordSubmission({
+      base: claimed.record,
+      claimToken: 't1',
+      accepted: [{ partNumber: 1, smscMessageId: 'N1', normalisedSmscMessageId: 'n1' }],
+      settle: submitted(['n1']),
+      now,
+    });
+    expect(record).toMatchObject({ status: 'submitted', parts: [{ smscMessageId: 'n1' }] });
+    expect(tables.calls).toEqual(['claim', 'updateRecord']);
+    expect(tables.correlation.has('acme#n1')).toBe(false);
+    expect(await recording.applyReceipt({ subAccount: 'acme', receipt: receipt('n1'), now })).toEqual({
+      kind: 'stored-early',
+    });
+    expect((await recording.getMessage('m'))?.status).toBe('submitted');
+  });
+
   it('applies at once a receipt whose submission was recorded between its read and its keep', async () => {
     const tables = new InMemoryRecordTables();
     const recording = new MessageRecording({ tables });
