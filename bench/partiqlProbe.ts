@@ -55,8 +55,8 @@ const cases: ProbeCase[] = [
     item: 'rec',
   },
   {
-    need: 'version + 1',
-    dynamodb: 'applied',
+    need: 'version + 1 (avoidable: under its version condition a statement can set the next version as a value)',
+    dynamodb: 'to check in AWS: the reference names LIST_APPEND, SET_ADD and SET_DELETE as its operations',
     statement: `UPDATE "${table}" SET version=version+1 WHERE pk=? AND sk=?`,
     parameters: ['rec', 'r'],
     item: 'rec',
@@ -92,8 +92,7 @@ const cases: ProbeCase[] = [
   },
   {
     need: "the correlation item's submission half, on an id with no item yet",
-    dynamodb:
-      'not created by UPDATE (INSERT creates items); whether it answers an error here is to check in AWS',
+    dynamodb: 'Error.Code ConditionalCheckFailed (a WHERE true for no item fails; INSERT creates items)',
     statement: `UPDATE "${table}" SET messageId=? WHERE pk=? AND sk=? AND earlyReceipt IS MISSING`,
     parameters: ['m1', 'corr', 'r'],
     item: 'corr',
