@@ -78,6 +78,8 @@ export class DynamoDbRecordTables implements RecordTables {
     return messageRecordFromItem(result.Item);
   }
 
+  // One UpdateItem per message, on every delivery: the check before any submit (docs/delivery-guarantees.md,
+  // the claim), and it needs the record it replaced. Batching it is docs/benchmarks.md section 3's lever (a).
   async claim(
     input: ClaimInput,
   ): Promise<

@@ -323,8 +323,10 @@ export class MessageRecording implements MessageStore {
     // A message sent without registered_delivery gets no receipt (8x8 sends none), so its SMSC ids have
     // nothing to meet: no correlation write. A receipt that came anyway is kept and reported unmatched.
     const correlated = write.base.registeredDelivery === false ? [] : write.accepted;
-    // One write per part, not a batch: a batch write cannot answer with the item it replaced, and that
-    // answer is what saves a read for early receipts. Most messages have one part.
+    // One write per part, not a batch: BatchWriteItem cannot answer with the item it replaced, and that
+    // answer is what saves a read for early receipts. Most messages have one part. BatchExecuteStatement
+    // could batch these (INSERT, falling back on DuplicateItem), but the emulator cannot run it
+    // (bench/partiqlProbe.ts; docs/benchmarks.md section 3).
     const early = await Promise.all(
       correlated.map(async (part) => {
         const ref = this.#ref(write.subAccount, part.normalisedSmscMessageId);
